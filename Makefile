@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 module for $(KDIR) and cgsharectl
+#   make check           host unit tests, then the guest suite on Debian's
+#                        6.1 and 6.12 kernels under QEMU
+#   make demo            boot a guest, run known work, show stats and watch
+#   make bench           benchmarks in the guest, printed as ratios
+#   make install         module, cgsharectl, man page (DESTDIR, PREFIX)
+#   make dkms-install    register the source with DKMS
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= $(CURDIR)/build
+KERNELS ?= 6.1 6.12
+V ?= 0
+
+export VERSION BUILD KERNELS V
+
+.DELETE_ON_ERROR:
+.PHONY: all module ctl check check-host check-guest check-uapi demo bench \
+	kernels install dkms-install clean
+
+all: module ctl
+
+module:
+	@test -d "$(KDIR)" || { echo "cgshare: no kernel build tree at $(KDIR);" \
+		"install the headers for this kernel or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) modules
+
+ctl:
+	$(MAKE) -C ctl
+
+kernels:
+	tools/fetch-kernels.sh $(KERNELS)
+
+check: check-host check-guest
+
+check-host: ctl
+	$(MAKE) -C ctl check
+	tools/check-uapi.sh
+
+check-guest: ctl kernels
+	tools/vm-suite.sh $(KERNELS)
+
+demo: ctl kernels
+	tools/demo.sh $(firstword $(KERNELS))
+
+bench: ctl kernels
+	tools/bench.sh $(firstword $(KERNELS))
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) \
+		INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+dkms-install:
+	tools/dkms-install.sh $(VERSION)
+
+clean:
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C ctl clean
+	rm -rf $(BUILD)
