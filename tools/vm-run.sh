@@ -1,0 +1,260 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/vm-run.sh TAG OUTDIR -- CMD [ARG...]
+#
+# Boots Debian's kernel TAG (fetched by tools/fetch-kernels.sh) under
+# qemu-system-x86_64 with TCG and runs CMD inside it, in the host's own root
+# file system (shared read-only over virtio-9p), so host-built binaries run
+# unchanged.  OUTDIR is shared read-write at the same path.  The guest is a
+# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG.
+#
+# In the guest, CMD runs as root in the directory vm-run.sh was started
+# from, with PATH, HOME=/root, and CGSHARE_KVER, CGSHARE_TAG, CGSHARE_KO,
+# CGSHARE_MODDIR, CGSHARE_OUT=OUTDIR, BUILD, plus every CGSHARE_* variable of
+# the caller.  `modprobe`/`depmod` work on a writable copy of the module
+# tree, /run/cgshare/modroot (copy a .ko into its extra/ and run depmod).
+#
+# Results in OUTDIR: console.log (serial console), stdout and stderr (CMD's),
+# dmesg (whole kernel log), rc (CMD's exit status).  CMD's stdout is also
+# streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
+# crashed or the kernel log has warnings, oopses, lockups or leak reports.
+#
+# Environment: VM_TIMEOUT (s, 900), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
+# VM_APPEND (extra kernel arguments), VM_LOG_ALLOW (ERE of log lines to
+# forgive), BUILD, V.
+
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: $PROG TAG OUTDIR -- CMD [ARG...]" >&2
+	exit 2
+}
+
+(($# >= 4)) && [[ $3 == -- ]] || usage
+TAG=$1
+OUT=$2
+shift 3
+valid_tag "$TAG"
+kernel_env "$TAG"
+
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_MEM=${VM_MEM:-4G}
+VM_SMP=${VM_SMP:-2}
+VM_CPU=${VM_CPU:-max}
+VM_APPEND=${VM_APPEND:-}
+VM_LOG_ALLOW=${VM_LOG_ALLOW:-}
+
+# What fails a run when it shows up in the guest's kernel log.
+BAD_LOG='WARNING:|BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|'
+BAD_LOG+='rcu_sched self-detected stall|rcu: INFO|INFO: rcu|hung_task|'
+BAD_LOG+='blocked for more than|kmemleak|Call Trace:|refcount_t:|'
+BAD_LOG+='list_add corruption|list_del corruption|Kernel panic|UBSAN:|KASAN:'
+
+need_cmd qemu-system-x86_64 qemu-system-x86
+need_cmd cpio cpio
+need_cmd busybox busybox-static
+
+GUEST_DIR=$CGSHARE_ROOT/tools/guest
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+# 9p modules needed to reach the host root; their dependencies come from
+# modules.dep, and whatever is built in is skipped.
+GUEST_MODULES=(virtio_pci 9pnet_virtio 9p)
+
+[[ $(ldd "$BUSYBOX" 2>&1) == *"not a dynamic executable"* ]] ||
+	die "$BUSYBOX is not statically linked; install busybox-static"
+
+# modname NAME-or-PATH -> canonical module name (dashes as underscores)
+modname() {
+	local n=${1##*/}
+	n=${n%%.ko*}
+	printf '%s\n' "${n//-/_}"
+}
+
+builtin_module() {
+	grep -q "/$(modname "$1" | sed 's/_/[-_]/g')\.ko\$" "$MODDIR/modules.builtin"
+}
+
+# Resolve GUEST_MODULES through modules.dep into load order (relative paths).
+resolve_modules() {
+	declare -A path=() seen=()
+	local line key deps m d i
+	while IFS= read -r line; do
+		key=${line%%:*}
+		path[$(modname "$key")]=$line
+	done <"$MODDIR/modules.dep"
+	for m in "${GUEST_MODULES[@]}"; do
+		if builtin_module "$m"; then
+			verbose "$m is built into $KVER"
+			continue
+		fi
+		line=${path[$m]:-}
+		[[ -n $line ]] || die "$KVER has no module $m (not in modules.dep nor modules.builtin)"
+		read -r -a deps <<<"${line#*:}"
+		# modules.dep lists dependencies so that the last must load first
+		for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
+			d=${deps[i]}
+			[[ -n ${seen[$d]:-} ]] || { seen[$d]=1; printf '%s\n' "$d"; }
+		done
+		d=${line%%:*}
+		[[ -n ${seen[$d]:-} ]] || { seen[$d]=1; printf '%s\n' "$d"; }
+	done
+}
+
+# The per-kernel part of the initramfs, cached next to the kernel.
+base_initramfs() {
+	local img=$BUILD/kernels/$TAG/initramfs.cpio stamp want mods
+	mods=$(resolve_modules)
+	want=$( {
+		sha256sum "$GUEST_DIR/init" "$BUSYBOX"
+		printf '%s\n' "$KVER" "$mods"
+	} | sha256sum | cut -d' ' -f1)
+	stamp=$img.stamp
+	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
+		printf '%s\n' "$img"
+		return
+	fi
+	verbose "building the initramfs for $KVER"
+	local tmp rel name
+	tmp=$(mktemp -d "$BUILD/kernels/$TAG/initramfs.XXXXXX")
+	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
+	cp "$BUSYBOX" "$tmp/bin/busybox"
+	for name in $("$BUSYBOX" --list); do
+		[[ $name == busybox ]] || ln -s busybox "$tmp/bin/$name"
+	done
+	install -m 755 "$GUEST_DIR/init" "$tmp/init"
+	: >"$tmp/modules.load"
+	while IFS= read -r rel; do
+		[[ -n $rel ]] || continue
+		name=$(modname "$rel")
+		case $rel in
+		*.ko.xz) xz -dc "$MODDIR/$rel" >"$tmp/lib/modules/$name.ko" ;;
+		*.ko.zst) zstd -qdc "$MODDIR/$rel" >"$tmp/lib/modules/$name.ko" ;;
+		*.ko.gz) gzip -dc "$MODDIR/$rel" >"$tmp/lib/modules/$name.ko" ;;
+		*.ko) cp "$MODDIR/$rel" "$tmp/lib/modules/$name.ko" ;;
+		*) die "unexpected module file $rel in $MODDIR/modules.dep" ;;
+		esac
+		echo "$name" >>"$tmp/modules.load"
+	done <<<"$mods"
+	if [[ $EUID == 0 ]]; then
+		mknod -m 600 "$tmp/dev/console" c 5 1
+	fi
+	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$img.tmp" ||
+		die "cpio failed building $img"
+	rm -rf "$tmp"
+	mv "$img.tmp" "$img"
+	printf '%s\n' "$want" >"$stamp"
+	printf '%s\n' "$img"
+}
+
+# OUTDIR: absolute, existing, no characters that the kernel command line
+# or the guest's shell would trip over.
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(realpath "$OUT")
+[[ $OUT =~ ^/[A-Za-z0-9._/+-]+$ ]] || die "OUTDIR '$OUT' has characters other than [A-Za-z0-9._/+-]"
+case $OUT in
+/ | /tmp | /tmp/* | /run | /run/* | /root | /root/* | /var/tmp | /var/tmp/* | /proc* | /sys* | /dev*)
+	die "OUTDIR must not be under /tmp, /var/tmp, /run, /root, /proc, /sys or /dev (the guest mounts fresh file systems there); e.g. use $BUILD/vm/..." ;;
+esac
+rm -rf "$OUT/.vm"
+rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc}
+mkdir -p "$OUT/.vm"
+
+BASE=$(base_initramfs)
+
+# The per-run part: the command and its environment.
+RUNDIR=$OUT/.vm/initramfs
+mkdir -p "$RUNDIR"
+{
+	printf 'OUT=%q\nKVER=%q\nMODDIR=%q\n' "$OUT" "$KVER" "$MODDIR"
+} >"$RUNDIR/run.env"
+{
+	echo '#!/bin/bash'
+	echo 'export PATH=/run/cgshare/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+	echo 'export HOME=/root LANG=C.UTF-8 TERM=dumb'
+	while IFS='=' read -r name _; do
+		[[ $name =~ ^CGSHARE_[A-Za-z0-9_]*$ ]] || continue
+		printf 'export %s=%q\n' "$name" "${!name}"
+	done < <(env)
+	printf 'export CGSHARE_TAG=%q CGSHARE_KVER=%q CGSHARE_KO=%q CGSHARE_MODDIR=%q\n' \
+		"$TAG" "$KVER" "$BUILD/mod/$TAG/cgshare.ko" "$MODDIR"
+	printf 'export CGSHARE_OUT=%q BUILD=%q V=%q\n' "$OUT" "$BUILD" "$V"
+	[[ -n ${VERSION:-} ]] && printf 'export VERSION=%q\n' "$VERSION"
+	printf 'cd %q 2>/dev/null || cd /\n' "$PWD"
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$RUNDIR/cmd.sh"
+(cd "$RUNDIR" && printf '%s\n' run.env cmd.sh | cpio -o -H newc -R 0:0 --quiet) >"$OUT/.vm/run.cpio"
+cat "$BASE" "$OUT/.vm/run.cpio" >"$OUT/.vm/initrd"
+
+APPEND="console=ttyS0 loglevel=5 panic=-1 mitigations=off rdinit=/init $VM_APPEND"
+QEMU=(
+	qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM"
+	-nodefaults -nographic -no-reboot -monitor none
+	-kernel "$VMLINUZ" -initrd "$OUT/.vm/initrd" -append "$APPEND"
+	-serial "file:$OUT/console.log"
+	-chardev stdio,id=cmdout,signal=off -serial chardev:cmdout
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev "local,id=out,path=$OUT,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=out,mount_tag=cgshare_out
+)
+verbose "${QEMU[*]}"
+
+start=$(date +%s.%N)
+qrc=0
+timeout -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$OUT/.vm/qemu.stderr" || qrc=$?
+end=$(date +%s.%N)
+
+fail=0
+# elapsed seconds from the start of qemu to the mtime of a guest marker file
+since_start() { awk -v a="$start" -v b="$(stat -c %.3Y "$1")" 'BEGIN { printf "%.1f", b - a }'; }
+if [[ -f $OUT/.vm/started ]]; then
+	boot="boot $(since_start "$OUT/.vm/started")s (guest uptime $(cut -d' ' -f1 "$OUT/.vm/started")s)"
+else
+	boot="command never started"
+fi
+total=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+
+if ((qrc == 124 || qrc == 137)); then
+	note "$TAG: the VM did not finish within VM_TIMEOUT=${VM_TIMEOUT}s and was killed"
+	fail=1
+elif ((qrc != 0)); then
+	note "$TAG: qemu exited with status $qrc"
+	cat "$OUT/.vm/qemu.stderr" >&2
+	fail=1
+fi
+if [[ -s $OUT/.vm/init-error ]]; then
+	note "$TAG: guest init failed: $(cat "$OUT/.vm/init-error")"
+	fail=1
+fi
+
+# Kernel log check: console.log has what came out before any crash, dmesg
+# the whole log of a run that finished.
+bad=$(cat "$OUT/console.log" "$OUT/dmesg" 2>/dev/null | grep -E -- "$BAD_LOG" |
+	{ if [[ -n $VM_LOG_ALLOW ]]; then grep -Ev -- "$VM_LOG_ALLOW"; else cat; fi; } |
+	sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' || true)
+if [[ -n $bad ]]; then
+	note "$TAG: the guest kernel log reports problems (see $OUT/dmesg and console.log):"
+	printf '    %s\n' "${bad%$'\n'}" | head -n 60 >&2
+	fail=1
+fi
+
+if [[ -f $OUT/rc ]]; then
+	rc=$(<"$OUT/rc")
+	[[ $rc =~ ^[0-9]+$ ]] || rc=255
+else
+	note "$TAG: the command did not complete (no $OUT/rc); last console lines:"
+	tail -n 30 "$OUT/console.log" 2>/dev/null | sed 's/^/    /' >&2
+	rc=1
+	fail=1
+fi
+if [[ -s $OUT/stderr ]]; then
+	cat "$OUT/stderr" >&2
+fi
+note "$TAG ($KVER): $boot, total ${total}s, command exit status $rc"
+if ((rc == 0 && fail)); then
+	exit 1
+fi
+exit "$rc"
