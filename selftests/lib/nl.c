@@ -1,0 +1,762 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Raw generic netlink for the tests: we build requests by hand so that the
+ * malformed ones can be exactly as wrong as we want them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "cgtest.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+#define NLA_DATA(a)	((void *)((char *)(a) + NLA_HDRLEN))
+#define NLA_LEN(a)	((int)(a)->nla_len - NLA_HDRLEN)
+#define NLA_TYPE(a)	((a)->nla_type & NLA_TYPE_MASK)
+
+/* Iterate attributes in [start, start + len) without trusting them. */
+#define for_each_attr(a, start, len, rem)				\
+	for (a = (struct nlattr *)(start), rem = (int)(len);		\
+	     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&		\
+	     a->nla_len <= rem;						\
+	     rem -= NLA_ALIGN(a->nla_len),				\
+	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+
+static void *genl_attrs(const struct nlmsghdr *nlh, int *len)
+{
+	*len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	return (char *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+}
+
+void msg_init(struct msg *m, u16 family, u8 cmd, u16 flags)
+{
+	struct genlmsghdr *g;
+
+	memset(m->buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	m->nlh.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
+	m->nlh.nlmsg_type = family;
+	m->nlh.nlmsg_flags = NLM_F_REQUEST | flags;
+	g = NLMSG_DATA(&m->nlh);
+	g->cmd = cmd;
+	g->version = CGSHARE_FAMILY_VERSION;
+}
+
+size_t msg_put(struct msg *m, u16 type, const void *data, size_t len)
+{
+	size_t off = NLMSG_ALIGN(m->nlh.nlmsg_len);
+	struct nlattr *a = (struct nlattr *)(m->buf + off);
+
+	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(m->buf)) {
+		ksft_print_msg("test bug: request larger than %zu bytes\n",
+			       sizeof(m->buf));
+		abort();
+	}
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	if (len)
+		memcpy(NLA_DATA(a), data, len);
+	memset((char *)NLA_DATA(a) + len, 0, NLA_ALIGN(len) - len);
+	m->nlh.nlmsg_len = off + NLA_ALIGN(a->nla_len);
+	return off;
+}
+
+size_t msg_put_u64(struct msg *m, u16 type, u64 v)
+{
+	return msg_put(m, type, &v, sizeof(v));
+}
+
+size_t msg_put_u32(struct msg *m, u16 type, u32 v)
+{
+	return msg_put(m, type, &v, sizeof(v));
+}
+
+size_t msg_put_str(struct msg *m, u16 type, const char *s)
+{
+	return msg_put(m, type, s, strlen(s) + 1);
+}
+
+static int nl_socket(struct nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0)
+		return -errno;
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one))) {
+		int err = -errno;
+
+		close(nl->fd);
+		nl->fd = -1;
+		return err;
+	}
+	nl->seq = (u32)getpid() << 12;
+	return 0;
+}
+
+struct family_arg {
+	u16 id;
+	u32 grp;
+};
+
+static int family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct family_arg *f = arg;
+	struct nlattr *a, *g, *x;
+	int len, rem, rem2, rem3;
+	void *attrs = genl_attrs(nlh, &len);
+
+	for_each_attr(a, attrs, len, rem) {
+		if (NLA_TYPE(a) == CTRL_ATTR_FAMILY_ID && NLA_LEN(a) == 2)
+			f->id = *(u16 *)NLA_DATA(a);
+		if (NLA_TYPE(a) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		for_each_attr(g, NLA_DATA(a), NLA_LEN(a), rem2) {
+			const char *name = NULL;
+			u32 id = 0;
+
+			for_each_attr(x, NLA_DATA(g), NLA_LEN(g), rem3) {
+				if (NLA_TYPE(x) == CTRL_ATTR_MCAST_GRP_NAME)
+					name = NLA_DATA(x);
+				if (NLA_TYPE(x) == CTRL_ATTR_MCAST_GRP_ID &&
+				    NLA_LEN(x) == 4)
+					id = *(u32 *)NLA_DATA(x);
+			}
+			if (name && !strcmp(name, CGSHARE_MCGRP_NOTIFY))
+				f->grp = id;
+		}
+	}
+	return 0;
+}
+
+int nl_family(struct nl *nl, const char *name, u16 *id, u32 *grp)
+{
+	struct family_arg f = { 0 };
+	struct msg m;
+	struct ack ack;
+	int ret;
+
+	msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	((struct genlmsghdr *)NLMSG_DATA(&m.nlh))->version = 2;
+	msg_put_str(&m, CTRL_ATTR_FAMILY_NAME, name);
+	ret = nl_transact(nl, &m, family_cb, &f, &ack);
+	if (ret)
+		return ret;
+	if (!f.id)
+		return -ENOENT;
+	*id = f.id;
+	if (grp)
+		*grp = f.grp;
+	return 0;
+}
+
+int nl_open(struct nl *nl)
+{
+	int ret = nl_socket(nl);
+
+	if (ret)
+		return ret;
+	ret = nl_family(nl, CGSHARE_FAMILY_NAME, &nl->family, &nl->notify_grp);
+	if (ret) {
+		close(nl->fd);
+		nl->fd = -1;
+	}
+	return ret;
+}
+
+int nl_open_ctrl(struct nl *nl)
+{
+	int ret = nl_socket(nl);
+
+	nl->family = GENL_ID_CTRL;
+	return ret;
+}
+
+void nl_close(struct nl *nl)
+{
+	if (nl->fd >= 0)
+		close(nl->fd);
+	nl->fd = -1;
+}
+
+int nl_subscribe(struct nl *nl)
+{
+	if (!nl->notify_grp)
+		return -ENOENT;
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &nl->notify_grp, sizeof(nl->notify_grp)))
+		return -errno;
+	return 0;
+}
+
+static void parse_extack(const void *tlvs, int len, struct ack *ack)
+{
+	const struct nlattr *a;
+	int rem;
+
+	for_each_attr(a, tlvs, len, rem) {
+		switch (NLA_TYPE(a)) {
+		case NLMSGERR_ATTR_MSG:
+			ack->has_msg = true;
+			snprintf(ack->msg, sizeof(ack->msg), "%.*s",
+				 NLA_LEN(a), (char *)NLA_DATA(a));
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			if (NLA_LEN(a) == 4) {
+				ack->has_offs = true;
+				ack->offs = *(u32 *)NLA_DATA(a);
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			if (NLA_LEN(a) == 4) {
+				ack->has_miss = true;
+				ack->miss_type = *(u32 *)NLA_DATA(a);
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			if (NLA_LEN(a) == 4) {
+				ack->has_miss_nest = true;
+				ack->miss_nest = *(u32 *)NLA_DATA(a);
+			}
+			break;
+		case NLMSGERR_ATTR_POLICY:
+			ack->has_policy = true;
+			break;
+		}
+	}
+}
+
+/* NLMSG_ERROR or NLMSG_DONE: fill ack, return its error. */
+static int parse_ack(const struct nlmsghdr *nlh, struct ack *ack)
+{
+	int plen = (int)nlh->nlmsg_len - NLMSG_HDRLEN;
+	const char *p = NLMSG_DATA(nlh);
+	int off;
+
+	memset(ack, 0, sizeof(*ack));
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		if (plen >= 4)
+			ack->error = *(int *)p;
+		off = NLMSG_ALIGN(4);
+	} else {
+		const struct nlmsgerr *e = (const void *)p;
+
+		if (plen < (int)sizeof(*e)) {
+			ack->error = -EPROTO;
+			return ack->error;
+		}
+		ack->error = e->error;
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	}
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && plen > off)
+		parse_extack(p + off, plen - off, ack);
+	return ack->error;
+}
+
+static ssize_t nl_recvbuf(struct nl *nl, char *buf, size_t len)
+{
+	struct sockaddr_nl sa;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = {
+		.msg_name = &sa, .msg_namelen = sizeof(sa),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	do {
+		n = recvmsg(nl->fd, &mh, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (mh.msg_flags & MSG_TRUNC) {
+		ksft_print_msg("netlink message truncated by a %zu-byte buffer\n",
+			       len);
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+static int nl_send(struct nl *nl, struct msg *m)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	m->nlh.nlmsg_seq = ++nl->seq;
+	n = sendto(nl->fd, m->buf, m->nlh.nlmsg_len, 0,
+		   (struct sockaddr *)&sa, sizeof(sa));
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)m->nlh.nlmsg_len ? 0 : -EIO;
+}
+
+/*
+ * Receive replies to m until its ack or NLMSG_DONE. Replies go to cb;
+ * between() runs after every recv (dumps only).
+ */
+static int nl_collect(struct nl *nl, struct msg *m, nl_cb cb, void *arg,
+		      void (*between)(void *), void *barg,
+		      struct dump_res *res, struct ack *ack)
+{
+	size_t blen = nl->rcvlen ? nl->rcvlen : 65536;
+	char *buf = malloc(blen);
+	int cb_err = 0, ret = 0;
+	bool done = false;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(ack, 0, sizeof(*ack));
+	while (!done) {
+		struct nlmsghdr *nlh;
+		ssize_t n = nl_recvbuf(nl, buf, blen);
+		int len;
+
+		if (n < 0) {
+			ret = ack->error = (int)n;
+			break;
+		}
+		if (res)
+			res->nrecv++;
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_seq != m->nlh.nlmsg_seq)
+				continue;	/* stale, or a notification */
+			if (res) {
+				res->nmsgs++;
+				if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+					res->intr = true;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR ||
+			    nlh->nlmsg_type == NLMSG_DONE) {
+				ret = parse_ack(nlh, ack);
+				done = true;
+				break;
+			}
+			if (nlh->nlmsg_type == NLMSG_NOOP ||
+			    nlh->nlmsg_type == NLMSG_OVERRUN)
+				continue;
+			if (cb && !cb_err)
+				cb_err = cb(nlh, arg);
+		}
+		if (!done && between)
+			between(barg);
+	}
+	free(buf);
+	if (!ret && cb_err)
+		ret = cb_err;
+	return ret;
+}
+
+int nl_transact(struct nl *nl, struct msg *m, nl_cb cb, void *arg,
+		struct ack *ack)
+{
+	struct ack local;
+	int ret;
+
+	if (!ack)
+		ack = &local;
+	m->nlh.nlmsg_flags |= NLM_F_ACK;
+	ret = nl_send(nl, m);
+	if (ret) {
+		memset(ack, 0, sizeof(*ack));
+		return ack->error = ret;
+	}
+	return nl_collect(nl, m, cb, arg, NULL, NULL, NULL, ack);
+}
+
+int nl_dump(struct nl *nl, struct msg *m, nl_cb cb, void *arg,
+	    void (*between)(void *), void *barg, struct dump_res *res)
+{
+	struct dump_res local;
+	int ret;
+
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	m->nlh.nlmsg_flags |= NLM_F_DUMP;
+	ret = nl_send(nl, m);
+	if (ret)
+		return res->ack.error = ret;
+	return nl_collect(nl, m, cb, arg, between, barg, res, &res->ack);
+}
+
+int nl_recv_one(struct nl *nl, int timeout_ms, nl_cb cb, void *arg)
+{
+	struct pollfd p = { .fd = nl->fd, .events = POLLIN };
+	u64 deadline = now_ns() + (u64)timeout_ms * MSEC;
+	char *buf = malloc(65536);
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		struct nlmsghdr *nlh;
+		ssize_t n;
+		int len, left = (int)((deadline - now_ns()) / MSEC);
+
+		if (now_ns() >= deadline)
+			break;
+		ret = poll(&p, 1, left);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0) {
+			ret = ret < 0 ? -errno : 0;
+			break;
+		}
+		n = nl_recvbuf(nl, buf, 65536);
+		if (n < 0) {
+			ret = (int)n;
+			break;
+		}
+		len = (int)n;
+		nlh = (struct nlmsghdr *)buf;
+		if (!NLMSG_OK(nlh, len) || nlh->nlmsg_seq != 0)
+			continue;	/* not a notification */
+		ret = cb ? cb(nlh, arg) : 0;
+		ret = ret < 0 ? ret : 1;
+		break;
+	}
+	free(buf);
+	return ret;
+}
+
+/* ------------------------------------------------------------- parsing */
+
+static bool is_counter(int t)
+{
+	return (t >= CGSHARE_A_CGROUP_CPU_USAGE_NS &&
+		t <= CGSHARE_A_CGROUP_CPU_SWITCHES) ||
+	       (t >= CGSHARE_A_CGROUP_MEM_CURRENT &&
+		t <= CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL);
+}
+
+static int get_uint(const struct nlattr *a, u64 *v, const char *what)
+{
+	if (NLA_LEN(a) == 8) {
+		memcpy(v, NLA_DATA(a), 8);
+		return 0;
+	}
+	if (NLA_LEN(a) == 4) {
+		*v = *(u32 *)NLA_DATA(a);
+		return 0;
+	}
+	ksft_print_msg("reply: %s (type %d) has %d bytes, want 4 or 8\n",
+		       what, NLA_TYPE(a), NLA_LEN(a));
+	return -EPROTO;
+}
+
+static int get_str(const struct nlattr *a, char *out, size_t outlen,
+		   const char *what)
+{
+	int n = NLA_LEN(a);
+
+	if (n < 1 || ((char *)NLA_DATA(a))[n - 1] != '\0' ||
+	    (size_t)n > outlen) {
+		ksft_print_msg("reply: %s is not a NUL-terminated string of at most %zu bytes (%d bytes)\n",
+			       what, outlen, n);
+		return -EPROTO;
+	}
+	memcpy(out, NLA_DATA(a), n);
+	return 0;
+}
+
+static int parse_gpu(const struct nlattr *nest, struct gpu_rec *g)
+{
+	const struct nlattr *a;
+	int rem, ret = 0;
+
+	memset(g, 0, sizeof(*g));
+	for_each_attr(a, NLA_DATA(nest), NLA_LEN(nest), rem) {
+		switch (NLA_TYPE(a)) {
+		case CGSHARE_A_GPU_DEV:
+			ret = get_str(a, g->dev, sizeof(g->dev) - 1, "gpu dev");
+			break;
+		case CGSHARE_A_GPU_BUSY_NS:
+			g->has_busy = true;
+			ret = get_uint(a, &g->busy, "gpu busy-ns");
+			break;
+		case CGSHARE_A_GPU_QUEUE_NS:
+			g->has_queue = true;
+			ret = get_uint(a, &g->queue, "gpu queue-ns");
+			break;
+		case CGSHARE_A_GPU_MEM_BYTES:
+			g->has_mem = true;
+			ret = get_uint(a, &g->mem, "gpu mem-bytes");
+			break;
+		default:
+			ksft_print_msg("reply: unknown gpu attribute %d\n",
+				       NLA_TYPE(a));
+			ret = -EPROTO;
+		}
+		if (ret)
+			return ret;
+	}
+	if (!g->dev[0]) {
+		ksft_print_msg("reply: gpu nest without dev\n");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int cg_rec_parse(const struct nlmsghdr *nlh, struct cg_rec *r)
+{
+	const struct genlmsghdr *g = NLMSG_DATA(nlh);
+	const struct nlattr *a;
+	int len, rem, ret = 0;
+	void *attrs = genl_attrs(nlh, &len);
+
+	memset(r, 0, offsetof(struct cg_rec, path));
+	r->path[0] = '\0';
+	r->ngpu = 0;
+	r->unknown = 0;
+	r->cmd = g->cmd;
+	r->nlflags = nlh->nlmsg_flags;
+	for_each_attr(a, attrs, len, rem) {
+		int t = NLA_TYPE(a);
+
+		if (t == CGSHARE_A_CGROUP_PAD)
+			continue;
+		if (t <= CGSHARE_A_CGROUP_MAX && t != CGSHARE_A_CGROUP_GPU &&
+		    r->has[t]) {
+			ksft_print_msg("reply: attribute %d repeated\n", t);
+			return -EPROTO;
+		}
+		if (t == CGSHARE_A_CGROUP_ID || t == CGSHARE_A_CGROUP_PARENT_ID) {
+			if (NLA_LEN(a) != 8) {
+				ksft_print_msg("reply: u64 attribute %d has %d bytes\n",
+					       t, NLA_LEN(a));
+				return -EPROTO;
+			}
+			memcpy(&r->v[t], NLA_DATA(a), 8);
+		} else if (t == CGSHARE_A_CGROUP_PATH) {
+			ret = get_str(a, r->path, sizeof(r->path) - 1, "path");
+		} else if (is_counter(t)) {
+			ret = get_uint(a, &r->v[t], "counter");
+		} else if (t == CGSHARE_A_CGROUP_GPU) {
+			if (r->ngpu == GPU_MAX) {
+				ksft_print_msg("reply: more than %d gpu nests\n",
+					       GPU_MAX);
+				return -EPROTO;
+			}
+			ret = parse_gpu(a, &r->gpu[r->ngpu++]);
+		} else {
+			r->unknown++;
+			continue;
+		}
+		if (ret)
+			return ret;
+		r->has[t] = true;
+	}
+	if (rem) {
+		ksft_print_msg("reply: %d trailing bytes after attributes\n", rem);
+		return -EPROTO;
+	}
+	if (!r->has[CGSHARE_A_CGROUP_ID]) {
+		ksft_print_msg("reply: record without id\n");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+const struct gpu_rec *rec_gpu(const struct cg_rec *r, const char *dev)
+{
+	for (int i = 0; i < r->ngpu; i++)
+		if (!strcmp(r->gpu[i].dev, dev))
+			return &r->gpu[i];
+	return NULL;
+}
+
+struct one_arg {
+	struct cg_rec *r;
+	int n;
+};
+
+static int one_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct one_arg *o = arg;
+
+	if (o->n++)
+		return -EPROTO;		/* a do must reply once */
+	return cg_rec_parse(nlh, o->r);
+}
+
+static int get_common(struct nl *nl, struct msg *m, struct cg_rec *r,
+		      struct ack *ack)
+{
+	struct one_arg o = { r, 0 };
+	int ret = nl_transact(nl, m, one_cb, &o, ack);
+
+	if (!ret && o.n != 1) {
+		ksft_print_msg("cgroup-get do: %d replies, want 1\n", o.n);
+		return -EPROTO;
+	}
+	return ret;
+}
+
+int cgs_get_id(struct nl *nl, u64 id, struct cg_rec *r, struct ack *ack)
+{
+	struct msg m;
+
+	msg_init(&m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
+	msg_put_u64(&m, CGSHARE_A_CGROUP_ID, id);
+	return get_common(nl, &m, r, ack);
+}
+
+int cgs_get_path(struct nl *nl, const char *path, struct cg_rec *r,
+		 struct ack *ack)
+{
+	struct msg m;
+
+	msg_init(&m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
+	msg_put_str(&m, CGSHARE_A_CGROUP_PATH, path);
+	return get_common(nl, &m, r, ack);
+}
+
+static int status_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct status_rec *s = arg;
+	const struct nlattr *a;
+	int len, rem;
+	void *attrs = genl_attrs(nlh, &len);
+
+	for_each_attr(a, attrs, len, rem) {
+		switch (NLA_TYPE(a)) {
+		case CGSHARE_A_STATUS_VERSION:
+			s->has_version = !get_str(a, s->version,
+						  sizeof(s->version), "version");
+			break;
+		case CGSHARE_A_STATUS_GPU_BPF_REASON:
+			get_str(a, s->bpf_reason, sizeof(s->bpf_reason),
+				"gpu-bpf-reason");
+			break;
+		case CGSHARE_A_STATUS_FEATURES:
+			s->has_features = NLA_LEN(a) == 4;
+			s->features = *(u32 *)NLA_DATA(a);
+			break;
+		case CGSHARE_A_STATUS_NR_CGROUPS:
+			s->has_nr = NLA_LEN(a) == 4;
+			s->nr_cgroups = *(u32 *)NLA_DATA(a);
+			break;
+		case CGSHARE_A_STATUS_GENERATION:
+			s->has_gen = NLA_LEN(a) == 4;
+			s->generation = *(u32 *)NLA_DATA(a);
+			break;
+		}
+	}
+	return 0;
+}
+
+int cgs_status(struct nl *nl, struct status_rec *s, struct ack *ack)
+{
+	struct msg m;
+
+	memset(s, 0, sizeof(*s));
+	msg_init(&m, nl->family, CGSHARE_CMD_STATUS_GET, 0);
+	return nl_transact(nl, &m, status_cb, s, ack);
+}
+
+int cgs_charge(struct nl *nl, const struct charge *c, struct ack *ack)
+{
+	struct msg m;
+
+	msg_init(&m, nl->family, CGSHARE_CMD_CHARGE, 0);
+	msg_put_u64(&m, CGSHARE_A_CHARGE_ID, c->id);
+	if (c->dev)
+		msg_put_str(&m, CGSHARE_A_CHARGE_DEV, c->dev);
+	if (c->has_busy)
+		msg_put_u64(&m, CGSHARE_A_CHARGE_BUSY_NS, c->busy);
+	if (c->has_queue)
+		msg_put_u64(&m, CGSHARE_A_CHARGE_QUEUE_NS, c->queue);
+	if (c->has_mem)
+		msg_put_u64(&m, CGSHARE_A_CHARGE_MEM_BYTES, c->mem);
+	return nl_transact(nl, &m, NULL, NULL, ack);
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct rec_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct cg_rec *r = realloc(l->r, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		l->r = r;
+		l->cap = cap;
+	}
+	if (cg_rec_parse(nlh, &l->r[l->n])) {
+		l->bad++;
+		return 0;
+	}
+	l->n++;
+	return 0;
+}
+
+int cgs_dump_list(struct nl *nl, const char *path, const u64 *id,
+		  struct rec_list *l, struct dump_res *res)
+{
+	struct msg m;
+
+	memset(l, 0, sizeof(*l));
+	msg_init(&m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
+	if (path)
+		msg_put_str(&m, CGSHARE_A_CGROUP_PATH, path);
+	if (id)
+		msg_put_u64(&m, CGSHARE_A_CGROUP_ID, *id);
+	return nl_dump(nl, &m, list_cb, l, NULL, NULL, res);
+}
+
+void rec_list_free(struct rec_list *l)
+{
+	free(l->r);
+	memset(l, 0, sizeof(*l));
+}
+
+void ack_print(const char *what, const struct ack *ack)
+{
+	ksft_print_msg("%s: error %d (%s)%s%s%s", what, ack->error,
+		       ack->error ? strerror(-ack->error) : "none",
+		       ack->has_msg ? ", extack \"" : "",
+		       ack->has_msg ? ack->msg : "",
+		       ack->has_msg ? "\"" : "");
+	if (ack->has_offs)
+		printf(", offset %u", ack->offs);
+	if (ack->has_miss)
+		printf(", missing attr %u", ack->miss_type);
+	printf("\n");
+}
+
+bool expect_nack(const char *what, int ret, const struct ack *ack, int want,
+		 size_t offs)
+{
+	bool ok = true;
+
+	ack_print(what, ack);
+	if (ret != want) {
+		ksft_print_msg("FAIL %s: expected error %d (%s), got %d (%s)\n",
+			       what, want, strerror(-want), ret,
+			       ret ? strerror(-ret) : "success");
+		ok = false;
+	}
+	if (offs && (!ack->has_offs || ack->offs != offs)) {
+		ksft_print_msg("FAIL %s: expected extack offset %zu (the bad attribute), got %s%u\n",
+			       what, offs, ack->has_offs ? "" : "none ",
+			       ack->has_offs ? ack->offs : 0);
+		ok = false;
+	}
+	return ok;
+}
