@@ -344,21 +344,25 @@ int hog_fn(void *arg)
 	return 0;
 }
 
-u64 run_delay_ns(pid_t pid)
+int read_schedstat(pid_t pid, u64 *run, u64 *delay, u64 *pcount)
 {
-	char path[64], buf[128];
-	unsigned long long run = 0, delay = 0;
+	unsigned long long v[3];
+	char path[64];
 	FILE *f;
+	int n;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return UINT64_MAX;
-	if (!fgets(buf, sizeof(buf), f) ||
-	    sscanf(buf, "%llu %llu", &run, &delay) != 2)
-		delay = UINT64_MAX;
+		return -errno;
+	n = fscanf(f, "%llu %llu %llu", &v[0], &v[1], &v[2]);
 	fclose(f);
-	return delay;
+	if (n != 3)
+		return -EINVAL;
+	*run = v[0];
+	*delay = v[1];
+	*pcount = v[2];
+	return 0;
 }
 
 static int alloc_child(void *arg)

@@ -242,7 +242,8 @@ int alloc_wait_ready(struct alloc *a, int timeout_ms);
 int alloc_finish(pid_t pid, struct alloc *a);
 
 u64 now_ns(void);
-u64 run_delay_ns(pid_t pid);	/* field 2 of /proc/PID/schedstat */
+/* /proc/PID/schedstat: run time, run_delay (queue wait), times run */
+int read_schedstat(pid_t pid, u64 *run, u64 *delay, u64 *pcount);
 int pin_self(int cpu);
 int ncpus(void);
 

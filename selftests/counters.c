@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters against the kernel's own: cpu.stat, /proc/PID/schedstat,
+ * memory.current/peak/swap.current/events, and roll-up to parents.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "cgtest.h"
+
+#define CPU_PCT		2.0		/* issue: within 2 % of cpu.stat */
+#define MEM_SLACK	(256 * 1024)	/* pages charged between two reads */
+
+static int get(struct nl *nl, const char *rel, struct cg_rec *r)
+{
+	struct ack ack;
+	int ret = cgs_get_path(nl, rel, r, &ack);
+
+	if (ret)
+		ack_print(rel, &ack);
+	return ret;
+}
+
+static int usage_ns(const char *rel, u64 *ns)
+{
+	u64 us;
+	int ret = cg_read_key(rel, "cpu.stat", "usage_usec", &us);
+
+	*ns = us * 1000;
+	return ret;
+}
+
+/*
+ * cpu.stat usage before and after a cgshare read: the cgshare value must
+ * lie within CPU_PCT of that bracket.
+ */
+static bool cpu_vs_stat(struct nl *nl, const char *rel, struct cg_rec *r)
+{
+	u64 before, after, lo, hi;
+	char what[256];
+
+	if (usage_ns(rel, &before) || get(nl, rel, r) || usage_ns(rel, &after))
+		return false;
+	snprintf(what, sizeof(what), "%s cpu-usage-ns vs cpu.stat usage_usec*1000",
+		 rel);
+	if (!expect_true(REC_HAS(r, CPU_USAGE_NS), "cpu-usage-ns present"))
+		return false;
+	lo = before - (u64)(before * CPU_PCT / 100);
+	hi = after + (u64)(after * CPU_PCT / 100) + MSEC;
+	if (!expect_range(what, REC(r, CPU_USAGE_NS), lo, hi))
+		return false;
+	return expect_near(what, REC(r, CPU_USAGE_NS), after, CPU_PCT, MSEC);
+}
+
+/*
+ *   top
+ *   └── cpu    one task burns 3 s of CPU, then exits
+ *
+ * cpu-usage-ns == cpu.stat usage_usec * 1000 within 2 %.
+ */
+static int test_cpu_usage(void)
+{
+	const char *cg = cgt_path("cpu");
+	struct hog h = { .cpu_s = 3.0, .cpu = -1 };
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct nl nl;
+	u64 usage;
+	int ret = KSFT_FAIL;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cg));
+	CHECK(expect_eq("hog exit", cg_wait(cg_run(cg, hog_fn, &h)), 0));
+	CHECK(!usage_ns(cg, &usage));
+	CHECK(expect_ge("cpu.stat usage of a 3 s hog", usage, 2900 * MSEC));
+	CHECK(cpu_vs_stat(&nl, cg, r));
+	CHECK(expect_true(REC(r, CPU_SWITCHES) >= 1, "cpu-switches >= 1"));
+	ret = KSFT_PASS;
+cleanup:
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── run    one task spinning while we read
+ *
+ * While the task runs, cgshare (which includes the running slice) stays
+ * within 2 % of cpu.stat read just before and after, and never goes back.
+ */
+static int test_cpu_running(void)
+{
+	const char *cg = cgt_path("run");
+	struct hog h = { .wall_s = 30.0, .cpu = -1 };
+	struct cg_rec *r = malloc(sizeof(*r));
+	u64 last = 0;
+	pid_t pid = -1;
+	struct nl nl;
+	int ret = KSFT_FAIL;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cg));
+	pid = cg_run(cg, hog_fn, &h);
+	CHECK(pid > 0);
+	usleep(500000);
+	for (int i = 0; i < 10; i++) {
+		usleep(200000);
+		CHECK(cpu_vs_stat(&nl, cg, r));
+		CHECK(expect_ge("cpu-usage-ns is monotonic", REC(r, CPU_USAGE_NS),
+				last));
+		last = REC(r, CPU_USAGE_NS);
+	}
+	ret = KSFT_PASS;
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		cg_wait(pid);
+	}
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── wait   three hogs pinned to CPU 0 for 3 s (we run on CPU 1)
+ *
+ * With the hogs stopped, cpu-wait-ns == sum of their run_delay (field 2 of
+ * /proc/PID/schedstat) within 5 % or 30 ms; the wait is about 2x the run
+ * time, so a module that reports zero or usage instead fails.
+ */
+static int test_cpu_wait(void)
+{
+	const char *cg = cgt_path("wait");
+	struct hog h = { .wall_s = 60.0, .cpu = 0 };
+	struct cg_rec *r = malloc(sizeof(*r));
+	pid_t pids[3] = { -1, -1, -1 };
+	u64 sum = 0, run, delay, pcount;
+	struct nl nl;
+	int ret = KSFT_FAIL, st;
+
+	if (ncpus() < 2)
+		SKIP("guest has %d CPU; boot it with -smp 2 or more", ncpus());
+	NL_OPEN(&nl);
+	CHECK(expect_ok("pin self to CPU 1", pin_self(1)));
+	CHECK(!cg_mkdir(cg));
+	for (int i = 0; i < 3; i++)
+		CHECK((pids[i] = cg_run(cg, hog_fn, &h)) > 0);
+	sleep(3);
+	for (int i = 0; i < 3; i++)
+		kill(pids[i], SIGSTOP);
+	for (int i = 0; i < 3; i++) {
+		CHECK(waitpid(pids[i], &st, WUNTRACED) == pids[i] &&
+		      expect_true(WIFSTOPPED(st), "hog stopped"));
+		CHECK(expect_ok("read schedstat",
+				read_schedstat(pids[i], &run, &delay, &pcount)));
+		ksft_print_msg("hog %d: run %llu ns, run_delay %llu ns\n", i,
+			       (unsigned long long)run,
+			       (unsigned long long)delay);
+		sum += delay;
+	}
+	CHECK(!get(&nl, cg, r));
+	CHECK(expect_true(REC_HAS(r, CPU_WAIT_NS), "cpu-wait-ns present"));
+	CHECK(expect_ge("summed run_delay of 3 hogs on one CPU for 3 s", sum,
+			3 * SEC));
+	CHECK(expect_near("cpu-wait-ns vs summed run_delay", REC(r, CPU_WAIT_NS),
+			  sum, 5.0, 30 * MSEC));
+	CHECK(cpu_vs_stat(&nl, cg, r));
+	ret = KSFT_PASS;
+cleanup:
+	for (int i = 0; i < 3; i++) {
+		if (pids[i] <= 0)
+			continue;
+		kill(pids[i], SIGKILL);
+		cg_wait(pids[i]);
+	}
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+static int sleeper(void *arg)
+{
+	for (int i = 0; i < 200; i++)
+		usleep(1000);
+	raise(SIGSTOP);
+	return 0;
+}
+
+/*
+ *   top
+ *   └── sw     one task sleeping 1 ms 200 times, then stopped
+ *
+ * cpu-switches == times the task was run (field 3 of schedstat), within
+ * 5 % or 5 (it ran a few times before it entered the cgroup).
+ */
+static int test_cpu_switches(void)
+{
+	const char *cg = cgt_path("sw");
+	struct cg_rec *r = malloc(sizeof(*r));
+	u64 run, delay, pcount;
+	struct nl nl;
+	pid_t pid = -1;
+	int ret = KSFT_FAIL, st;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cg));
+	CHECK((pid = cg_run(cg, sleeper, NULL)) > 0);
+	CHECK(waitpid(pid, &st, WUNTRACED) == pid &&
+	      expect_true(WIFSTOPPED(st), "sleeper stopped"));
+	CHECK(expect_ok("read schedstat", read_schedstat(pid, &run, &delay,
+							 &pcount)));
+	CHECK(!get(&nl, cg, r));
+	CHECK(expect_ge("cpu-switches after 200 sleeps", REC(r, CPU_SWITCHES),
+			200));
+	CHECK(expect_near("cpu-switches vs schedstat pcount",
+			  REC(r, CPU_SWITCHES), pcount, 5.0, 5));
+	ret = KSFT_PASS;
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		cg_wait(pid);
+	}
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/* file (or key in file) read before and after cgshare's attr. */
+static bool mem_vs_file(struct nl *nl, const char *rel, const char *file,
+			const char *key, int attr, u64 slack,
+			struct cg_rec *r)
+{
+	u64 before, after, lo, hi;
+	char what[256];
+	int e1, e2;
+
+	e1 = key ? cg_read_key(rel, file, key, &before) :
+		   cg_read_u64(rel, file, &before);
+	if (e1 || get(nl, rel, r))
+		return expect_ok(file, e1) && false;
+	e2 = key ? cg_read_key(rel, file, key, &after) :
+		   cg_read_u64(rel, file, &after);
+	if (!expect_ok(file, e2))
+		return false;
+	snprintf(what, sizeof(what), "%s attr %d vs %s%s%s", rel, attr, file,
+		 key ? " " : "", key ? key : "");
+	if (!r->has[attr]) {
+		ksft_print_msg("FAIL %s: attribute missing\n", what);
+		return false;
+	}
+	lo = before < after ? before : after;
+	hi = before < after ? after : before;
+	lo = lo > slack ? lo - slack : 0;
+	ksft_print_msg("%s: %llu (file %llu..%llu)\n", what,
+		       (unsigned long long)r->v[attr], (unsigned long long)before,
+		       (unsigned long long)after);
+	return expect_range(what, r->v[attr], lo, hi + slack);
+}
+
+static bool events_match(struct nl *nl, const char *rel, struct cg_rec *r)
+{
+	static const struct { const char *key; int attr; } ev[] = {
+		{ "low", CGSHARE_A_CGROUP_MEM_EVENTS_LOW },
+		{ "high", CGSHARE_A_CGROUP_MEM_EVENTS_HIGH },
+		{ "max", CGSHARE_A_CGROUP_MEM_EVENTS_MAX },
+		{ "oom", CGSHARE_A_CGROUP_MEM_EVENTS_OOM },
+		{ "oom_kill", CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL },
+	};
+	bool ok = true;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
+		ok &= mem_vs_file(nl, rel, "memory.events", ev[i].key,
+				  ev[i].attr, 0, r);
+	return ok;
+}
+
+/*
+ *   top
+ *   └── mem    one task holding 64 MiB of touched anonymous memory
+ *
+ * mem-current, mem-peak, mem-swap == memory.current, memory.peak,
+ * memory.swap.current (within 256 KiB of the values read around it), and
+ * mem-current follows memory.current down when the memory is freed.
+ */
+static int test_mem_current(void)
+{
+	const char *cg = cgt_path("mem");
+	struct alloc a = { .bytes = 64 * MIB };
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct nl nl;
+	pid_t pid = -1;
+	u64 held;
+	int ret = KSFT_FAIL;
+
+	if (!cg_has_ctrl(cgt_top(), "memory"))
+		SKIP("memory controller not available");
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cg));
+	CHECK((pid = alloc_start(cg, &a)) > 0);
+	CHECK(expect_ok("allocator ready", alloc_wait_ready(&a, 60000)));
+	CHECK(mem_vs_file(&nl, cg, "memory.current", NULL,
+			  CGSHARE_A_CGROUP_MEM_CURRENT, MEM_SLACK, r));
+	held = REC(r, MEM_CURRENT);
+	CHECK(expect_ge("mem-current while holding 64 MiB", held, 64 * MIB));
+	if (cg_has_file(cg, "memory.peak"))
+		CHECK(mem_vs_file(&nl, cg, "memory.peak", NULL,
+				  CGSHARE_A_CGROUP_MEM_PEAK, MEM_SLACK, r));
+	else
+		CHECK(expect_ge("mem-peak (no memory.peak)", REC(r, MEM_PEAK),
+				REC(r, MEM_CURRENT)));
+	if (cg_has_file(cg, "memory.swap.current"))
+		CHECK(mem_vs_file(&nl, cg, "memory.swap.current", NULL,
+				  CGSHARE_A_CGROUP_MEM_SWAP, MEM_SLACK, r));
+	CHECK(events_match(&nl, cg, r));
+
+	CHECK(expect_eq("allocator exit", alloc_finish(pid, &a), 0));
+	pid = -1;
+	CHECK(mem_vs_file(&nl, cg, "memory.current", NULL,
+			  CGSHARE_A_CGROUP_MEM_CURRENT, MEM_SLACK, r));
+	CHECK(expect_true(REC(r, MEM_CURRENT) + 32 * MIB < held,
+			  "mem-current dropped after the memory was freed"));
+	CHECK(expect_ge("mem-peak keeps the peak", REC(r, MEM_PEAK), 64 * MIB));
+	ret = KSFT_PASS;
+cleanup:
+	if (pid > 0)
+		alloc_finish(pid, &a);
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── high   memory.high = 16 MiB, no swap; a task touches 17 MiB
+ *
+ * memory.events "high" > 0, and all five mem-events-* == memory.events.
+ */
+static int test_mem_high(void)
+{
+	const char *cg = cgt_path("high");
+	struct alloc a = { .bytes = 17 * MIB };
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct nl nl;
+	pid_t pid = -1;
+	u64 high = 0;
+	int ret = KSFT_FAIL;
+
+	if (!cg_has_ctrl(cgt_top(), "memory"))
+		SKIP("memory controller not available");
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cg));
+	CHECK(!cg_write(cg, "memory.high", "16M"));
+	if (cg_has_file(cg, "memory.swap.max"))
+		CHECK(!cg_write(cg, "memory.swap.max", "0"));
+	CHECK((pid = alloc_start(cg, &a)) > 0);
+	CHECK(expect_ok("allocator ready", alloc_wait_ready(&a, 60000)));
+	CHECK(!cg_read_key(cg, "memory.events", "high", &high));
+	if (!high) {
+		ret = KSFT_SKIP;
+		cgt_reason("17 MiB over a 16 MiB memory.high raised no high event");
+		goto cleanup;
+	}
+	CHECK(events_match(&nl, cg, r));
+	CHECK(expect_ge("mem-events-high", REC(r, MEM_EVENTS_HIGH), 1));
+	ret = KSFT_PASS;
+cleanup:
+	if (pid > 0)
+		alloc_finish(pid, &a);
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── oom    memory.max = 16 MiB, no swap; a task touches 64 MiB
+ *
+ * The task is OOM-killed; memory.events max, oom, oom_kill > 0, and all
+ * five mem-events-* == memory.events.
+ */
+static int test_mem_oom(void)
+{
+	const char *cg = cgt_path("oom");
+	struct alloc a = { .bytes = 64 * MIB };
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct nl nl;
+	pid_t pid = -1;
+	u64 kills = 0;
+	int ret = KSFT_FAIL, st;
+
+	if (!cg_has_ctrl(cgt_top(), "memory"))
+		SKIP("memory controller not available");
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cg));
+	CHECK(!cg_write(cg, "memory.max", "16M"));
+	if (cg_has_file(cg, "memory.swap.max"))
+		CHECK(!cg_write(cg, "memory.swap.max", "0"));
+	CHECK((pid = alloc_start(cg, &a)) > 0);
+	alloc_wait_ready(&a, 60000);
+	st = alloc_finish(pid, &a);
+	pid = -1;
+	CHECK(!cg_read_key(cg, "memory.events", "oom_kill", &kills));
+	if (st != 128 + SIGKILL || !kills) {
+		ret = KSFT_SKIP;
+		cgt_reason("64 MiB under a 16 MiB memory.max was not OOM-killed (status %d, oom_kill %llu)",
+			   st, (unsigned long long)kills);
+		goto cleanup;
+	}
+	CHECK(events_match(&nl, cg, r));
+	CHECK(expect_ge("mem-events-max", REC(r, MEM_EVENTS_MAX), 1));
+	CHECK(expect_ge("mem-events-oom", REC(r, MEM_EVENTS_OOM), 1));
+	CHECK(expect_ge("mem-events-oom-kill", REC(r, MEM_EVENTS_OOM_KILL), 1));
+	ret = KSFT_PASS;
+cleanup:
+	if (pid > 0)
+		alloc_finish(pid, &a);
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── roll             no tasks of its own
+ *       ├── a            hog 1 s CPU, 8 MiB held
+ *       └── b            hog 0.5 s CPU
+ *           └── c        hog 1 s CPU, 8 MiB held
+ *
+ * Parents include their descendants: roll == a + b, b >= c + 0.45 s for
+ * cpu-usage, and roll == a + b for cpu-wait and cpu-switches (within 1 %
+ * or 1 ms / 2 switches); every level agrees with its own cpu.stat within
+ * 2 % and memory.current within 256 KiB; the root holds at least roll.
+ */
+static int test_rollup(void)
+{
+	const char *roll = cgt_path("roll"), *a = cgt_path("roll/a"),
+		   *b = cgt_path("roll/b"), *c = cgt_path("roll/b/c");
+	struct hog h1 = { .cpu_s = 1.0, .cpu = -1 }, h05 = { .cpu_s = 0.5, .cpu = -1 };
+	struct alloc ma = { .bytes = 8 * MIB }, mc = { .bytes = 8 * MIB };
+	struct cg_rec *rr = malloc(sizeof(*rr)), *ra = malloc(sizeof(*ra)),
+		      *rb = malloc(sizeof(*rb)), *rc = malloc(sizeof(*rc)),
+		      *root = malloc(sizeof(*root));
+	pid_t pa = -1, pc = -1, hogs[3];
+	bool mem = cg_has_ctrl(cgt_top(), "memory");
+	struct nl nl;
+	int ret = KSFT_FAIL;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(roll) && !cg_enable_all(roll) && !cg_mkdir(a) &&
+	      !cg_mkdir(b) && !cg_enable_all(b) && !cg_mkdir(c));
+	hogs[0] = cg_run(a, hog_fn, &h1);
+	hogs[1] = cg_run(b, hog_fn, &h05);
+	hogs[2] = cg_run(c, hog_fn, &h1);
+	for (int i = 0; i < 3; i++)
+		CHECK(expect_eq("hog exit", cg_wait(hogs[i]), 0));
+	if (mem) {
+		CHECK((pa = alloc_start(a, &ma)) > 0 && (pc = alloc_start(c, &mc)) > 0);
+		CHECK(expect_ok("allocator a", alloc_wait_ready(&ma, 60000)));
+		CHECK(expect_ok("allocator c", alloc_wait_ready(&mc, 60000)));
+	}
+	CHECK(cpu_vs_stat(&nl, c, rc) && cpu_vs_stat(&nl, b, rb) &&
+	      cpu_vs_stat(&nl, a, ra) && cpu_vs_stat(&nl, roll, rr));
+	CHECK(expect_near("roll cpu-usage vs a + b", REC(rr, CPU_USAGE_NS),
+			  REC(ra, CPU_USAGE_NS) + REC(rb, CPU_USAGE_NS), 1.0, MSEC));
+	CHECK(expect_ge("b cpu-usage vs c + 0.45 s", REC(rb, CPU_USAGE_NS),
+			REC(rc, CPU_USAGE_NS) + 450 * MSEC));
+	CHECK(expect_near("roll cpu-wait vs a + b", REC(rr, CPU_WAIT_NS),
+			  REC(ra, CPU_WAIT_NS) + REC(rb, CPU_WAIT_NS), 1.0, MSEC));
+	CHECK(expect_ge("b cpu-wait vs c", REC(rb, CPU_WAIT_NS),
+			REC(rc, CPU_WAIT_NS)));
+	CHECK(expect_near("roll cpu-switches vs a + b", REC(rr, CPU_SWITCHES),
+			  REC(ra, CPU_SWITCHES) + REC(rb, CPU_SWITCHES), 1.0, 2));
+	CHECK(expect_ge("b cpu-switches vs c", REC(rb, CPU_SWITCHES),
+			REC(rc, CPU_SWITCHES)));
+	if (mem) {
+		CHECK(mem_vs_file(&nl, c, "memory.current", NULL,
+				  CGSHARE_A_CGROUP_MEM_CURRENT, MEM_SLACK, rc));
+		CHECK(mem_vs_file(&nl, b, "memory.current", NULL,
+				  CGSHARE_A_CGROUP_MEM_CURRENT, MEM_SLACK, rb));
+		CHECK(mem_vs_file(&nl, roll, "memory.current", NULL,
+				  CGSHARE_A_CGROUP_MEM_CURRENT, MEM_SLACK, rr));
+		CHECK(expect_ge("roll mem-current vs 16 MiB held below it",
+				REC(rr, MEM_CURRENT), 16 * MIB));
+		CHECK(expect_ge("b mem-current vs c", REC(rb, MEM_CURRENT),
+				REC(rc, MEM_CURRENT) - MEM_SLACK));
+	}
+	CHECK(!get(&nl, "/", root));
+	CHECK(expect_ge("root cpu-usage vs roll", REC(root, CPU_USAGE_NS),
+			REC(rr, CPU_USAGE_NS)));
+	ret = KSFT_PASS;
+cleanup:
+	if (pa > 0)
+		alloc_finish(pa, &ma);
+	if (pc > 0)
+		alloc_finish(pc, &mc);
+	free(rr);
+	free(ra);
+	free(rb);
+	free(rc);
+	free(root);
+	nl_close(&nl);
+	return ret;
+}
+
+static const struct cgt_case cases[] = {
+	{ "cpu_usage_vs_cpu_stat", test_cpu_usage },
+	{ "cpu_usage_while_running", test_cpu_running },
+	{ "cpu_wait_vs_run_delay", test_cpu_wait },
+	{ "cpu_switches_vs_schedstat", test_cpu_switches },
+	{ "mem_vs_memory_current_peak", test_mem_current, 180 },
+	{ "mem_events_high", test_mem_high, 180 },
+	{ "mem_events_max_oom_kill", test_mem_oom, 180 },
+	{ "rollup_to_parents", test_rollup },
+};
+
+int main(int argc, char **argv)
+{
+	return cgt_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
