@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The record store: an xarray keyed by cgroup id, read under RCU from
+ * tracepoints and netlink, written from the cgroup mkdir/rmdir tracepoints.
+ * Those run with interrupts off, so records come from a spare pool that a
+ * worker refills with GFP_KERNEL, with GFP_ATOMIC only as a fallback.
+ */
+#include <linux/slab.h>
+#include <linux/percpu.h>
+#include <linux/xarray.h>
+#include <linux/workqueue.h>
+#include "ledger.h"
+#include "memory.h"
+#include "lifetime.h"
+
+#define POOL_LOW	64
+#define POOL_HIGH	256
+
+static DEFINE_XARRAY(table);
+static struct kmem_cache *rec_cache;
+static atomic_t generation = ATOMIC_INIT(1);
+static atomic_t nr_recs;
+static atomic_t nr_failed;
+
+static DEFINE_SPINLOCK(pool_lock);
+static LLIST_HEAD(pool);
+static unsigned int pool_len;
+static void pool_refill(struct work_struct *work);
+static DECLARE_WORK(refill_work, pool_refill);
+
+static struct cgshare_rec *rec_alloc(gfp_t gfp)
+{
+	struct cgshare_rec *rec;
+	int cpu;
+
+	rec = kmem_cache_zalloc(rec_cache, gfp | __GFP_NOWARN);
+	if (!rec)
+		return NULL;
+	rec->cpu = alloc_percpu_gfp(struct cgshare_cpu, gfp | __GFP_NOWARN);
+	if (!rec->cpu) {
+		kmem_cache_free(rec_cache, rec);
+		return NULL;
+	}
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(rec->cpu, cpu)->sync);
+	spin_lock_init(&rec->gpu_lock);
+	return rec;
+}
+
+static void rec_free(struct cgshare_rec *rec)
+{
+	free_percpu(rec->cpu);
+	kfree(rec->gpu);
+	kmem_cache_free(rec_cache, rec);
+}
+
+static void pool_put(struct cgshare_rec *rec)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool_lock, flags);
+	llist_add(&rec->node, &pool);
+	pool_len++;
+	spin_unlock_irqrestore(&pool_lock, flags);
+}
+
+static struct cgshare_rec *pool_get(void)
+{
+	struct llist_node *node;
+	unsigned long flags;
+	bool low;
+
+	spin_lock_irqsave(&pool_lock, flags);
+	node = llist_del_first(&pool);
+	if (node)
+		pool_len--;
+	low = pool_len < POOL_LOW;
+	spin_unlock_irqrestore(&pool_lock, flags);
+	if (low)
+		schedule_work(&refill_work);
+	return node ? llist_entry(node, struct cgshare_rec, node) : NULL;
+}
+
+static int pool_fill(unsigned int want)
+{
+	struct cgshare_rec *rec;
+
+	while (READ_ONCE(pool_len) < want) {
+		rec = rec_alloc(GFP_KERNEL);
+		if (!rec)
+			return -ENOMEM;
+		pool_put(rec);
+	}
+	return 0;
+}
+
+static void pool_refill(struct work_struct *work)
+{
+	pool_fill(POOL_HIGH);
+}
+
+int cgshare_ledger_reserve(unsigned int n)
+{
+	return pool_fill(n + POOL_LOW);
+}
+
+/* Nearest record at or above @cgrp; caller holds rcu_read_lock(). */
+struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp)
+{
+	struct cgshare_rec *rec;
+
+	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
+		rec = xa_load(&table, cgroup_id(cgrp));
+		if (rec)
+			return rec;
+	}
+	return NULL;
+}
+
+struct cgshare_rec *cgshare_rec_find(u64 id)
+{
+	return xa_load(&table, id);
+}
+
+/* Next published record with id >= *id; caller holds rcu_read_lock(). */
+struct cgshare_rec *cgshare_rec_next(unsigned long *id)
+{
+	return xa_find(&table, id, ULONG_MAX, XA_PRESENT);
+}
+
+int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
+{
+	struct cgshare_rec *rec;
+	int ret;
+
+	if (cgrp->root != &cgrp_dfl_root)
+		return 0;
+
+	rec = pool_get();
+	if (!rec)
+		rec = rec_alloc(gfp);
+	if (!rec) {
+		atomic_inc(&nr_failed);
+		return -ENOMEM;
+	}
+	rec->id = cgroup_id(cgrp);
+	rec->cgrp = cgrp;
+	rcu_read_lock();
+	rec->parent = cgshare_rec_of_cgroup(cgroup_parent(cgrp));
+	rcu_read_unlock();
+	cgroup_get(cgrp);
+
+	ret = xa_insert(&table, rec->id, rec, gfp | __GFP_NOWARN);
+	if (ret) {
+		cgroup_put(cgrp);
+		pool_put(rec);
+		if (ret == -EBUSY)
+			return 0;
+		atomic_inc(&nr_failed);
+		return ret;
+	}
+	atomic_inc(&nr_recs);
+	atomic_inc(&generation);
+	return 0;
+}
+
+/* Called with interrupts off from the rmdir tracepoint, or at unload. */
+void cgshare_rec_remove(struct cgroup *cgrp)
+{
+	struct cgshare_rec *rec;
+
+	/* Ids are per hierarchy: a v1 cgroup's id may equal one of ours. */
+	if (cgrp->root != &cgrp_dfl_root)
+		return;
+	rec = xa_erase(&table, cgroup_id(cgrp));
+	if (!rec)
+		return;
+	atomic_dec(&nr_recs);
+	atomic_inc(&generation);
+	WRITE_ONCE(rec->dead, true);
+	rcu_read_lock();
+	rec->has_final_mem = cgshare_mem_read(cgrp, &rec->final_mem);
+	rcu_read_unlock();
+	cgshare_lifetime_release(rec);
+}
+
+static void rec_free_rcu(struct rcu_head *head)
+{
+	struct cgshare_rec *rec = container_of(head, struct cgshare_rec, rcu);
+
+	cgroup_put(rec->cgrp);
+	rec_free(rec);
+}
+
+/* The last step of a record's life, after notification. */
+void cgshare_rec_free(struct cgshare_rec *rec)
+{
+	call_rcu(&rec->rcu, rec_free_rcu);
+}
+
+void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum)
+{
+	const struct cgshare_cpu *c;
+	u64 usage, wait, switches;
+	unsigned int start;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(rec->cpu, cpu);
+		do {
+			start = u64_stats_fetch_begin(&c->sync);
+			usage = u64_stats_read(&c->usage_ns);
+			wait = u64_stats_read(&c->wait_ns);
+			switches = u64_stats_read(&c->switches);
+		} while (u64_stats_fetch_retry(&c->sync, start));
+		sum->usage_ns += usage;
+		sum->wait_ns += wait;
+		sum->switches += switches;
+	}
+}
+
+u32 cgshare_ledger_generation(void)
+{
+	return atomic_read(&generation);
+}
+
+u32 cgshare_ledger_count(void)
+{
+	return atomic_read(&nr_recs);
+}
+
+u32 cgshare_ledger_failed(void)
+{
+	return atomic_read(&nr_failed);
+}
+
+int cgshare_ledger_init(void)
+{
+	rec_cache = KMEM_CACHE(cgshare_rec, 0);
+	if (!rec_cache)
+		return -ENOMEM;
+	return 0;
+}
+
+void cgshare_ledger_uninit(void)
+{
+	struct llist_node *node, *next;
+	struct cgshare_rec *rec;
+	unsigned long id;
+
+	/* Probes are gone; whatever is still published dies with us, silently. */
+	xa_for_each(&table, id, rec) {
+		xa_erase(&table, id);
+		atomic_dec(&nr_recs);
+		cgshare_rec_free(rec);
+	}
+	cancel_work_sync(&refill_work);
+	llist_for_each_safe(node, next, llist_del_all(&pool))
+		rec_free(llist_entry(node, struct cgshare_rec, node));
+	pool_len = 0;
+	rcu_barrier();
+	WARN(atomic_read(&nr_recs), "cgshare: %d records leaked\n", atomic_read(&nr_recs));
+	kmem_cache_destroy(rec_cache);
+}

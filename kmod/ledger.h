@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _CGSHARE_LEDGER_H
+#define _CGSHARE_LEDGER_H
+
+#include <linux/cgroup.h>
+#include <linux/llist.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/cgshare.h>
+
+#define CGSHARE_MAX_GPUS 8
+
+/* Written only by the CPU it belongs to, from scheduler tracepoints. */
+struct cgshare_cpu {
+	u64_stats_t usage_ns;
+	u64_stats_t wait_ns;
+	u64_stats_t switches;
+	struct u64_stats_sync sync;
+};
+
+struct cgshare_cpu_sum {
+	u64 usage_ns;
+	u64 wait_ns;
+	u64 switches;
+};
+
+struct cgshare_mem {
+	u64 current_bytes;
+	u64 peak_bytes;
+	u64 swap_bytes;
+	u64 events[5];		/* low, high, max, oom, oom_kill */
+};
+
+struct cgshare_gpu_dev {
+	char name[CGSHARE_DEV_NAME_LEN];
+	u64 busy_ns;		/* this cgroup and its descendants */
+	u64 queue_ns;
+	u64 mem_bytes;		/* sum of mem_own over the subtree */
+	u64 mem_own;		/* set by collectors for this cgroup alone */
+};
+
+/*
+ * One live cgroup v2 cgroup. Published in the table from mkdir to rmdir;
+ * counters are charged to the record and all its ancestors, so each one
+ * already includes its descendants and never goes backwards when a child
+ * dies. Freed an RCU grace period after removal.
+ */
+struct cgshare_rec {
+	u64 id;
+	struct cgroup *cgrp;		/* reference held until freed */
+	struct cgshare_rec *parent;	/* nearest ancestor with a record */
+	struct cgshare_cpu __percpu *cpu;
+
+	spinlock_t gpu_lock;		/* gpu[] contents; writers also hold gpu_mutex */
+	unsigned int nr_gpu;
+	struct cgshare_gpu_dev *gpu;
+
+	bool dead;
+	bool has_final_mem;
+	struct cgshare_mem final_mem;	/* memory when it was removed */
+
+	struct llist_node node;		/* spare pool, then release list */
+	struct rcu_head rcu;
+};
+
+int cgshare_ledger_init(void);
+void cgshare_ledger_uninit(void);
+
+int cgshare_ledger_reserve(unsigned int n);
+int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp);
+void cgshare_rec_remove(struct cgroup *cgrp);
+void cgshare_rec_free(struct cgshare_rec *rec);
+
+struct cgshare_rec *cgshare_rec_find(u64 id);
+struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp);
+struct cgshare_rec *cgshare_rec_next(unsigned long *id);
+
+void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum);
+
+u32 cgshare_ledger_generation(void);
+u32 cgshare_ledger_count(void);
+u32 cgshare_ledger_failed(void);
+
+#endif

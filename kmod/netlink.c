@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cgshare generic netlink family, as uapi/cgshare.yaml describes it.
+ * One fill function serves do, dump and the release notification.
+ */
+#include <linux/cgroup.h>
+#include <linux/nsproxy.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include "compat.h"
+#include "cpu.h"
+#include "gpu.h"
+#include "ledger.h"
+#include "memory.h"
+#include "netlink.h"
+
+static const struct nla_policy cgroup_get_policy[CGSHARE_A_CGROUP_PATH + 1] = {
+	[CGSHARE_A_CGROUP_ID] = { .type = NLA_U64 },
+	[CGSHARE_A_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+};
+
+static const struct nla_policy charge_policy[CGSHARE_A_CHARGE_MEM_BYTES + 1] = {
+	[CGSHARE_A_CHARGE_ID] = { .type = NLA_U64 },
+	[CGSHARE_A_CHARGE_DEV] = { .type = NLA_NUL_STRING, .len = CGSHARE_DEV_NAME_LEN - 1 },
+	[CGSHARE_A_CHARGE_BUSY_NS] = { .type = NLA_U64 },
+	[CGSHARE_A_CHARGE_QUEUE_NS] = { .type = NLA_U64 },
+	[CGSHARE_A_CHARGE_MEM_BYTES] = { .type = NLA_U64 },
+};
+
+static struct genl_family family;
+
+/* What one message describes, and relative to which namespace root. */
+struct view {
+	struct cgshare_rec *rec;
+	struct cgroup *root;
+	char *path;			/* PATH_MAX scratch */
+	bool final;
+};
+
+/* "uint" in the spec: four bytes when the value fits, else eight. */
+static int put_uint(struct sk_buff *skb, int type, u64 v)
+{
+	if (v <= U32_MAX)
+		return nla_put_u32(skb, type, v);
+	return nla_put(skb, type, sizeof(v), &v);
+}
+
+static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
+{
+	struct cgshare_gpu_dev devs[CGSHARE_MAX_GPUS];
+	unsigned int i, n;
+	struct nlattr *nest;
+
+	n = cgshare_gpu_copy(rec, devs);
+	for (i = 0; i < n; i++) {
+		nest = nla_nest_start(skb, CGSHARE_A_CGROUP_GPU);
+		if (!nest ||
+		    nla_put_string(skb, CGSHARE_A_GPU_DEV, devs[i].name) ||
+		    put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
+		    put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
+		    put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int fill_mem(struct sk_buff *skb, const struct view *v)
+{
+	struct cgshare_mem mem;
+
+	if (v->final) {
+		if (!v->rec->has_final_mem)
+			return 0;
+		mem = v->rec->final_mem;
+	} else if (!cgshare_mem_read(v->rec->cgrp, &mem)) {
+		return 0;
+	}
+	if (put_uint(skb, CGSHARE_A_CGROUP_MEM_CURRENT, mem.current_bytes) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_PEAK, mem.peak_bytes) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_SWAP, mem.swap_bytes) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_LOW, mem.events[0]) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_HIGH, mem.events[1]) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_MAX, mem.events[2]) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM, mem.events[3]) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL, mem.events[4]))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Caller holds rcu_read_lock(). */
+static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
+		int flags, u8 cmd, struct netlink_callback *cb)
+{
+	struct cgroup *cgrp = v->rec->cgrp;
+	struct cgshare_cpu_sum cpu;
+	void *hdr;
+	int len;
+
+	hdr = genlmsg_put(skb, portid, seq, &family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+
+	len = kernfs_path_from_node(cgrp->kn, v->root->kn, v->path, PATH_MAX);
+	if (len < 0 || len >= PATH_MAX)
+		goto cancel;
+
+	cgshare_rec_cpu_sum(v->rec, &cpu);
+	if (!v->final)
+		cpu.usage_ns += cgshare_cpu_running_ns(v->rec);
+
+	if (nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_ID, v->rec->id, CGSHARE_A_CGROUP_PAD) ||
+	    nla_put_string(skb, CGSHARE_A_CGROUP_PATH, v->path) ||
+	    (cgrp != v->root && cgroup_parent(cgrp) &&
+	     nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_PARENT_ID,
+			       cgroup_id(cgroup_parent(cgrp)), CGSHARE_A_CGROUP_PAD)) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu.usage_ns) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
+	    put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
+	    fill_mem(skb, v) || fill_gpu(skb, v->rec))
+		goto cancel;
+
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* The caller's cgroup namespace root, referenced. */
+static struct cgroup *caller_root(void)
+{
+	struct cgroup *root;
+
+	if (!current->nsproxy)
+		return NULL;
+	root = current->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
+	cgroup_get(root);
+	return root;
+}
+
+/* Resolves id or path (exactly one) to a cgroup under @root, referenced. */
+static struct cgroup *target(struct nlattr **attrs, struct cgroup *root,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *id = attrs[CGSHARE_A_CGROUP_ID];
+	struct nlattr *path = attrs[CGSHARE_A_CGROUP_PATH];
+	struct cgroup *cgrp;
+
+	if (id && path) {
+		NL_SET_ERR_MSG_ATTR(extack, path, "give id or path, not both");
+		return ERR_PTR(-EINVAL);
+	}
+	if (path) {
+		if (*(const char *)nla_data(path) != '/') {
+			NL_SET_ERR_MSG_ATTR(extack, path, "path must start with /");
+			return ERR_PTR(-EINVAL);
+		}
+		/* Resolved from the caller's cgroup namespace root. */
+		cgrp = cgroup_get_from_path(nla_data(path));
+		if (IS_ERR(cgrp))
+			NL_SET_ERR_MSG_ATTR(extack, path, "no such cgroup");
+		return cgrp;
+	}
+	cgrp = cgroup_get_from_id(nla_get_u64(id));
+	if (IS_ERR(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(extack, id, "no such cgroup");
+		return cgrp;
+	}
+	if (!cgroup_is_descendant(cgrp, root)) {
+		cgroup_put(cgrp);
+		NL_SET_ERR_MSG_ATTR(extack, id, "no such cgroup");
+		return ERR_PTR(-ENOENT);
+	}
+	return cgrp;
+}
+
+static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct view v = {};
+	struct sk_buff *msg;
+	struct cgroup *cgrp;
+	int ret;
+
+	if (!info->attrs[CGSHARE_A_CGROUP_ID] && !info->attrs[CGSHARE_A_CGROUP_PATH]) {
+		NL_SET_ERR_MSG(info->extack, "id or path is required");
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, CGSHARE_A_CGROUP_ID);
+		return -EINVAL;
+	}
+	v.root = caller_root();
+	if (!v.root)
+		return -ESRCH;
+	cgrp = target(info->attrs, v.root, info->extack);
+	if (IS_ERR(cgrp)) {
+		ret = PTR_ERR(cgrp);
+		goto out_root;
+	}
+	ret = -ENOMEM;
+	v.path = kmalloc(PATH_MAX, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!v.path || !msg)
+		goto out;
+
+	rcu_read_lock();
+	v.rec = cgshare_rec_find(cgroup_id(cgrp));
+	if (!v.rec) {
+		rcu_read_unlock();
+		NL_SET_ERR_MSG(info->extack, "cgroup has no record (created while out of memory?)");
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = fill(msg, &v, info->snd_portid, info->snd_seq, 0, CGSHARE_CMD_CGROUP_GET, NULL);
+	rcu_read_unlock();
+	if (!ret) {
+		ret = genlmsg_reply(msg, info);
+		msg = NULL;
+	}
+out:
+	nlmsg_free(msg);
+	kfree(v.path);
+	cgroup_put(cgrp);
+out_root:
+	cgroup_put(v.root);
+	return ret;
+}
+
+struct dump_ctx {
+	unsigned long next_id;
+	struct cgroup *root;		/* namespace root: paths are relative to it */
+	struct cgroup *subtree;		/* only records below this one */
+	char *path;
+};
+
+static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct dump_ctx) > sizeof(cb->ctx));
+	return (struct dump_ctx *)cb->ctx;
+}
+
+static int cgroup_dump_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = cgshare_dump_attrs(cb);
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct cgroup *sub;
+
+	ctx->root = caller_root();
+	if (!ctx->root)
+		return -ESRCH;
+	if (attrs[CGSHARE_A_CGROUP_ID] || attrs[CGSHARE_A_CGROUP_PATH]) {
+		sub = target(attrs, ctx->root, cb->extack);
+		if (IS_ERR(sub))
+			return PTR_ERR(sub);
+	} else {
+		sub = ctx->root;
+		cgroup_get(sub);
+	}
+	ctx->subtree = sub;
+	ctx->path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!ctx->path)
+		return -ENOMEM;
+	return 0;
+}
+
+static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+	struct view v = { .root = ctx->root, .path = ctx->path };
+	int ret = 0;
+
+	/* A dump that spans a record's birth or death gets NLM_F_DUMP_INTR. */
+	cb->seq = cgshare_ledger_generation();
+
+	rcu_read_lock();
+	while ((v.rec = cgshare_rec_next(&ctx->next_id))) {
+		if (cgroup_is_descendant(v.rec->cgrp, ctx->subtree)) {
+			ret = fill(skb, &v, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				   NLM_F_MULTI, CGSHARE_CMD_CGROUP_GET, cb);
+			if (ret)
+				break;
+		}
+		if (ctx->next_id == ULONG_MAX)
+			break;
+		ctx->next_id++;
+	}
+	rcu_read_unlock();
+
+	/* A record too big for an empty message can never be sent: skip it. */
+	if (ret && !skb->len) {
+		ctx->next_id++;
+		return -EMSGSIZE;
+	}
+	return skb->len;
+}
+
+static int cgroup_dump_done(struct netlink_callback *cb)
+{
+	struct dump_ctx *ctx = dump_ctx(cb);
+
+	kfree(ctx->path);
+	if (ctx->subtree)
+		cgroup_put(ctx->subtree);
+	if (ctx->root)
+		cgroup_put(ctx->root);
+	return 0;
+}
+
+static int charge_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cgshare_gpu_charge ch = {};
+	struct nlattr **a = info->attrs;
+	struct cgroup *root;
+	const char *c;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, CGSHARE_A_CHARGE_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, CGSHARE_A_CHARGE_DEV))
+		return -EINVAL;
+	ch.id = nla_get_u64(a[CGSHARE_A_CHARGE_ID]);
+	ch.dev = nla_data(a[CGSHARE_A_CHARGE_DEV]);
+	if (!ch.dev[0]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV], "empty device name");
+		return -EINVAL;
+	}
+	for (c = ch.dev; *c; c++) {
+		if (!isalnum(*c) && !strchr(":._-", *c)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV],
+					    "device name may hold only letters, digits and :._-");
+			return -EINVAL;
+		}
+	}
+	if (a[CGSHARE_A_CHARGE_BUSY_NS])
+		ch.busy_ns = nla_get_u64(a[CGSHARE_A_CHARGE_BUSY_NS]);
+	if (a[CGSHARE_A_CHARGE_QUEUE_NS])
+		ch.queue_ns = nla_get_u64(a[CGSHARE_A_CHARGE_QUEUE_NS]);
+	if (a[CGSHARE_A_CHARGE_MEM_BYTES]) {
+		ch.mem_bytes = nla_get_u64(a[CGSHARE_A_CHARGE_MEM_BYTES]);
+		ch.set_mem = true;
+	}
+
+	root = caller_root();
+	if (!root)
+		return -ESRCH;
+	ret = cgshare_gpu_charge(&ch, root, info->extack);
+	if (ret == -ENOENT)
+		NL_SET_BAD_ATTR(info->extack, a[CGSHARE_A_CHARGE_ID]);
+	cgroup_put(root);
+	return ret;
+}
+
+static int status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &family, 0, CGSHARE_CMD_STATUS_GET);
+	if (!hdr ||
+	    nla_put_string(msg, CGSHARE_A_STATUS_VERSION, CGSHARE_VERSION) ||
+	    nla_put_u32(msg, CGSHARE_A_STATUS_FEATURES,
+			CGSHARE_FEATURE_CPU | CGSHARE_FEATURE_MEMORY | CGSHARE_FEATURE_GPU_CHARGE) ||
+	    nla_put_u32(msg, CGSHARE_A_STATUS_NR_CGROUPS, cgshare_ledger_count()) ||
+	    nla_put_u32(msg, CGSHARE_A_STATUS_GENERATION, cgshare_ledger_generation()) ||
+	    nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON,
+			   "this build has no BPF GPU collectors")) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+void cgshare_nl_notify_release(struct cgshare_rec *rec)
+{
+	struct view v = { .rec = rec, .root = &cgrp_dfl_root.cgrp, .final = true };
+	struct sk_buff *msg;
+	int ret;
+
+	if (!genl_has_listeners(&family, &init_net, 0))
+		return;
+	v.path = kmalloc(PATH_MAX, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!v.path || !msg)
+		goto out;
+	rcu_read_lock();
+	ret = fill(msg, &v, 0, 0, 0, CGSHARE_CMD_CGROUP_RELEASE, NULL);
+	rcu_read_unlock();
+	if (!ret) {
+		genlmsg_multicast(&family, msg, 0, 0, GFP_KERNEL);
+		msg = NULL;
+	}
+out:
+	nlmsg_free(msg);
+	kfree(v.path);
+}
+
+static const struct genl_ops ops[] = {
+	{
+		.cmd = CGSHARE_CMD_CGROUP_GET,
+		.doit = cgroup_get_doit,
+		.start = cgroup_dump_start,
+		.dumpit = cgroup_dumpit,
+		.done = cgroup_dump_done,
+		.policy = cgroup_get_policy,
+		.maxattr = ARRAY_SIZE(cgroup_get_policy) - 1,
+	},
+	{
+		.cmd = CGSHARE_CMD_CHARGE,
+		.doit = charge_doit,
+		.policy = charge_policy,
+		.maxattr = ARRAY_SIZE(charge_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = CGSHARE_CMD_STATUS_GET,
+		.doit = status_doit,
+	},
+};
+
+static const struct genl_multicast_group mcgrps[] = {
+	/* Final counters name every cgroup on the host: admins only. */
+	{ .name = CGSHARE_MCGRP_NOTIFY, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+static struct genl_family family __ro_after_init = {
+	.name = CGSHARE_FAMILY_NAME,
+	.version = CGSHARE_FAMILY_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = ops,
+	.n_ops = ARRAY_SIZE(ops),
+	.resv_start_op = CGSHARE_CMD_CGROUP_GET,
+	.mcgrps = mcgrps,
+	.n_mcgrps = ARRAY_SIZE(mcgrps),
+};
+
+int cgshare_netlink_init(void)
+{
+	return genl_register_family(&family);
+}
+
+void cgshare_netlink_uninit(void)
+{
+	genl_unregister_family(&family);
+}
