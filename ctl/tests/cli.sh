@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The command line without a module: exit codes, usage and error messages.
+# Where the cgshare family exists on this host, the "not loaded" cases SKIP.
+
+CTL=${CGSHARECTL:-./cgsharectl}
+n=0
+failed=0
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+echo "TAP version 13"
+
+result() {	# result PASS NAME
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		sed 's/^/#   stdout: /' "$out"
+		sed 's/^/#   stderr: /' "$err"
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# expect CODE NAME -- ARGS...: exit status is CODE
+expect() {
+	code=$1 name=$2
+	shift 3
+	"$CTL" "$@" >"$out" 2>"$err"
+	rc=$?
+	[ "$rc" = "$code" ]
+	result $? "$name (exit $rc, want $code)"
+}
+
+# grep_in FILE PATTERN NAME
+grep_in() {
+	grep -q -- "$2" "$1"
+	result $? "$3"
+}
+
+expect 2 "no command" --
+expect 2 "unknown command" -- frobnicate
+grep_in "$err" "unknown command: frobnicate" "unknown command is named"
+grep_in "$err" "^Usage: cgsharectl" "unknown command prints usage"
+expect 2 "unknown global option" -- --bogus status
+expect 2 "unknown command option" -- stats --bogus
+grep_in "$err" "Usage: cgsharectl stats" "command usage on a bad option"
+expect 2 "missing option argument" -- stats -i
+grep_in "$err" "needs an argument" "missing argument is said"
+expect 2 "zero interval" -- stats -i 0
+expect 2 "malformed interval" -- stats -i 1x
+grep_in "$err" "bad interval: 1x" "bad interval is named"
+expect 2 "interval over a day" -- stats -i 25h
+expect 2 "dot-dot path" -- stats /a/../b
+grep_in "$err" "bad cgroup: /a/../b" "bad path is named"
+expect 2 "two targets" -- stats / /a
+expect 2 "status takes no argument" -- status extra
+expect 2 "watch takes no argument" -- watch extra
+expect 0 "--version" -- --version
+grep_in "$out" "^cgsharectl " "version printed"
+expect 0 "-h" -- -h
+grep_in "$out" "stats" "help lists the commands"
+expect 0 "help stats" -- help stats
+grep_in "$out" "Usage: cgsharectl stats" "help on a command"
+expect 0 "stats -h" -- stats -h
+expect 2 "help on an unknown command" -- help nope
+
+if "$CTL" status >/dev/null 2>&1; then
+	why="the cgshare family exists on this host"
+	skip "status without the module" "$why"
+	skip "stats without the module" "$why"
+	skip "watch without the module" "$why"
+	skip "status -j without the module" "$why"
+else
+	expect 1 "status without the module" -- status
+	grep_in "$err" "cgshare kernel module is not loaded; load it with \`modprobe cgshare\`" \
+		"status says the module is not loaded and how to load it"
+	expect 1 "stats without the module" -- stats -r
+	grep_in "$err" "not loaded" "stats says the module is not loaded"
+	expect 1 "watch without the module" -- watch
+	grep_in "$err" "not loaded" "watch says the module is not loaded"
+	expect 1 "status -j without the module" -- -j status
+	grep_in "$out" '^{"loaded":false}$' "status -j still answers"
+fi
+
+echo "1..$n"
+[ "$failed" = 0 ]
