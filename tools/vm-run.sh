@@ -237,7 +237,14 @@ bad=$(cat "$OUT/console.log" "$OUT/dmesg" 2>/dev/null | grep -E -- "$BAD_LOG" |
 	sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' || true)
 if [[ -n $bad ]]; then
 	note "$TAG: the guest kernel log reports problems (see $OUT/dmesg and console.log):"
-	printf '    %s\n' "${bad%$'\n'}" | head -n 60 >&2
+	head -n 20 <<<"$bad" | sed 's/^/    /' >&2
+	log=$OUT/dmesg
+	[[ -s $log ]] || log=$OUT/console.log
+	first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
+	if [[ -n $first ]]; then
+		note "$TAG: the first report in ${log##*/}:"
+		tail -n +"$first" "$log" | head -n 50 | sed 's/^/    /' >&2
+	fi
 	fail=1
 fi
 
