@@ -39,7 +39,7 @@ struct cgt_case {
 /*
  * Runs each case in its own forked process group, under a fresh top cgroup
  * /cgst-<prog> that is killed and removed afterwards, and reports one TAP
- * line per case. argv[1..] may name cases to run.
+ * line per case. argv[1..] may name cases to run; --list prints the names.
  */
 int cgt_main(int argc, char **argv, const struct cgt_case *cases, int n);
 
@@ -181,15 +181,35 @@ struct charge {
 };
 int cgs_charge(struct nl *nl, const struct charge *c, struct ack *ack);
 
-/* Dump into a malloc'ed array (sorted as received). */
+/* A dumped (or walked) cgroup, small enough to hold 10,000 of them. */
+struct rec_item {
+	u64 id, parent;
+	bool has_parent;
+	u16 nlflags;
+	char *path;
+};
+
 struct rec_list {
-	struct cg_rec *r;
+	struct rec_item *r;
 	size_t n, cap;
 	int bad;		/* replies that failed to parse */
 };
+/* Dump all, or the subtree named by path and/or id, in arrival order. */
 int cgs_dump_list(struct nl *nl, const char *path, const u64 *id,
 		  struct rec_list *l, struct dump_res *res);
+int rec_list_add(struct rec_list *l, u64 id, u64 parent, bool has_parent,
+		 const char *path);
+void rec_list_sort(struct rec_list *l);
 void rec_list_free(struct rec_list *l);
+/* Walk cgroupfs below rel into l (paths relative to the cgroupfs root). */
+int cg_walk_list(const char *rel, struct rec_list *l);
+/*
+ * got (a dump, in arrival order) must be strictly ascending by id and hold
+ * exactly want's ids, with the same parents and paths (want's paths with
+ * strip_prefix removed, "" becoming "/"). Prints the first differences.
+ */
+bool expect_same_set(const char *what, const struct rec_list *got,
+		     struct rec_list *want, const char *strip_prefix);
 
 void ack_print(const char *what, const struct ack *ack);
 /* Expect error want (-errno) with extack offset == offs (if offs != 0). */

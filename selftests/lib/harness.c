@@ -207,6 +207,11 @@ int cgt_main(int argc, char **argv, const struct cgt_case *cases, int n)
 	int plan = 0;
 
 	prog = prog ? prog + 1 : argv[0];
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		for (int i = 0; i < n; i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
 	snprintf(top, sizeof(top), "/cgst-%s", prog);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	reason = mmap(NULL, 4096, PROT_READ | PROT_WRITE,

@@ -685,25 +685,47 @@ int cgs_charge(struct nl *nl, const struct charge *c, struct ack *ack)
 	return nl_transact(nl, &m, NULL, NULL, ack);
 }
 
-static int list_cb(const struct nlmsghdr *nlh, void *arg)
+int rec_list_add(struct rec_list *l, u64 id, u64 parent, bool has_parent,
+		 const char *path)
 {
-	struct rec_list *l = arg;
+	struct rec_item *it;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct cg_rec *r = realloc(l->r, cap * sizeof(*r));
+		struct rec_item *r = realloc(l->r, cap * sizeof(*r));
 
 		if (!r)
 			return -ENOMEM;
 		l->r = r;
 		l->cap = cap;
 	}
-	if (cg_rec_parse(nlh, &l->r[l->n])) {
+	it = &l->r[l->n];
+	it->id = id;
+	it->parent = parent;
+	it->has_parent = has_parent;
+	it->nlflags = 0;
+	it->path = strdup(path);
+	if (!it->path)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	static struct cg_rec r;
+	struct rec_list *l = arg;
+	int ret;
+
+	if (cg_rec_parse(nlh, &r)) {
 		l->bad++;
 		return 0;
 	}
-	l->n++;
-	return 0;
+	ret = rec_list_add(l, REC_ID(&r), REC(&r, PARENT_ID),
+			   REC_HAS(&r, PARENT_ID), r.path);
+	if (!ret)
+		l->r[l->n - 1].nlflags = nlh->nlmsg_flags;
+	return ret;
 }
 
 int cgs_dump_list(struct nl *nl, const char *path, const u64 *id,
@@ -720,10 +742,104 @@ int cgs_dump_list(struct nl *nl, const char *path, const u64 *id,
 	return nl_dump(nl, &m, list_cb, l, NULL, NULL, res);
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const struct rec_item *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void rec_list_sort(struct rec_list *l)
+{
+	qsort(l->r, l->n, sizeof(*l->r), by_id);
+}
+
 void rec_list_free(struct rec_list *l)
 {
+	for (size_t i = 0; i < l->n; i++)
+		free(l->r[i].path);
 	free(l->r);
 	memset(l, 0, sizeof(*l));
+}
+
+static void walk_add(const char *rel, u64 id, u64 parent, void *arg)
+{
+	rec_list_add(arg, id, parent, strcmp(rel, "/") != 0, rel);
+}
+
+int cg_walk_list(const char *rel, struct rec_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	return cg_walk(rel, walk_add, l);
+}
+
+bool expect_same_set(const char *what, const struct rec_list *got,
+		     struct rec_list *want, const char *strip)
+{
+	size_t i, j, plen = strip ? strlen(strip) : 0;
+	int shown = 0;
+	bool ok = true;
+
+	if (got->bad) {
+		ksft_print_msg("FAIL %s: %d malformed records\n", what, got->bad);
+		ok = false;
+	}
+	for (i = 1; i < got->n; i++) {
+		if (got->r[i].id > got->r[i - 1].id)
+			continue;
+		if (shown++ < 5)
+			ksft_print_msg("FAIL %s: record %zu id %llu after id %llu (want strictly ascending)\n",
+				       what, i, (unsigned long long)got->r[i].id,
+				       (unsigned long long)got->r[i - 1].id);
+		ok = false;
+	}
+	rec_list_sort(want);
+	for (i = 0, j = 0; i < got->n || j < want->n;) {
+		const struct rec_item *g = i < got->n ? &got->r[i] : NULL;
+		const struct rec_item *w = j < want->n ? &want->r[j] : NULL;
+		const char *wpath;
+
+		if (g && i && g->id <= got->r[i - 1].id) {
+			i++;	/* out of order or repeated: reported above */
+			continue;
+		}
+		if (!w || (g && g->id < w->id)) {
+			if (shown++ < 10)
+				ksft_print_msg("FAIL %s: dumped id %llu (%s) is not in cgroupfs\n",
+					       what, (unsigned long long)g->id, g->path);
+			ok = false;
+			i++;
+			continue;
+		}
+		if (!g || w->id < g->id) {
+			if (shown++ < 10)
+				ksft_print_msg("FAIL %s: cgroup %s (id %llu) missing from the dump\n",
+					       what, w->path, (unsigned long long)w->id);
+			ok = false;
+			j++;
+			continue;
+		}
+		wpath = w->path + plen;
+		if (!*wpath)
+			wpath = "/";
+		if (strcmp(g->path, wpath) || g->has_parent != w->has_parent ||
+		    (w->has_parent && g->parent != w->parent)) {
+			if (shown++ < 10)
+				ksft_print_msg("FAIL %s: id %llu: want path %s parent %llu%s, got path %s parent %llu%s\n",
+					       what, (unsigned long long)w->id, wpath,
+					       (unsigned long long)w->parent,
+					       w->has_parent ? "" : " (none)", g->path,
+					       (unsigned long long)g->parent,
+					       g->has_parent ? "" : " (none)");
+			ok = false;
+		}
+		i++;
+		j++;
+	}
+	if (!ok)
+		ksft_print_msg("%s: dumped %zu records, cgroupfs has %zu\n", what,
+			       got->n, want->n);
+	return ok;
 }
 
 void ack_print(const char *what, const struct ack *ack)

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmmod while everything is busy, then insmod again. Runs last: it needs
+ * CGSHARE_KO (the module file) to put the module back.
+ *
+ *   top
+ *   ├── hog      two CPU hogs, charged for card0 in a loop
+ *   ├── churn    cgroups created and removed in a loop
+ *   └── load     the readers, subscriber, churner and charger
+ *
+ * plus two readers dumping and reading in a loop and one notify
+ * subscriber. rmmod succeeds within 15 s (retrying while a dump holds the
+ * module), the module is gone, no load process crashes or hangs, the
+ * kernel log has no warning, oops or leak; insmod works again and the new
+ * instance knows every cgroup, including those made while it was away.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "cgtest.h"
+
+#define MARK "cgshare-selftest: rmmod_load start"
+
+static volatile int *stop;
+
+static int reader(void *arg)
+{
+	struct rec_list l;
+	struct status_rec s;
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct dump_res res;
+	struct ack ack;
+	struct nl nl;
+
+	while (!*stop) {
+		if (nl_open(&nl)) {
+			usleep(10000);
+			continue;
+		}
+		cgs_dump_list(&nl, NULL, NULL, &l, &res);
+		rec_list_free(&l);
+		cgs_status(&nl, &s, &ack);
+		cgs_get_path(&nl, "/", r, &ack);
+		nl_close(&nl);
+		usleep(2000);
+	}
+	return 0;
+}
+
+static int subscriber(void *arg)
+{
+	struct nl nl;
+
+	while (!*stop) {
+		if (nl_open(&nl)) {
+			usleep(10000);
+			continue;
+		}
+		nl_subscribe(&nl);
+		for (int i = 0; i < 20 && !*stop; i++)
+			nl_recv_one(&nl, 50, NULL, NULL);
+		nl_close(&nl);
+	}
+	return 0;
+}
+
+static int churner(void *arg)
+{
+	const char *base = arg;
+	char path[PATH_MAX];
+
+	for (unsigned int i = 0; !*stop; i++) {
+		snprintf(path, sizeof(path), "%s/x%u", base, i % 16);
+		if (cg_mkdir(path) && errno != EEXIST)
+			usleep(1000);
+		snprintf(path, sizeof(path), "%s/x%u", base, (i + 8) % 16);
+		cg_rmdir(path);
+	}
+	return 0;
+}
+
+static int charger(void *arg)
+{
+	struct charge c = { .id = cg_id(arg), .dev = "card0",
+			    .has_busy = true, .busy = 10 };
+	struct ack ack;
+	struct nl nl;
+
+	while (!*stop) {
+		if (nl_open(&nl)) {
+			usleep(10000);
+			continue;
+		}
+		for (int i = 0; i < 50 && !*stop; i++)
+			cgs_charge(&nl, &c, &ack);
+		nl_close(&nl);
+	}
+	return 0;
+}
+
+static bool module_present(const char *name)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", name);
+	return !access(p, F_OK);
+}
+
+static int rmmod(const char *name, int secs)
+{
+	u64 end = now_ns() + (u64)secs * SEC;
+	int tries = 0;
+
+	for (;;) {
+		tries++;
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK)) {
+			ksft_print_msg("rmmod %s: success after %d attempt(s)\n",
+				       name, tries);
+			return 0;
+		}
+		if ((errno != EBUSY && errno != EAGAIN) || now_ns() > end) {
+			ksft_print_msg("rmmod %s: %s after %d attempt(s)\n", name,
+				       strerror(errno), tries);
+			return -errno;
+		}
+		usleep(20000);
+	}
+}
+
+static int insmod(const char *ko)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Kernel log lines after our mark that say something went wrong. */
+static int klog_problems(void)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "general protection", "leak",
+		"refcount_t:", "list_del corruption", "soft lockup",
+		"rcu_sched self-detected", "RCU stall", "KASAN", "UBSAN",
+		"Call Trace:",
+	};
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), n = 0;
+	char *buf, *start, *line, *save;
+
+	if (len <= 0)
+		len = 1 << 20;
+	buf = malloc(len + 1);
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		ksft_print_msg("klogctl: %s\n", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	start = strstr(buf, MARK);
+	if (!start) {
+		ksft_print_msg("our mark is not in the kernel log\n");
+		start = buf;
+	}
+	for (line = strtok_r(start, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			if (!strstr(line, bad[i]))
+				continue;
+			if (n++ < 20)
+				ksft_print_msg("kernel: %s\n", line);
+			break;
+		}
+	}
+	free(buf);
+	return n;
+}
+
+static int test_rmmod_load(void)
+{
+	const char *ko = getenv("CGSHARE_KO");
+	const char *hog = cgt_path("hog"), *churn = cgt_path("churn"),
+		   *load = cgt_path("load");
+	struct hog h = { .wall_s = 120.0, .cpu = -1 };
+	struct rec_list got, want;
+	struct dump_res res;
+	struct status_rec s;
+	struct ack ack;
+	pid_t pids[8];
+	int npids = 0, fd, ret = KSFT_FAIL;
+	char name[64];
+	const char *base;
+	struct nl nl;
+
+	if (!ko || access(ko, R_OK))
+		SKIP("CGSHARE_KO is not set to a readable module file");
+	base = strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
+	if (!module_present(name)) {
+		cgt_reason("module %s is not loaded before the test", name);
+		return KSFT_FAIL;
+	}
+	stop = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, MARK, strlen(MARK));
+		close(fd);
+	}
+
+	CHECK(!cg_mkdir(hog) && !cg_mkdir(churn) && !cg_mkdir(load));
+	pids[npids++] = cg_run(hog, hog_fn, &h);
+	pids[npids++] = cg_run(hog, hog_fn, &h);
+	pids[npids++] = cg_run(load, reader, NULL);
+	pids[npids++] = cg_run(load, reader, NULL);
+	pids[npids++] = cg_run(load, subscriber, NULL);
+	pids[npids++] = cg_run(load, churner, (void *)churn);
+	pids[npids++] = cg_run(load, charger, (void *)hog);
+	sleep(3);
+
+	CHECK(expect_ok("rmmod under load", rmmod(name, 15)));
+	CHECK(expect_true(!module_present(name), "module gone after rmmod"));
+	sleep(1);		/* the load keeps going against nothing */
+	*stop = 1;
+	for (int i = 2; i < npids; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "load process %d exit", i);
+		CHECK(expect_eq(what, cg_wait(pids[i]), 0));
+		pids[i] = 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		kill(pids[i], SIGKILL);
+		cg_wait(pids[i]);
+		pids[i] = 0;
+	}
+	CHECK(!cg_mkdir(cgt_path("made-while-unloaded")));
+
+	CHECK(expect_ok("insmod again", insmod(ko)));
+	NL_OPEN(&nl);
+	CHECK(expect_ok("status-get after re-insmod", cgs_status(&nl, &s, &ack)));
+	CHECK(expect_ok("dump after re-insmod",
+			cgs_dump_list(&nl, NULL, NULL, &got, &res)));
+	CHECK(!cg_walk_list("/", &want));
+	CHECK(expect_same_set("dump after re-insmod", &got, &want, NULL));
+	CHECK(expect_eq("nr-cgroups after re-insmod", s.nr_cgroups, want.n));
+	rec_list_free(&got);
+	rec_list_free(&want);
+	nl_close(&nl);
+
+	CHECK(expect_ok("rmmod when idle", rmmod(name, 5)));
+	CHECK(expect_ok("insmod once more", insmod(ko)));
+	CHECK(expect_eq("kernel log problems since the test started",
+			klog_problems(), 0));
+	ret = KSFT_PASS;
+cleanup:
+	*stop = 1;
+	for (int i = 0; i < npids; i++) {
+		if (pids[i] <= 0)
+			continue;
+		kill(pids[i], SIGKILL);
+		cg_wait(pids[i]);
+	}
+	if (!module_present(name) && insmod(ko))
+		ksft_print_msg("could not put the module back: later tests will fail\n");
+	return ret;
+}
+
+static const struct cgt_case cases[] = {
+	{ "rmmod_under_load", test_rmmod_load, 180 },
+};
+
+int main(int argc, char **argv)
+{
+	return cgt_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
