@@ -21,16 +21,16 @@ static void show_features(const struct cgs_status *st)
 {
 	uint32_t known = 0;
 
-	out_text("features:    ");
+	out_text("features:   ");
 	out_arr_begin("features");
 	for (int i = 0; cgs_features[i].name; i++) {
 		known |= cgs_features[i].bit;
 		if (st->features & cgs_features[i].bit)
-			out_str(NULL, "%s ", cgs_features[i].name);
+			out_str(NULL, " %s", cgs_features[i].name);
 	}
 	out_arr_end();
 	if (st->features & ~known)
-		out_text("(unknown: 0x%x)", st->features & ~known);
+		out_text(" (unknown: 0x%x)", st->features & ~known);
 	out_text("\n");
 	out_u64("features_mask", NULL, st->features);
 
