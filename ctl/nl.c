@@ -436,6 +436,10 @@ int cgs_nl_subscribe(struct cgs_nl *nl)
 		set_error(nl, -EIO, nl_geterror(ret));
 		return -EIO;
 	}
+	/* The controller tells us if the family goes away (rmmod). */
+	grp = genl_ctrl_resolve_grp(nl->sk, "nlctrl", "notify");
+	if (grp >= 0)
+		nl_socket_add_membership(nl->sk, grp);
 	nl_socket_disable_seq_check(nl->sk);
 	nl_socket_set_nonblocking(nl->sk);
 	return 0;
@@ -457,6 +461,8 @@ int cgs_nl_read_events(struct cgs_nl *nl, cgs_cgroup_cb cb, void *arg)
 		struct cgs_cgroup cg = { 0 };
 		const struct genlmsghdr *g = NLMSG_DATA(nlh);
 
+		if (cgs_decode_family_gone(nlh, nl->family))
+			return -ENODEV;
 		if (nlh->nlmsg_type != nl->family ||
 		    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN ||
 		    g->cmd != CGSHARE_CMD_CGROUP_RELEASE)

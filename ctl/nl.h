@@ -48,6 +48,8 @@ int cgs_decode_status(const struct nlmsghdr *nlh, struct cgs_status *st,
 int cgs_decode_extack(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
 		      struct cgs_nl_error *e);
 const char *cgs_attr_name(int cmd, int type);
+/* True for the controller's notice that family @family was removed. */
+bool cgs_decode_family_gone(const struct nlmsghdr *nlh, int family);
 
 /* -- I/O (nl.c) -- */
 
@@ -89,7 +91,8 @@ int cgs_nl_fd(const struct cgs_nl *nl);
 /*
  * Reads the events waiting on the socket, calling @cb with each released
  * cgroup. Returns 0, -EAGAIN when nothing was waiting, -ENOBUFS when events
- * were lost to a full receive buffer, or another negative errno.
+ * were lost to a full receive buffer, -ENODEV when the module was unloaded,
+ * or another negative errno.
  */
 int cgs_nl_read_events(struct cgs_nl *nl, cgs_cgroup_cb cb, void *arg);
 

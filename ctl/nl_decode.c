@@ -456,3 +456,24 @@ int cgs_decode_extack(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
 	}
 	return e->err;
 }
+
+bool cgs_decode_family_gone(const struct nlmsghdr *nlh, int family)
+{
+	const struct genlmsghdr *g;
+	const struct nlattr *a;
+	const void *attrs = NULL;
+	uint16_t id;
+	int len = 0, rem;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL ||
+	    genl_payload(nlh, &attrs, &len, NULL, 0))
+		return false;
+	g = (const void *)((const char *)nlh + NLMSG_HDRLEN);
+	if (g->cmd != CTRL_CMD_DELFAMILY)
+		return false;
+	for_each_attr(a, attrs, len, rem)
+		if (attr_type(a) == CTRL_ATTR_FAMILY_ID &&
+		    get_fixed(a, &id, sizeof(id)))
+			return id == family;
+	return false;
+}

@@ -19,8 +19,9 @@ static void help(FILE *f)
 		"\n"
 		"Prints each cgroup the module reports as released, with its final\n"
 		"counters, one line per cgroup (with -j one JSON object per line),\n"
-		"until interrupted (SIGINT or SIGTERM). Events lost to a full socket\n"
-		"buffer are reported as such.\n");
+		"until interrupted (SIGINT or SIGTERM, exit 0) or the module is\n"
+		"unloaded (exit 1). Events lost to a full socket buffer are reported\n"
+		"as such.\n");
 }
 
 static void on_signal(int sig)
@@ -93,6 +94,17 @@ static void overrun(void)
 	out_flush();
 }
 
+static void unloaded(void)
+{
+	char ts[64];
+
+	fprintf(stderr, "cgsharectl: the cgshare module was unloaded\n");
+	head("unloaded", ts, sizeof(ts));
+	out_text("\n");
+	out_obj_end();
+	out_flush();
+}
+
 static int loop(struct cgs_nl *nl, const sigset_t *unblocked)
 {
 	struct pollfd pfd = { .fd = cgs_nl_fd(nl), .events = POLLIN };
@@ -114,6 +126,10 @@ static int loop(struct cgs_nl *nl, const sigset_t *unblocked)
 		} while (!ret || ret == -ENOBUFS);
 		if (ret == -EIO)
 			return 1;	/* stdout is gone */
+		if (ret == -ENODEV) {
+			unloaded();
+			return 1;
+		}
 		if (ret != -EAGAIN && ret != -EINTR) {
 			fprintf(stderr, "cgsharectl: reading events: %s\n",
 				strerror(-ret));

@@ -341,6 +341,29 @@ static void extack(void)
 	   "unknown attribute has no name");
 }
 
+static void family_gone(void)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	genlmsg_put(m, 0, 0, GENL_ID_CTRL, 0, 0, CTRL_CMD_DELFAMILY, 2);
+	nla_put_string(m, CTRL_ATTR_FAMILY_NAME, "cgshare");
+	nla_put_u16(m, CTRL_ATTR_FAMILY_ID, FAMILY);
+	ok(cgs_decode_family_gone(nlmsg_hdr(m), FAMILY),
+	   "controller DELFAMILY for our family is seen");
+	ok(!cgs_decode_family_gone(nlmsg_hdr(m), FAMILY + 1),
+	   "DELFAMILY for another family is not ours");
+	genlmsg_hdr(nlmsg_hdr(m))->cmd = CTRL_CMD_NEWFAMILY;
+	ok(!cgs_decode_family_gone(nlmsg_hdr(m), FAMILY),
+	   "NEWFAMILY is not a removal");
+	nlmsg_free(m);
+
+	m = cgroup_msg(CGSHARE_CMD_CGROUP_RELEASE);
+	nla_put_u64(m, CGSHARE_A_CGROUP_ID, 1);
+	ok(!cgs_decode_family_gone(nlmsg_hdr(m), FAMILY),
+	   "a release event is not a removal");
+	nlmsg_free(m);
+}
+
 int main(void)
 {
 	full_record();
@@ -356,5 +379,6 @@ int main(void)
 	no_id();
 	status();
 	extack();
+	family_gone();
 	return tap_done();
 }
