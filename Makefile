@@ -19,7 +19,7 @@ V ?= 0
 export VERSION BUILD KERNELS V
 
 .DELETE_ON_ERROR:
-.PHONY: all module ctl check check-host check-guest check-uapi demo bench \
+.PHONY: all module ctl check check-host check-guest uapi demo bench \
 	kernels install dkms-install clean
 
 all: module ctl
@@ -37,9 +37,12 @@ kernels:
 
 check: check-host check-guest
 
-check-host: ctl
+check-host: ctl kernels
 	$(MAKE) -C ctl check
 	tools/check-uapi.sh
+
+uapi: kernels
+	tools/check-uapi.sh --write
 
 check-guest: ctl kernels
 	tools/vm-suite.sh $(KERNELS)
