@@ -122,7 +122,7 @@ static int test_dump_10000(void)
 	struct status_rec st;
 	struct rec_list all;
 	struct ack ack;
-	struct nl nl;
+	struct nl nl, small = { .fd = -1 };
 	u64 t;
 	int ret = KSFT_FAIL;
 
@@ -144,10 +144,9 @@ static int test_dump_10000(void)
 	ksft_print_msg("created %d cgroups in %.1f s\n", made + groups + 1,
 		       (now_ns() - t) / 1e9);
 	CHECK(dump_matches(&nl, "dump all, 64 KiB buffer", NULL, NULL, "/"));
-	nl.rcvlen = 4096;
-	CHECK(dump_matches(&nl, "dump all, 4 KiB buffer", NULL, NULL, "/"));
-	CHECK(dump_matches(&nl, "dump of d, 4 KiB buffer", d, NULL, d));
-	nl.rcvlen = 0;
+	CHECK(expect_ok("open a 4 KiB socket", nl_open_rcv(&small, 4096)));
+	CHECK(dump_matches(&small, "dump all, 4 KiB buffer", NULL, NULL, "/"));
+	CHECK(dump_matches(&small, "dump of d, 4 KiB buffer", d, NULL, d));
 	CHECK(expect_ok("status-get", cgs_status(&nl, &st, &ack)));
 	CHECK(!cg_walk_list("/", &all));
 	CHECK(expect_eq("nr-cgroups with the big tree", st.nr_cgroups, all.n));
@@ -159,22 +158,39 @@ cleanup:
 	if (cg_destroy(d))
 		ret = KSFT_FAIL;
 	ksft_print_msg("removed them in %.1f s\n", (now_ns() - t) / 1e9);
+	nl_close(&small);
 	nl_close(&nl);
 	return ret;
 }
+
+#define CHURN_ROUNDS	100
 
 struct churn {
 	int round;
 	int errors;
 };
 
-/* Between two recv calls: one cgroup created and the previous removed. */
+/*
+ * Between two recv calls: one cgroup created and the previous removed,
+ * for the first CHURN_ROUNDS calls, so a dump that restarts on every
+ * change can still end (and show itself by its record count).
+ */
 static void churn_step(void *arg)
 {
 	struct churn *c = arg;
 	char *mk = cgt_path("c/x%d", c->round);
 	char *rm = cgt_path("c/x%d", c->round - 1);
 
+	if (c->round == CHURN_ROUNDS) {
+		if (cg_rmdir(rm))
+			c->errors++;
+		c->round++;
+	}
+	if (c->round > CHURN_ROUNDS) {
+		free(mk);
+		free(rm);
+		return;
+	}
 	if (cg_mkdir(mk))
 		c->errors++;
 	if (c->round && cg_rmdir(rm))
@@ -186,15 +202,23 @@ static void churn_step(void *arg)
 
 struct intr_count {
 	size_t recs, flagged;
+	u64 last_id;
+	size_t backwards;	/* ids not above the previous one */
 };
 
 static int intr_cb(const struct nlmsghdr *nlh, void *arg)
 {
+	static struct cg_rec r;
 	struct intr_count *ic = arg;
 
 	ic->recs++;
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		ic->flagged++;
+	if (!cg_rec_parse(nlh, &r)) {
+		if (ic->recs > 1 && REC_ID(&r) <= ic->last_id)
+			ic->backwards++;
+		ic->last_id = REC_ID(&r);
+	}
 	return 0;
 }
 
@@ -203,7 +227,7 @@ static int intr_cb(const struct nlmsghdr *nlh, void *arg)
  *   └── c
  *       ├── k000 .. k299       300 stable cgroups, so the dump needs many
  *       └── x<n>               messages in a 4 KiB buffer; one created and
- *                              one removed between every two recv calls
+ *                              one removed between two recv calls (100x)
  *
  * Some message of the raced dump carries NLM_F_DUMP_INTR; once the churn
  * stops, a new dump is complete and unflagged.
@@ -216,9 +240,13 @@ static int test_dump_intr(void)
 	struct dump_res res;
 	struct msg m;
 	struct nl nl;
-	int small = 4096, ret = KSFT_FAIL;
+	int small = 4096, ret = KSFT_FAIL, err;
 
-	NL_OPEN(&nl);
+	err = nl_open_rcv(&nl, 4096);
+	if (err) {
+		cgt_reason("family not usable: %s", strerror(-err));
+		return KSFT_FAIL;
+	}
 	CHECK(!cg_mkdir(c));
 	for (int i = 0; i < 300; i++) {
 		char *k = cgt_path("c/k%03d", i);
@@ -228,16 +256,18 @@ static int test_dump_intr(void)
 	}
 	/* Keep the kernel from filling many skbs ahead of us. */
 	CHECK(!setsockopt(nl.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
-	nl.rcvlen = 4096;
 	msg_init(&m, nl.family, CGSHARE_CMD_CGROUP_GET, 0);
 	CHECK(expect_ok("raced dump", nl_dump(&nl, &m, intr_cb, &ic, churn_step,
 					      &ch, &res)));
-	ksft_print_msg("raced dump: %zu records (%zu flagged) in %zu messages, %zu recv calls, %d churn rounds\n",
-		       ic.recs, ic.flagged, res.nmsgs, res.nrecv, ch.round);
+	ksft_print_msg("raced dump: %zu records (%zu flagged, %zu out of id order) in %zu messages, %zu recv calls, %d churn rounds\n",
+		       ic.recs, ic.flagged, ic.backwards, res.nmsgs, res.nrecv,
+		       ch.round);
 	CHECK(expect_eq("churn errors", ch.errors, 0));
 	CHECK(expect_ge("recv calls (the dump must span several)", res.nrecv, 3));
 	CHECK(expect_true(res.intr, "NLM_F_DUMP_INTR seen in the raced dump"));
-	CHECK(dump_matches(&nl, "dump after the churn", NULL, NULL, "/"));
+	CHECK(expect_eq("records out of id order in the raced dump",
+			ic.backwards, 0));
+	CHECK(dump_matches(&nl, "dump after the churn (4 KiB)", NULL, NULL, "/"));
 	ret = KSFT_PASS;
 cleanup:
 	nl_close(&nl);

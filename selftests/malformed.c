@@ -66,8 +66,10 @@ static int refuse(struct nl *nl, struct msg *m, int want, size_t off,
 	return still_answers(nl) ? KSFT_PASS : KSFT_FAIL;
 }
 
+/* Open the family, note the status to compare with, start a cgroup-get. */
 static int get_req(struct nl *nl, struct msg *m)
 {
+	struct ack ack;
 	int err = nl_open(nl);
 
 	if (err) {
@@ -76,7 +78,7 @@ static int get_req(struct nl *nl, struct msg *m)
 		return err;
 	}
 	msg_init(m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
-	return 0;
+	return cgs_status(nl, &before, &ack);
 }
 
 #define SETUP(nl, m) do { if (get_req(nl, m)) return KSFT_FAIL; } while (0)

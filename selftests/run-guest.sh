@@ -21,6 +21,7 @@
 # (s per binary, 1800), CGSHARE_DUMP_N (cgroups in the dump test, 10000).
 
 set -u
+shopt -s lastpipe	# the TAP filter loop runs in this shell (no /dev/fd here)
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -95,7 +96,7 @@ log_result() {	# log_result NAME MARK
 		result ok "$1: kernel log"
 	else
 		result "not ok" "$1: kernel log" "warnings, oopses or leaks logged"
-		while IFS= read -r l; do diag "kernel: $l"; done < <(head -n 30 <<<"$bad")
+		while IFS= read -r l; do diag "kernel: $l"; done <<<"$(head -n 30 <<<"$bad")"
 	fi
 }
 
@@ -152,7 +153,10 @@ run_one() {
 	local t=$1 line rc=none name rest dir
 	declare -A reported=()
 	kmsg_mark "start $t"
-	while IFS= read -r line; do
+	{
+		timeout -k 10 "$TIMEOUT" $(test_exec "$t") 2>&1
+		echo "#rc $?"
+	} | while IFS= read -r line; do
 		case $line in
 		"TAP version"* | 1..*) ;;
 		"ok "* | "not ok "*)
@@ -174,7 +178,7 @@ run_one() {
 		"#"*) out "$line" ;;
 		*) diag "$line" ;;
 		esac
-	done < <(timeout -k 10 "$TIMEOUT" $(test_exec "$t") 2>&1; echo "#rc $?")
+	done
 	while IFS= read -r name; do
 		[[ -n $name && -z ${reported[$name]:-} ]] || continue
 		if [[ $rc == 124 || $rc == 137 ]]; then

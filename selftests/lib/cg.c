@@ -371,8 +371,10 @@ static int alloc_child(void *arg)
 	long page = sysconf(_SC_PAGESIZE);
 	char *p, c = 1;
 
-	close(a->ready[0]);
-	close(a->release[1]);
+	/* Other allocators' pipe ends came with fork: drop them all. */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != a->ready[1] && fd != a->release[0])
+			close(fd);
 	p = mmap(NULL, a->bytes, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)

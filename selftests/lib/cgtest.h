@@ -130,6 +130,11 @@ struct status_rec {
 
 /* Open a socket and resolve the family; -ENOENT when it is not registered. */
 int nl_open(struct nl *nl);
+/*
+ * Same, receiving with rcvlen-byte buffers from the first recv on: the
+ * kernel sizes dump messages by the largest buffer a socket ever used.
+ */
+int nl_open_rcv(struct nl *nl, size_t rcvlen);
 /* Same, for the nlctrl family only (family = GENL_ID_CTRL). */
 int nl_open_ctrl(struct nl *nl);
 void nl_close(struct nl *nl);

@@ -163,10 +163,16 @@ int nl_family(struct nl *nl, const char *name, u16 *id, u32 *grp)
 
 int nl_open(struct nl *nl)
 {
+	return nl_open_rcv(nl, 0);
+}
+
+int nl_open_rcv(struct nl *nl, size_t rcvlen)
+{
 	int ret = nl_socket(nl);
 
 	if (ret)
 		return ret;
+	nl->rcvlen = rcvlen;
 	ret = nl_family(nl, CGSHARE_FAMILY_NAME, &nl->family, &nl->notify_grp);
 	if (ret) {
 		close(nl->fd);
@@ -327,8 +333,11 @@ static int nl_collect(struct nl *nl, struct msg *m, nl_cb cb, void *arg,
 			ret = ack->error = (int)n;
 			break;
 		}
-		if (res)
-			res->nrecv++;
+		if (res && ++res->nrecv > 1000000) {
+			ksft_print_msg("dump did not end after a million messages\n");
+			ret = ack->error = -ELOOP;
+			break;
+		}
 		len = (int)n;
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len)) {
