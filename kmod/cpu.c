@@ -51,17 +51,19 @@ static void set_running(u64 id, u64 now)
 
 static void probe_stat_runtime(CGSHARE_STAT_RUNTIME_PROTO)
 {
+	/*
+	 * tsk is the task running on its CPU, whose rq lock we hold even when
+	 * update_curr() runs from another CPU (task_sched_runtime() does), so
+	 * that CPU's slot has no other writer: restart its uncharged slice.
+	 */
+	struct running *r = per_cpu_ptr(&running, task_cpu(tsk));
+
 	rcu_read_lock();
 	charge(tsk, runtime, 0, 0);
 	rcu_read_unlock();
-	/* update_curr() may run for another CPU's task; only ours is "running". */
-	if (tsk == current) {
-		struct running *r = this_cpu_ptr(&running);
-
-		write_seqcount_begin(&r->seq);
-		r->since = local_clock();
-		write_seqcount_end(&r->seq);
-	}
+	write_seqcount_begin(&r->seq);
+	r->since = local_clock();
+	write_seqcount_end(&r->seq);
 }
 
 static void probe_switch(void *data, bool preempt, struct task_struct *prev,

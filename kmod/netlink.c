@@ -161,8 +161,11 @@ static struct cgroup *target(struct nlattr **attrs, struct cgroup *root,
 		}
 		/* Resolved from the caller's cgroup namespace root. */
 		cgrp = cgroup_get_from_path(nla_data(path));
-		if (IS_ERR(cgrp))
+		if (IS_ERR(cgrp)) {
+			/* A file in cgroupfs is not a cgroup either. */
 			NL_SET_ERR_MSG_ATTR(extack, path, "no such cgroup");
+			return ERR_PTR(-ENOENT);
+		}
 		return cgrp;
 	}
 	cgrp = cgroup_get_from_id(nla_get_u64(id));
