@@ -135,7 +135,34 @@ sys.exit(0 if any(e["event"] == "release" and e["path"] == "/ctltest/short" and 
 
 kill $HOG
 wait $HOG 2>/dev/null
-rmdir $T/hog $T/idle $T/new $T 2>/dev/null
+rmdir $T/hog $T/idle $T/new 2>/dev/null
+
+# Many cgroups in one dump, then the same dump while cgroups come and go.
+NMANY=${CTL_GUEST_NMANY:-2000}
+mkdir $T/many
+mkdir $(seq -f "$T/many/c%.0f" 0 $((NMANY - 1)))	# one exec: TCG is slow
+"$CTL" -j stats -r /ctltest/many >"$OUT/many.json"
+result $? "stats -r over $NMANY cgroups exits 0"
+check "stats -r: each of the $NMANY cgroups exactly once" json "$OUT/many.json" \
+	"len(d['cgroups']) == $NMANY + 1 and len({c['id'] for c in d['cgroups']}) == $NMANY + 1"
+rm -f "$OUT/stop"
+sh -c "while [ ! -e $OUT/stop ]; do mkdir $T/many/x; rmdir $T/many/x; done" &
+CHURN=$!
+"$CTL" -v -j stats -r /ctltest/many >"$OUT/churnmany.json" 2>"$OUT/churnmany.err"
+rc=$?
+touch "$OUT/stop"
+wait $CHURN
+result $rc "stats -r while cgroups churn exits 0"
+check "stats -r under churn: the $NMANY stable cgroups, no duplicates" json "$OUT/churnmany.json" \
+	"len({c['id'] for c in d['cgroups']}) == len(d['cgroups']) and sum(1 for c in d['cgroups'] if c['path'].startswith('/ctltest/many/c')) == $NMANY"
+echo "# under churn: $(grep -c retrying "$OUT/churnmany.err") dump retries"
+rmdir $(seq -f "$T/many/c%.0f" 0 $((NMANY - 1))) $T/many
+
+"$CTL" stats -r /ctltest/nope 2>"$OUT/nope-r.err"
+result $(( $? != 1 )) "stats -r of a missing path exits 1"
+check "and says: no such cgroup" grep -q "no such cgroup: /ctltest/nope" "$OUT/nope-r.err"
+
+rmdir $T
 
 # rmmod while watching: watch must say so and exit 1.
 "$CTL" -j watch >"$OUT/unload.json" 2>"$OUT/unload.err" &
