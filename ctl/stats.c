@@ -64,7 +64,12 @@ static void target_error(struct cgs_nl *nl, const struct cgs_target *t)
 	fprintf(stderr, "cgsharectl: no such cgroup: %s", what);
 	if (e->msg[0])
 		fprintf(stderr, " (kernel: %s)", e->msg);
+	if (e->attr[0])
+		fprintf(stderr, " [attribute %s]", e->attr);
 	fputc('\n', stderr);
+	if (!t->by_id && !strncmp(t->path, "/sys/fs/cgroup/", 15))
+		fprintf(stderr, "cgsharectl: paths are relative to the cgroup "
+			"root; try %s\n", t->path + 14);
 }
 
 /*

@@ -3,6 +3,7 @@
 # The command line without a module: exit codes, usage and error messages.
 # Where the cgshare family exists on this host, the "not loaded" cases SKIP.
 
+# CGSHARECTL may carry a wrapper (valgrind ...): it is split on blanks.
 CTL=${CGSHARECTL:-./cgsharectl}
 n=0
 failed=0
@@ -33,7 +34,7 @@ skip() {
 expect() {
 	code=$1 name=$2
 	shift 3
-	"$CTL" "$@" >"$out" 2>"$err"
+	$CTL "$@" >"$out" 2>"$err"
 	rc=$?
 	[ "$rc" = "$code" ]
 	result $? "$name (exit $rc, want $code)"
@@ -72,7 +73,7 @@ grep_in "$out" "Usage: cgsharectl stats" "help on a command"
 expect 0 "stats -h" -- stats -h
 expect 2 "help on an unknown command" -- help nope
 
-if "$CTL" status >/dev/null 2>&1; then
+if $CTL status >/dev/null 2>&1; then
 	why="the cgshare family exists on this host"
 	skip "status without the module" "$why"
 	skip "stats without the module" "$why"
