@@ -291,61 +291,72 @@ int cgs_decode_cgroup(const struct nlmsghdr *nlh, struct cgs_cgroup *cg,
 	return ret;
 }
 
+static int status_attr(const struct nlattr *a, struct cgs_status *st,
+		       char *err, size_t errlen)
+{
+	int type = attr_type(a);
+	uint32_t *u = NULL, bit;
+	char **sp = NULL;
+	const char *s;
+
+	switch (type) {
+	case CGSHARE_A_STATUS_VERSION:
+		sp = &st->version;
+		bit = CGS_STATUS_VERSION;
+		break;
+	case CGSHARE_A_STATUS_GPU_BPF_REASON:
+		sp = &st->gpu_bpf_reason;
+		bit = CGS_STATUS_GPU_BPF_REASON;
+		break;
+	case CGSHARE_A_STATUS_FEATURES:
+		u = &st->features;
+		bit = CGS_STATUS_FEATURES;
+		break;
+	case CGSHARE_A_STATUS_NR_CGROUPS:
+		u = &st->nr_cgroups;
+		bit = CGS_STATUS_NR_CGROUPS;
+		break;
+	case CGSHARE_A_STATUS_GENERATION:
+		u = &st->generation;
+		bit = CGS_STATUS_GENERATION;
+		break;
+	default:
+		return 0;
+	}
+	if (u) {
+		if (!get_fixed(a, u, 4))
+			return fail(err, errlen,
+				    "attribute %s: length %d, expected 4",
+				    status_names[type], attr_len(a));
+	} else {
+		s = get_string(a);
+		if (!s)
+			return fail(err, errlen,
+				    "attribute %s: not NUL-terminated",
+				    status_names[type]);
+		free(*sp);
+		*sp = strdup(s);
+		if (!*sp)
+			return -ENOMEM;
+	}
+	st->has |= bit;
+	return 0;
+}
+
 int cgs_decode_status(const struct nlmsghdr *nlh, struct cgs_status *st,
 		      char *err, size_t errlen)
 {
 	const struct nlattr *a = NULL;
 	const void *attrs = NULL;
-	const char *s;
 	int len = 0, rem = 0, ret;
-	uint32_t *u;
-	char **sp;
 
 	ret = genl_payload(nlh, &attrs, &len, err, errlen);
 	if (ret)
 		return ret;
 	for_each_attr(a, attrs, len, rem) {
-		int type = attr_type(a);
-
-		switch (type) {
-		case CGSHARE_A_STATUS_VERSION:
-		case CGSHARE_A_STATUS_GPU_BPF_REASON:
-			s = get_string(a);
-			if (!s) {
-				ret = fail(err, errlen,
-					   "attribute %s: not NUL-terminated",
-					   status_names[type]);
-				goto err;
-			}
-			sp = type == CGSHARE_A_STATUS_VERSION ?
-			     &st->version : &st->gpu_bpf_reason;
-			free(*sp);
-			*sp = strdup(s);
-			if (!*sp) {
-				ret = -ENOMEM;
-				goto err;
-			}
-			st->has |= type == CGSHARE_A_STATUS_VERSION ?
-				   CGS_STATUS_VERSION : CGS_STATUS_GPU_BPF_REASON;
-			break;
-		case CGSHARE_A_STATUS_FEATURES:
-		case CGSHARE_A_STATUS_NR_CGROUPS:
-		case CGSHARE_A_STATUS_GENERATION:
-			u = type == CGSHARE_A_STATUS_FEATURES ? &st->features :
-			    type == CGSHARE_A_STATUS_NR_CGROUPS ?
-			    &st->nr_cgroups : &st->generation;
-			if (!get_fixed(a, u, 4)) {
-				ret = fail(err, errlen,
-					   "attribute %s: length %d, expected 4",
-					   status_names[type], attr_len(a));
-				goto err;
-			}
-			st->has |= type == CGSHARE_A_STATUS_FEATURES ?
-				   CGS_STATUS_FEATURES :
-				   type == CGSHARE_A_STATUS_NR_CGROUPS ?
-				   CGS_STATUS_NR_CGROUPS : CGS_STATUS_GENERATION;
-			break;
-		}
+		ret = status_attr(a, st, err, errlen);
+		if (ret)
+			goto err;
 	}
 	if (rem > 0) {
 		ret = fail(err, errlen, "attribute truncated (%d bytes left)",
