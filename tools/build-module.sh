@@ -13,6 +13,7 @@
 # Environment: BUILD, V, VERSION (module version; default git describe),
 # MODULE_SRC (repository to build from; default this one).
 
+# shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 (($# == 1)) || { echo "usage: $PROG TAG" >&2; exit 2; }

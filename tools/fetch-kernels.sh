@@ -15,6 +15,7 @@
 # Everything is cached: with all trees present nothing touches the network.
 # REFRESH=1 re-resolves the versions and refetches what changed.
 
+# shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SUITES=(
@@ -72,7 +73,7 @@ acache() { apt-cache "${APT_OPTS[@]}" "$@"; }
 
 # newest VERSION of PACKAGE whose version starts with PREFIX (optional)
 newest_version() {
-	local pkg=$1 prefix=${2:-} best= v
+	local pkg=$1 prefix=${2:-} best='' v
 	while read -r v; do
 		[[ -n $prefix && $v != "$prefix".* && $v != "$prefix"-* ]] && continue
 		if [[ -z $best ]] || dpkg --compare-versions "$v" gt "$best"; then
@@ -185,6 +186,7 @@ extract_vmlinux() {
 	local magic unpack
 	for magic in '\xfd7zXZ\x00:xz -dcq --single-stream' '\x28\xb5\x2f\xfd:zstd -qdc' '\x1f\x8b\x08:gzip -dcq'; do
 		unpack=${magic#*:}
+		# shellcheck disable=SC2013 # offsets are words
 		for off in $(LC_ALL=C grep -obUaP "${magic%%:*}" "$VMLINUZ" | cut -d: -f1); do
 			# the payload is followed by other data: decompressors complain
 			{ tail -c +$((off + 1)) "$VMLINUZ" 2>/dev/null || true; } |

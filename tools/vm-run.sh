@@ -16,7 +16,9 @@
 # tree, /run/cgshare/modroot (copy a .ko into its extra/ and run depmod).
 #
 # Results in OUTDIR: console.log (serial console), stdout and stderr (CMD's),
-# dmesg (whole kernel log), rc (CMD's exit status).  CMD's stdout is also
+# dmesg (whole kernel log), rc (CMD's exit status); when CMD hangs, the guest
+# dumps its tasks to tasks-at-timeout and powers off a minute before
+# VM_TIMEOUT.  CMD's stdout is also
 # streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
 # crashed or the kernel log has warnings, oopses, lockups or leak reports.
 #
@@ -24,6 +26,7 @@
 # VM_APPEND (extra kernel arguments), VM_KERNEL (image to boot), VM_LOG_ALLOW (ERE of log lines to
 # forgive), BUILD, V.
 
+# shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 usage() {
@@ -31,7 +34,7 @@ usage() {
 	exit 2
 }
 
-(($# >= 4)) && [[ $3 == -- ]] || usage
+if (($# < 4)) || [[ $3 != -- ]]; then usage; fi
 TAG=$1
 OUT=$2
 shift 3
@@ -114,6 +117,14 @@ base_initramfs() {
 		printf '%s\n' "$img"
 		return
 	fi
+	# other runs of this kernel may be building it right now
+	exec 8>"$img.lock"
+	flock 8 || die "cannot lock $img.lock"
+	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
+		exec 8>&-
+		printf '%s\n' "$img"
+		return
+	fi
 	verbose "building the initramfs for $KVER"
 	local tmp rel name
 	tmp=$(mktemp -d "$BUILD/kernels/$TAG/initramfs.XXXXXX")
@@ -139,11 +150,12 @@ base_initramfs() {
 	if [[ $EUID == 0 ]]; then
 		mknod -m 600 "$tmp/dev/console" c 5 1
 	fi
-	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$img.tmp" ||
+	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tmp.cpio" ||
 		die "cpio failed building $img"
 	rm -rf "$tmp"
-	mv "$img.tmp" "$img"
+	mv "$tmp.cpio" "$img"
 	printf '%s\n' "$want" >"$stamp"
+	exec 8>&-
 	printf '%s\n' "$img"
 }
 
@@ -157,16 +169,23 @@ case $OUT in
 	die "OUTDIR must not be under /tmp, /var/tmp, /run, /root, /proc, /sys or /dev (the guest mounts fresh file systems there); e.g. use $BUILD/vm/..." ;;
 esac
 rm -rf "$OUT/.vm"
-rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc}
+rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout}
 mkdir -p "$OUT/.vm"
 
 BASE=$(base_initramfs)
+
+# The guest gives up on the command this long after starting it, first
+# saving the kernel log and a dump of the blocked and all tasks, so that a
+# hang is diagnosed rather than just killed; boot time is left over.
+[[ $VM_TIMEOUT =~ ^[0-9]+$ ]] || die "VM_TIMEOUT must be a number of seconds"
+GUEST_DEADLINE=$((VM_TIMEOUT > 90 ? VM_TIMEOUT - 60 : VM_TIMEOUT * 2 / 3))
 
 # The per-run part: the command and its environment.
 RUNDIR=$OUT/.vm/initramfs
 mkdir -p "$RUNDIR"
 {
 	printf 'OUT=%q\nKVER=%q\nMODDIR=%q\n' "$OUT" "$KVER" "$MODDIR"
+	printf 'DEADLINE=%d\n' "$GUEST_DEADLINE"
 } >"$RUNDIR/run.env"
 {
 	echo '#!/bin/bash'
@@ -192,6 +211,7 @@ cat "$BASE" "$OUT/.vm/run.cpio" >"$OUT/.vm/initrd"
 KERNEL=${VM_KERNEL:-${VMLINUX:-$VMLINUZ}}
 [[ -f $KERNEL ]] || KERNEL=$VMLINUZ
 APPEND="console=ttyS0 loglevel=5 panic=-1 mitigations=off rdinit=/init $VM_APPEND"
+# shellcheck disable=SC2054 # commas belong to QEMU options
 QEMU=(
 	qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM"
 	-nodefaults -nographic -no-reboot -monitor none
@@ -207,7 +227,14 @@ verbose "${QEMU[*]}"
 
 start=$(date +%s.%N)
 qrc=0
-timeout -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$OUT/.vm/qemu.stderr" || qrc=$?
+# In the background so that a signal to us ends QEMU too; --foreground
+# keeps QEMU in our process group, where a terminal's ^C reaches it.
+timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$OUT/.vm/qemu.stderr" &
+qpid=$!
+trap 'kill "$qpid" 2>/dev/null; exit 130' INT
+trap 'kill "$qpid" 2>/dev/null; exit 143' TERM HUP
+wait "$qpid" || qrc=$?
+trap - INT TERM HUP
 end=$(date +%s.%N)
 
 fail=0
@@ -220,7 +247,10 @@ else
 fi
 total=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 
-if ((qrc == 124 || qrc == 137)); then
+if [[ -f $OUT/.vm/timeout ]]; then
+	note "$TAG: the command was still running after ${GUEST_DEADLINE}s; blocked and all tasks are in $OUT/tasks-at-timeout"
+	fail=1
+elif ((qrc == 124 || qrc == 137)); then
 	note "$TAG: the VM did not finish within VM_TIMEOUT=${VM_TIMEOUT}s and was killed"
 	fail=1
 elif ((qrc != 0)); then
@@ -233,16 +263,37 @@ if [[ -s $OUT/.vm/init-error ]]; then
 	fail=1
 fi
 
+# A cgroup hitting its own memory.max is an expected outcome of memory
+# tests, not a kernel problem: drop the memcg OOM reports (their stack
+# dumps would match "Call Trace:"); a global OOM report stays.
+drop_memcg_oom() {
+	awk '
+	/invoked oom-killer:/ { inoom = 1; buf = "" }
+	inoom {
+		buf = buf $0 "\n"
+		if (/oom-kill:constraint=CONSTRAINT_MEMCG/) { inoom = 0; buf = "" }
+		else if (/oom-kill:constraint=/) { inoom = 0; printf "%s", buf; buf = "" }
+		next
+	}
+	{ print }
+	END { if (inoom) printf "%s", buf }' "$@"
+}
+
 # Kernel log check: console.log has what came out before any crash, dmesg
 # the whole log of a run that finished.
-bad=$(cat "$OUT/console.log" "$OUT/dmesg" 2>/dev/null | grep -E -- "$BAD_LOG" |
+for f in console.log dmesg; do
+	if [[ -f $OUT/$f ]]; then
+		drop_memcg_oom "$OUT/$f" >"$OUT/.vm/$f.checked"
+	fi
+done
+bad=$(cat "$OUT/.vm/console.log.checked" "$OUT/.vm/dmesg.checked" 2>/dev/null | grep -E -- "$BAD_LOG" |
 	{ if [[ -n $VM_LOG_ALLOW ]]; then grep -Ev -- "$VM_LOG_ALLOW"; else cat; fi; } |
 	sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' || true)
 if [[ -n $bad ]]; then
 	note "$TAG: the guest kernel log reports problems (see $OUT/dmesg and console.log):"
 	head -n 20 <<<"$bad" | sed 's/^/    /' >&2
-	log=$OUT/dmesg
-	[[ -s $log ]] || log=$OUT/console.log
+	log=$OUT/.vm/dmesg.checked
+	[[ -s $log ]] || log=$OUT/.vm/console.log.checked
 	first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
 	if [[ -n $first ]]; then
 		note "$TAG: the first report in ${log##*/}:"
@@ -254,6 +305,8 @@ fi
 if [[ -f $OUT/rc ]]; then
 	rc=$(<"$OUT/rc")
 	[[ $rc =~ ^[0-9]+$ ]] || rc=255
+elif [[ -f $OUT/.vm/timeout ]]; then
+	rc=1
 else
 	note "$TAG: the command did not complete (no $OUT/rc); last console lines:"
 	tail -n 30 "$OUT/console.log" 2>/dev/null | sed 's/^/    /' >&2

@@ -21,6 +21,7 @@
 # GUEST_CMD (default selftests/run-guest.sh; another command skips the
 # selftests build).
 
+# shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 (($# > 0)) || { echo "usage: $PROG TAG..." >&2; exit 2; }
@@ -40,7 +41,7 @@ kfail() {
 # count_tap FILE: sets t_pass t_fail t_skip t_plan t_seen t_bail
 count_tap() {
 	local line
-	t_pass=0 t_fail=0 t_skip=0 t_plan= t_seen=0 t_bail=
+	t_pass=0 t_fail=0 t_skip=0 t_plan='' t_seen=0 t_bail=''
 	while IFS= read -r line || [[ -n $line ]]; do
 		line=${line%$'\r'}
 		case $line in
@@ -76,8 +77,8 @@ build_selftests() {
 
 run_kernel() {
 	local out=$BUILD/vm/$tag rc=0
-	kver=?
-	k_fail=0 t_pass=0 t_fail=0 t_skip=0 t_plan= t_seen=0 t_bail=
+	kver='?'
+	k_fail=0 t_pass=0 t_fail=0 t_skip=0 t_plan='' t_seen=0 t_bail=''
 	rm -rf "$out"
 	mkdir -p "$out"
 	if ! "$TOOLS/fetch-kernels.sh" "$tag"; then
