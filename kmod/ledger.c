@@ -21,6 +21,7 @@ static struct kmem_cache *rec_cache;
 static atomic_t generation = ATOMIC_INIT(1);
 static atomic_t nr_recs;
 static atomic_t nr_failed;
+static atomic64_t max_id;
 
 static DEFINE_SPINLOCK(pool_lock);
 static LLIST_HEAD(pool);
@@ -128,6 +129,24 @@ struct cgshare_rec *cgshare_rec_next(unsigned long *id)
 	return xa_find(&table, id, ULONG_MAX, XA_PRESENT);
 }
 
+static void raise_max_id(u64 id)
+{
+	s64 old = atomic64_read(&max_id);
+
+	while ((u64)old < id && !atomic64_try_cmpxchg(&max_id, &old, id))
+		;
+}
+
+/*
+ * Largest id ever published. Cgroup ids only grow (kernfs puts a wrap
+ * generation in the upper half), so a dump that stops here ends even
+ * while cgroups keep being created behind its cursor.
+ */
+u64 cgshare_ledger_max_id(void)
+{
+	return atomic64_read(&max_id);
+}
+
 int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 {
 	struct cgshare_rec *rec;
@@ -161,6 +180,7 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	}
 	atomic_inc(&nr_recs);
 	atomic_inc(&generation);
+	raise_max_id(rec->id);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ struct cgshare_rec *cgshare_rec_next(unsigned long *id);
 void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum);
 
 u32 cgshare_ledger_generation(void);
+u64 cgshare_ledger_max_id(void);
 u32 cgshare_ledger_count(void);
 u32 cgshare_ledger_failed(void);
 

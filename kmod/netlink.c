@@ -232,6 +232,7 @@ out_root:
 
 struct dump_ctx {
 	unsigned long next_id;
+	unsigned long end_id;		/* cgroups born later are not waited for */
 	struct cgroup *root;		/* namespace root: paths are relative to it */
 	struct cgroup *subtree;		/* only records below this one */
 	char *path;
@@ -261,6 +262,7 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 		cgroup_get(sub);
 	}
 	ctx->subtree = sub;
+	ctx->end_id = cgshare_ledger_max_id();
 	ctx->path = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!ctx->path)
 		return -ENOMEM;
@@ -277,24 +279,21 @@ static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->seq = cgshare_ledger_generation();
 
 	rcu_read_lock();
-	while ((v.rec = cgshare_rec_next(&ctx->next_id))) {
+	while (ctx->next_id <= ctx->end_id && (v.rec = cgshare_rec_next(&ctx->next_id)) &&
+	       v.rec->id <= ctx->end_id) {
 		if (cgroup_is_descendant(v.rec->cgrp, ctx->subtree)) {
 			ret = fill(skb, &v, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				   NLM_F_MULTI, CGSHARE_CMD_CGROUP_GET, cb);
 			if (ret)
 				break;
 		}
-		if (ctx->next_id == ULONG_MAX)
-			break;
 		ctx->next_id++;
 	}
 	rcu_read_unlock();
 
-	/* A record too big for an empty message can never be sent: skip it. */
-	if (ret && !skb->len) {
-		ctx->next_id++;
+	/* A record too big for an empty message can never be sent. */
+	if (ret && !skb->len)
 		return -EMSGSIZE;
-	}
 	return skb->len;
 }
 
