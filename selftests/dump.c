@@ -303,10 +303,60 @@ cleanup:
 	return ret;
 }
 
+/*
+ *   top
+ *   ├── live
+ *   └── dying     a child filled a tmpfs file from here; then rmdir. Its
+ *                 tmpfs pages keep it around, offline, out of cgroupfs
+ *
+ * Neither a dump nor nr-cgroups includes the dying cgroup; a get by its
+ * id is ENOENT.
+ */
+static int test_dump_dying(void)
+{
+	const char *shm = "/dev/shm/cgshare-selftest-dying";
+	const char *dying = cgt_path("dying");
+	struct status_rec st;
+	struct rec_list all;
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct ack ack;
+	struct nl nl;
+	u64 id;
+	int n, ret = KSFT_FAIL;
+
+	if (!cg_has_ctrl(cgt_top(), "memory"))
+		SKIP("memory controller not available");
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(cgt_path("live")));
+	n = cg_make_dying(dying, shm, &id);
+	if (n < 1) {
+		ret = KSFT_SKIP;
+		cgt_reason("could not leave a dying cgroup behind (%d)", n);
+		goto cleanup;
+	}
+	ksft_print_msg("%s: %d dying descendant(s)\n", cgt_top(), n);
+	CHECK(dump_matches(&nl, "dump with a dying cgroup", NULL, NULL, "/"));
+	CHECK(expect_ok("status-get", cgs_status(&nl, &st, &ack)));
+	CHECK(!cg_walk_list("/", &all));
+	CHECK(expect_eq("nr-cgroups with a dying cgroup", st.nr_cgroups, all.n));
+	rec_list_free(&all);
+	CHECK(expect_err("get the dying path", cgs_get_path(&nl, dying, r, &ack),
+			 -ENOENT));
+	CHECK(expect_err("get the dying id", cgs_get_id(&nl, id, r, &ack),
+			 -ENOENT));
+	ret = KSFT_PASS;
+cleanup:
+	unlink(shm);
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
 static const struct cgt_case cases[] = {
 	{ "dump_all_matches_cgroupfs", test_dump_all },
 	{ "dump_subtree", test_dump_subtree },
 	{ "dump_bad_subtree", test_dump_bad_subtree },
+	{ "dump_skips_dying_cgroups", test_dump_dying },
 	{ "dump_intr_under_churn", test_dump_intr, 300 },
 	{ "dump_10000_each_once", test_dump_10000, 1500 },
 };

@@ -12,7 +12,8 @@
  * subscriber. rmmod succeeds within 15 s (retrying while a dump holds the
  * module), the module is gone, no load process crashes or hangs, the
  * kernel log has no warning, oops or leak; insmod works again and the new
- * instance knows every cgroup, including those made while it was away.
+ * instance knows every live cgroup, including those made while it was
+ * away, and none of the dying ones (removed, still pinned by tmpfs pages).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include "cgtest.h"
 
 #define MARK "cgshare-selftest: rmmod_load start"
+#define SHM "/dev/shm/cgshare-selftest-rmmod"
 
 static volatile int *stop;
 
@@ -196,6 +198,7 @@ static int test_rmmod_load(void)
 		   *load = cgt_path("load");
 	struct hog h = { .wall_s = 120.0, .cpu = -1 };
 	struct rec_list got, want;
+	static struct cg_rec one;
 	struct dump_res res;
 	struct status_rec s;
 	struct ack ack;
@@ -204,6 +207,7 @@ static int test_rmmod_load(void)
 	char name[64];
 	const char *base;
 	struct nl nl;
+	u64 dying_id = 0;
 
 	if (!ko || access(ko, R_OK))
 		SKIP("CGSHARE_KO is not set to a readable module file");
@@ -248,6 +252,9 @@ static int test_rmmod_load(void)
 		pids[i] = 0;
 	}
 	CHECK(!cg_mkdir(cgt_path("made-while-unloaded")));
+	if (cg_has_ctrl(cgt_top(), "memory"))
+		CHECK(expect_ge("dying cgroups left while unloaded",
+				cg_make_dying(cgt_path("dying"), SHM, &dying_id), 1));
 
 	CHECK(expect_ok("insmod again", insmod(ko)));
 	NL_OPEN(&nl);
@@ -257,6 +264,9 @@ static int test_rmmod_load(void)
 	CHECK(!cg_walk_list("/", &want));
 	CHECK(expect_same_set("dump after re-insmod", &got, &want, NULL));
 	CHECK(expect_eq("nr-cgroups after re-insmod", s.nr_cgroups, want.n));
+	if (dying_id)
+		CHECK(expect_err("get the dying cgroup's id after re-insmod",
+				 cgs_get_id(&nl, dying_id, &one, &ack), -ENOENT));
 	rec_list_free(&got);
 	rec_list_free(&want);
 	nl_close(&nl);
@@ -274,6 +284,7 @@ cleanup:
 		kill(pids[i], SIGKILL);
 		cg_wait(pids[i]);
 	}
+	unlink(SHM);
 	if (!module_present(name) && insmod(ko))
 		ksft_print_msg("could not put the module back: later tests will fail\n");
 	return ret;

@@ -294,6 +294,45 @@ int cg_wait(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
+static const char *shm_path;
+
+static int fill_shm(void *arg)
+{
+	static char buf[1 << 20];
+	int fd = open(shm_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	memset(buf, 0x5a, sizeof(buf));
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		return 125;
+	close(fd);
+	return 0;
+}
+
+int cg_make_dying(const char *rel, const char *shmfile, u64 *id)
+{
+	char parent[PATH_MAX], *slash;
+	u64 dying = 0;
+	int err;
+
+	snprintf(parent, sizeof(parent), "%s", rel);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	shm_path = shmfile;
+	if ((err = cg_mkdir(rel)))
+		return err;
+	*id = cg_id(rel);
+	if (cg_wait(cg_run(rel, fill_shm, NULL)))
+		return -EIO;
+	if ((err = cg_rmdir(rel)))
+		return err;
+	if ((err = cg_read_key(*parent ? parent : "/", "cgroup.stat",
+			       "nr_dying_descendants", &dying)))
+		return err;
+	return (int)dying;
+}
+
 u64 now_ns(void)
 {
 	struct timespec ts;

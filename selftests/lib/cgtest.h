@@ -266,6 +266,13 @@ pid_t alloc_start(const char *rel, struct alloc *a);
 int alloc_wait_ready(struct alloc *a, int timeout_ms);
 int alloc_finish(pid_t pid, struct alloc *a);
 
+/*
+ * Leave rel dying: a child in it fills shmfile (tmpfs pages stay charged to
+ * its memory cgroup), then rel is removed; *id is its id. Returns the parent's
+ * nr_dying_descendants afterwards (>= 1 when it worked) or -errno.
+ */
+int cg_make_dying(const char *rel, const char *shmfile, u64 *id);
+
 u64 now_ns(void);
 /* /proc/PID/schedstat: run time, run_delay (queue wait), times run */
 int read_schedstat(pid_t pid, u64 *run, u64 *delay, u64 *pcount);
