@@ -135,8 +135,6 @@ int nl_open(struct nl *nl);
  * kernel sizes dump messages by the largest buffer a socket ever used.
  */
 int nl_open_rcv(struct nl *nl, size_t rcvlen);
-/* Same, for the nlctrl family only (family = GENL_ID_CTRL). */
-int nl_open_ctrl(struct nl *nl);
 void nl_close(struct nl *nl);
 int nl_subscribe(struct nl *nl);
 /* Resolve a generic netlink family by name on nl's socket. */

@@ -181,14 +181,6 @@ int nl_open_rcv(struct nl *nl, size_t rcvlen)
 	return ret;
 }
 
-int nl_open_ctrl(struct nl *nl)
-{
-	int ret = nl_socket(nl);
-
-	nl->family = GENL_ID_CTRL;
-	return ret;
-}
-
 void nl_close(struct nl *nl)
 {
 	if (nl->fd >= 0)
