@@ -65,21 +65,31 @@ static unsigned int count_cgroups(void)
 	return n;
 }
 
+/*
+ * cgroup_destroy_locked() clears CSS_ONLINE on the cgroup's own css before
+ * the rmdir tracepoint. (css_is_dying() does not tell: on 6.12 it tests
+ * CSS_DYING, which only controller states get.)
+ */
+static bool cgroup_removed(struct cgroup *cgrp)
+{
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
+}
+
 static void add_existing(void)
 {
 	struct cgroup_subsys_state *css;
 
 	rcu_read_lock();
 	css_for_each_descendant_pre(css, &cgrp_dfl_root.cgrp.self) {
-		if (css_is_dying(css))
+		if (cgroup_removed(css->cgroup))
 			continue;
 		cgshare_rec_add(css->cgroup, GFP_ATOMIC);
 		/*
 		 * An rmdir between the check above and the insert found no
-		 * record to remove; pair with its kill and take it out here.
+		 * record to remove; pair with its flag and take it out here.
 		 */
 		smp_mb();
-		if (css_is_dying(css))
+		if (cgroup_removed(css->cgroup))
 			cgshare_rec_remove(css->cgroup);
 	}
 	rcu_read_unlock();
