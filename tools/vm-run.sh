@@ -16,7 +16,8 @@
 # tree, /run/cgshare/modroot (copy a .ko into its extra/ and run depmod).
 #
 # Results in OUTDIR: console.log (serial console), stdout and stderr (CMD's),
-# dmesg (whole kernel log), rc (CMD's exit status); when CMD hangs, the guest
+# dmesg (whole kernel log), rc (CMD's exit status), log-problems (the
+# offending kernel log lines, if any); when CMD hangs, the guest
 # dumps its tasks to tasks-at-timeout and powers off a minute before
 # VM_TIMEOUT.  CMD's stdout is also
 # streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
@@ -169,7 +170,7 @@ case $OUT in
 	die "OUTDIR must not be under /tmp, /var/tmp, /run, /root, /proc, /sys or /dev (the guest mounts fresh file systems there); e.g. use $BUILD/vm/..." ;;
 esac
 rm -rf "$OUT/.vm"
-rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout}
+rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout,log-problems}
 mkdir -p "$OUT/.vm"
 
 BASE=$(base_initramfs)
@@ -271,8 +272,9 @@ drop_memcg_oom() {
 	/invoked oom-killer:/ { inoom = 1; buf = "" }
 	inoom {
 		buf = buf $0 "\n"
-		if (/oom-kill:constraint=CONSTRAINT_MEMCG/) { inoom = 0; buf = "" }
-		else if (/oom-kill:constraint=/) { inoom = 0; printf "%s", buf; buf = "" }
+		# the serial console (loglevel 5) lacks the constraint line
+		if (/oom-kill:constraint=CONSTRAINT_MEMCG|Memory cgroup out of memory:/) { inoom = 0; buf = "" }
+		else if (/oom-kill:constraint=|Out of memory:/) { inoom = 0; printf "%s", buf; buf = "" }
 		next
 	}
 	{ print }
@@ -292,13 +294,15 @@ bad=$(cat "$OUT/.vm/console.log.checked" "$OUT/.vm/dmesg.checked" 2>/dev/null | 
 if [[ -n $bad ]]; then
 	note "$TAG: the guest kernel log reports problems (see $OUT/dmesg and console.log):"
 	head -n 20 <<<"$bad" | sed 's/^/    /' >&2
-	log=$OUT/.vm/dmesg.checked
-	[[ -s $log ]] || log=$OUT/.vm/console.log.checked
-	first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
-	if [[ -n $first ]]; then
+	printf '%s\n' "$bad" >"$OUT/log-problems"
+	for log in "$OUT/.vm/dmesg.checked" "$OUT/.vm/console.log.checked"; do
+		[[ -f $log ]] || continue
+		first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
+		[[ -n $first ]] || continue
 		note "$TAG: the first report in ${log##*/}:"
 		tail -n +"$first" "$log" | head -n 50 | sed 's/^/    /' >&2
-	fi
+		break
+	done
 	fail=1
 fi
 

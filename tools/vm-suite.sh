@@ -13,7 +13,7 @@
 # clean.  Kernel-level failures (module build, plan, exit status, log, VM
 # crash or timeout) count as failed tests too.  `# SKIP` counts as skipped,
 # never as passed.  Output per kernel in $BUILD/vm/TAG/ (stdout = TAP,
-# stderr, console.log, dmesg, rc, summary).  The last line printed is
+# stderr, console.log, dmesg, rc, log-problems, summary).  The last line printed is
 # `N passed, N failed, N skipped` over all kernels; exit status 0 only when
 # nothing failed.
 #
@@ -114,14 +114,18 @@ run_kernel() {
 		kfail "$t_seen results for a plan of $t_plan"
 	fi
 	# vm-run.sh has explained a guest failure on stderr already
-	if ((rc != 0)); then
-		local cmd_rc
-		cmd_rc=$(cat "$out/rc" 2>/dev/null || echo none)
-		if [[ $cmd_rc == 0 ]]; then
-			kfail "the guest run failed (kernel log or VM), see $out/dmesg and $out/console.log"
-		elif ((t_fail == 0)); then
-			kfail "the test command exited with status $cmd_rc"
-		fi
+	local before=$k_fail cmd_rc
+	if [[ -s $out/log-problems ]]; then
+		kfail "guest kernel log: $(head -n 1 "$out/log-problems") (all in $out/log-problems)"
+	fi
+	cmd_rc=$(cat "$out/rc" 2>/dev/null || echo none)
+	if [[ $cmd_rc == none ]]; then
+		kfail "the guest did not finish the tests (crash or timeout), see $out/console.log"
+	elif [[ $cmd_rc != 0 ]] && ((t_fail == 0)); then
+		kfail "the test command exited with status $cmd_rc"
+	fi
+	if ((rc != 0 && k_fail == before && t_fail == 0)); then
+		kfail "the guest run failed, see $out/console.log and $out/.vm/"
 	fi
 }
 
@@ -131,6 +135,7 @@ if [[ $GUEST_CMD == "$CGSHARE_ROOT/selftests/run-guest.sh" ]]; then
 fi
 
 for tag in "$@"; do
+	t0=$SECONDS
 	run_kernel
 	p=$t_pass f=$((t_fail + k_fail)) s=$t_skip
 	total_pass=$((total_pass + p))
@@ -138,6 +143,7 @@ for tag in "$@"; do
 	total_skip=$((total_skip + s))
 	line="kernel $tag ($kver): $p ok, $f not ok, $s skip"
 	[[ -n $t_plan ]] && line+=" (plan $t_plan)"
+	line+=", $((SECONDS - t0)) s"
 	((f == 0)) && line+=" - PASS" || line+=" - FAIL, logs in $BUILD/vm/$tag/"
 	summaries+=("$line")
 	mkdir -p "$BUILD/vm/$tag"
