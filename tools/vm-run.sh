@@ -165,10 +165,27 @@ base_initramfs() {
 mkdir -p "$OUT" || die "cannot create $OUT"
 OUT=$(realpath "$OUT")
 [[ $OUT =~ ^/[A-Za-z0-9._/+-]+$ ]] || die "OUTDIR '$OUT' has characters other than [A-Za-z0-9._/+-]"
-case $OUT in
-/ | /tmp | /tmp/* | /run | /run/* | /root | /root/* | /var/tmp | /var/tmp/* | /proc* | /sys* | /dev*)
-	die "OUTDIR must not be under /tmp, /var/tmp, /run, /root, /proc, /sys or /dev (the guest mounts fresh file systems there); e.g. use $BUILD/vm/..." ;;
+case $OUT/ in
+/ | /proc/* | /sys/* | /dev/*)
+	die "OUTDIR must not be /, nor under /proc, /sys or /dev; e.g. use $BUILD/vm/..." ;;
 esac
+
+# The guest mounts a fresh tmpfs on these; the paths in KEEP that lie below
+# one of them are bind-mounted back on top (outermost first, nested ones
+# come along).
+TMPFS_DIRS="/tmp /var/tmp /run /root /var/log"
+keep_paths() {
+	local p q kept=()
+	while IFS= read -r p; do
+		[[ $p =~ ^/[A-Za-z0-9._/+-]*$ ]] || { note "warning: '$p' has odd characters; the guest may not see it"; continue; }
+		for q in "${kept[@]}"; do
+			[[ $p/ == "$q"/* ]] && continue 2
+		done
+		kept+=("$p")
+	done < <(printf '%s\n' "$@" | awk '{ print length($0), $0 }' | sort -n | cut -d' ' -f2-)
+	printf '%s\n' "${kept[*]}"
+}
+KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$PWD")
 rm -rf "$OUT/.vm"
 rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout,log-problems}
 mkdir -p "$OUT/.vm"
@@ -187,6 +204,7 @@ mkdir -p "$RUNDIR"
 {
 	printf 'OUT=%q\nKVER=%q\nMODDIR=%q\n' "$OUT" "$KVER" "$MODDIR"
 	printf 'DEADLINE=%d\n' "$GUEST_DEADLINE"
+	printf 'TMPFS_DIRS="%s"\nKEEP="%s"\n' "$TMPFS_DIRS" "$KEEP"
 } >"$RUNDIR/run.env"
 {
 	echo '#!/bin/bash'
