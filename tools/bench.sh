@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/bench.sh [TAG...]   (default: 6.1)
+#
+# `make bench`: the cgshare benchmarks, run inside Debian's kernel TAG under
+# QEMU and printed as ratios measured side by side in one run:
+#
+#  collect  CPU usage and memory of N = 1,000 and 5,000 cgroups: one cgshare
+#           netlink dump versus reading cpu.stat, memory.current and
+#           memory.stat of every cgroup (tools/bench/collect.c).
+#  ctxsw    pipe ping-pong round trip with cgshare.ko loaded versus not,
+#           interleaved, insmod/rmmod between runs (tools/bench/pingpong.c,
+#           and `perf bench sched pipe` where it runs).
+#
+# Each kernel is booted twice (tools/bench/guest.sh does the work inside):
+#
+#  [icount] one CPU, QEMU's -icount shift=0: guest time advances exactly one
+#           nanosecond per guest instruction, so the figures count
+#           instructions and do not move with the load of the host.  This is
+#           the run to read for small differences such as the context-switch
+#           cost; it cannot see cache misses.  Also runs the pinned and
+#           nested ping-pong with empty probes on cgshare's tracepoints
+#           (tools/bench/nullprobe/), to split the cost between the
+#           tracepoint calls and cgshare's code.
+#  [wall]   two CPUs, plain TCG: CLOCK_MONOTONIC and CPU time, with all the
+#           noise of an emulator sharing the host.  Collect and the ping-pong
+#           on one and on two CPUs.
+#
+# QEMU 7.2 does not bring up a second CPU with -icount, hence one CPU there.
+# vm-run.sh has no knob for extra QEMU options, so the icount boot puts a
+# two-line qemu-system-x86_64 wrapper first in PATH.
+#
+# The `bench: ...` lines of all runs go to $BUILD/bench/result.txt with the
+# kernel, commit and host load; raw output in $BUILD/bench/TAG-{icount,wall}/.
+# Nothing is asserted about times: the exit status is non-zero only when a
+# build or a guest run fails (including the guest kernel log check).
+#
+# Environment: BUILD, V, BENCH_N ("1000 5000"), BENCH_REPS (collect
+# repetitions, 7 wall / 5 icount), BENCH_PAIRS (ctxsw pairs, 7 wall / 5
+# icount), BENCH_SECS (seconds per ping-pong run, 1 wall / 0.2 icount),
+# BENCH_RUNS ("icount wall"), VM_TIMEOUT.
+
+# shellcheck source=tools/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TAGS=("$@")
+((${#TAGS[@]})) || TAGS=(6.1)
+for tag in "${TAGS[@]}"; do valid_tag "$tag"; done
+RUNS=${BENCH_RUNS:-icount wall}
+OUT=$BUILD/bench
+RESULT=$OUT/result.txt
+TOOLS=$CGSHARE_ROOT/tools
+
+need_cmd qemu-system-x86_64 qemu-system-x86
+need_cmd make make
+
+mkdir -p "$OUT"
+quiet make -C "$TOOLS/bench" BUILD="$BUILD" || die "building the benchmark programs failed"
+
+# The icount wrapper, pointing at the qemu found in PATH now.
+ICOUNT_BIN=$OUT/icount-bin
+mkdir -p "$ICOUNT_BIN"
+real_qemu=$(command -v qemu-system-x86_64)
+[[ $real_qemu != "$ICOUNT_BIN"/* ]] || die "PATH already holds $ICOUNT_BIN"
+printf '#!/bin/sh\nexec %q "$@" -icount shift=0,sleep=on\n' "$real_qemu" >"$ICOUNT_BIN/qemu-system-x86_64"
+chmod 755 "$ICOUNT_BIN/qemu-system-x86_64"
+
+# build_nullprobe TAG: prints the path of cgshare_nullprobe.ko, or nothing.
+build_nullprobe() {
+	local dir=$OUT/nullprobe/$1 log
+	mkdir -p "$dir"
+	cp -p "$TOOLS/bench/nullprobe/nullprobe.c" "$TOOLS/bench/nullprobe/Kbuild" "$dir/"
+	log=$dir/build.log
+	if make -C "$KDIR" M="$dir" KCFLAGS=-Werror modules >"$log" 2>&1 &&
+		[[ -f $dir/cgshare_nullprobe.ko ]]; then
+		printf '%s\n' "$dir/cgshare_nullprobe.ko"
+	else
+		note "$1: building the empty-probe baseline failed (see $log); ctxsw runs without it"
+	fi
+}
+
+# run_guest TAG CLOCK: one boot; its output lands in $OUT/TAG-CLOCK/.
+run_guest() {
+	local tag=$1 clock=$2 dir=$OUT/$1-$2 rc=0
+	local -a env=(CGSHARE_BENCH_CLOCK="$clock" CGSHARE_BENCH_N="${BENCH_N:-1000 5000}")
+	local -a jobs
+	if [[ $clock == icount ]]; then
+		env+=(PATH="$ICOUNT_BIN:$PATH" VM_SMP=1
+			CGSHARE_BENCH_REPS="${BENCH_REPS:-5}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
+			CGSHARE_BENCH_SECS="${BENCH_SECS:-0.2}" CGSHARE_BENCH_NULL_KO="$null_ko")
+		jobs=(ctxsw:pinned ctxsw:nested ctxsw:perf collect)
+	else
+		env+=(VM_SMP=2
+			CGSHARE_BENCH_REPS="${BENCH_REPS:-7}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-7}"
+			CGSHARE_BENCH_SECS="${BENCH_SECS:-1}")
+		jobs=(collect ctxsw:pinned ctxsw:split)
+	fi
+	note "$tag [$clock]: booting ($(cut -d' ' -f1-3 /proc/loadavg) host load)"
+	env "${env[@]}" "$TOOLS/vm-run.sh" "$tag" "$dir" -- "$TOOLS/bench/guest.sh" "${jobs[@]}" || rc=$?
+	grep '^bench: ' "$dir/stdout" 2>/dev/null >>"$results" || true
+	if ((rc)); then
+		note "$tag [$clock]: the guest run failed (exit $rc); see $dir/"
+		failed=1
+	fi
+}
+
+# Appends "(target ...)" to the summary lines that have a target.
+judge() {
+	awk '
+	/^bench: collect / && match($0, /ratio [0-9.]+x/) {
+		r = substr($0, RSTART + 6, RLENGTH - 7)
+		print $0 (r >= 10 ? "  [target >= 10x: met]" : "  [target >= 10x: NOT met]"); next
+	}
+	/^bench: ctxsw / && !/empty probes/ && match($0, /ratio [0-9.]+ /) {
+		r = substr($0, RSTART + 6, RLENGTH - 7)
+		match($0, /min [0-9.]+, max [0-9.]+/)
+		split(substr($0, RSTART, RLENGTH), m, /[ ,]+/)
+		if (m[4] - m[2] > 0.02)
+			print $0 "  [pairs spread over more than 0.02: too noisy to judge]"
+		else
+			print $0 (r <= 1.02 ? "  [target <= 1.02: met]" : "  [target <= 1.02: NOT met]")
+		next
+	}
+	{ print }'
+}
+
+failed=0
+results=$(mktemp "${TMPDIR:-/tmp}/cgshare-bench.XXXXXX")
+trap 'rm -f "$results"' EXIT
+{
+	echo "# cgshare benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$CGSHARE_ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)"
+	echo "# host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+	echo "# command: tools/bench.sh ${TAGS[*]} (BENCH_RUNS=\"$RUNS\")"
+	echo "# [icount]: 1 guest CPU, QEMU -icount shift=0, 1 ns = 1 guest instruction (host load does not count)"
+	echo "# [wall]: 2 guest CPUs, plain TCG, CLOCK_MONOTONIC and CPU time (noisy: an emulator on a shared host)"
+} >"$results"
+
+for tag in "${TAGS[@]}"; do
+	"$TOOLS/fetch-kernels.sh" "$tag" || die "fetching kernel $tag failed"
+	kernel_env "$tag"
+	"$TOOLS/build-module.sh" "$tag" || die "building cgshare.ko for $tag failed"
+	null_ko=$(build_nullprobe "$tag")
+	echo "# kernel $tag: $KVER" >>"$results"
+	for clock in $RUNS; do
+		case $clock in
+		icount | wall) run_guest "$tag" "$clock" ;;
+		*) die "BENCH_RUNS: unknown run '$clock' (icount, wall)" ;;
+		esac
+	done
+done
+echo "# host load average $(cut -d' ' -f1-3 /proc/loadavg) at the end" >>"$results"
+
+judge <"$results" >"$RESULT"
+echo
+echo "=== cgshare benchmark summary ($RESULT) ==="
+cat "$RESULT"
+exit "$failed"

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench-collect: what it costs to collect CPU usage and memory for every
+ * cgroup of a tree, two ways, measured side by side in one run:
+ *
+ *   files    for each cgroup, open/read/close cpu.stat, memory.current and
+ *            memory.stat and parse them, the way cAdvisor-style collectors
+ *            do (full paths, read to EOF, working set = current -
+ *            inactive_file).  The list of cgroups is known in advance, so
+ *            no directory walk is charged to this side.
+ *   netlink  one cgshare cgroup-get dump of the subtree over a raw generic
+ *            netlink socket, every attribute of every record parsed.
+ *
+ * It builds the tree itself, MOUNT/NAME/pNNN/cNN with +cpu +memory enabled
+ * on every level, grows it to each N in turn (N counts the cgroups below
+ * NAME), and for each N runs one untimed warm-up of each method and then
+ * REPS timed repetitions, alternating which method goes first.  It prints
+ * each repetition and a `bench: collect ...` summary line per N with the
+ * median wall (CLOCK_MONOTONIC) and CPU (CLOCK_PROCESS_CPUTIME_ID) times and
+ * their ratio files/netlink.  Before timing, both methods must return the
+ * same set of cgroups.  The tree is removed at the end unless -k.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/cgshare.h>
+#include "bench.h"
+
+#define NL_BUF (64 * 1024)
+#define PATH_LEN 256
+
+/* What a collector keeps per cgroup; both methods fill the same struct. */
+struct sample {
+	uint64_t id;
+	char path[PATH_LEN];
+	uint64_t cpu_usage_ns, cpu_wait_ns, cpu_switches;
+	uint64_t user_usec, system_usec;
+	uint64_t mem_current, mem_peak, mem_swap, mem_events[5];
+	uint64_t anon, file, inactive_file, pgmajfault, working_set;
+};
+
+struct tree {
+	char mount[PATH_LEN];		/* cgroup2 mount point */
+	char name[64];			/* subtree root below the mount */
+	int fanout;			/* cgroups per parent, parent included */
+	char **dirs;			/* absolute paths, the root first */
+	int n;				/* entries in dirs */
+	int cap;
+};
+
+/* ---- the tree ---------------------------------------------------------- */
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		fail("open %s:", path);
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		fail("write '%s' to %s:", val, path);
+	close(fd);
+}
+
+static void enable_controllers(const char *dir)
+{
+	char p[PATH_LEN + 32];
+
+	snprintf(p, sizeof(p), "%s/cgroup.subtree_control", dir);
+	write_file(p, "+cpu +memory");
+}
+
+static void add_dir(struct tree *t, const char *path)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 1024;
+		t->dirs = realloc(t->dirs, t->cap * sizeof(*t->dirs));
+		if (!t->dirs)
+			fail("out of memory");
+	}
+	t->dirs[t->n] = strdup(path);
+	if (!t->dirs[t->n])
+		fail("out of memory");
+	t->n++;
+}
+
+static void make_dir(struct tree *t, const char *path)
+{
+	if (mkdir(path, 0755))
+		fail("mkdir %s:", path);
+	add_dir(t, path);
+}
+
+static void tree_init(struct tree *t)
+{
+	char root[PATH_LEN];
+
+	enable_controllers(t->mount);
+	snprintf(root, sizeof(root), "%s/%s", t->mount, t->name);
+	make_dir(t, root);
+	enable_controllers(root);
+}
+
+/* Grows the tree to @n cgroups below its root: parents of fanout - 1 leaves. */
+static void tree_grow(struct tree *t, int n)
+{
+	char parent[PATH_LEN], leaf[PATH_LEN + 16];
+	int per = t->fanout;
+
+	while (t->n - 1 < n) {
+		int below = t->n - 1, p = below / per, in = below % per;
+
+		snprintf(parent, sizeof(parent), "%s/p%04d", t->dirs[0], p);
+		if (in == 0) {
+			make_dir(t, parent);
+			enable_controllers(parent);
+		} else {
+			snprintf(leaf, sizeof(leaf), "%s/c%02d", parent, in);
+			make_dir(t, leaf);
+		}
+	}
+}
+
+static void tree_remove(struct tree *t)
+{
+	while (t->n > 0) {
+		t->n--;
+		if (rmdir(t->dirs[t->n]))
+			fprintf(stderr, "warning: rmdir %s: %s\n", t->dirs[t->n], strerror(errno));
+		free(t->dirs[t->n]);
+	}
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Reads a whole small file into @buf, as os.ReadFile does: open, read to EOF. */
+static ssize_t slurp(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_LEN + 32];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf + len, size - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[len] = 0;
+	return len;
+}
+
+/* Calls @fn for every "key value" line of a flat-keyed file. */
+static void parse_flat(char *buf, struct sample *s,
+		       void (*fn)(struct sample *, const char *, size_t, uint64_t))
+{
+	char *line = buf, *sp, *end;
+
+	while (*line) {
+		end = strchrnul(line, '\n');
+		sp = memchr(line, ' ', end - line);
+		if (sp)
+			fn(s, line, sp - line, strtoull(sp + 1, NULL, 10));
+		line = *end ? end + 1 : end;
+	}
+}
+
+#define KEY_IS(k, len, lit) ((len) == sizeof(lit) - 1 && !memcmp((k), (lit), (len)))
+
+static void cpu_stat_key(struct sample *s, const char *k, size_t len, uint64_t v)
+{
+	if (KEY_IS(k, len, "usage_usec"))
+		s->cpu_usage_ns = v * 1000;
+	else if (KEY_IS(k, len, "user_usec"))
+		s->user_usec = v;
+	else if (KEY_IS(k, len, "system_usec"))
+		s->system_usec = v;
+}
+
+static void mem_stat_key(struct sample *s, const char *k, size_t len, uint64_t v)
+{
+	if (KEY_IS(k, len, "anon"))
+		s->anon = v;
+	else if (KEY_IS(k, len, "file"))
+		s->file = v;
+	else if (KEY_IS(k, len, "inactive_file"))
+		s->inactive_file = v;
+	else if (KEY_IS(k, len, "pgmajfault"))
+		s->pgmajfault = v;
+}
+
+static int collect_files(const struct tree *t, struct sample *out)
+{
+	char buf[16384];
+	int i;
+
+	for (i = 0; i < t->n; i++) {
+		struct sample *s = &out[i];
+
+		memset(s, 0, sizeof(*s));
+		if (slurp(t->dirs[i], "cpu.stat", buf, sizeof(buf)) < 0)
+			fail("read %s/cpu.stat:", t->dirs[i]);
+		parse_flat(buf, s, cpu_stat_key);
+		if (slurp(t->dirs[i], "memory.current", buf, sizeof(buf)) < 0)
+			fail("read %s/memory.current:", t->dirs[i]);
+		s->mem_current = strtoull(buf, NULL, 10);
+		if (slurp(t->dirs[i], "memory.stat", buf, sizeof(buf)) < 0)
+			fail("read %s/memory.stat:", t->dirs[i]);
+		parse_flat(buf, s, mem_stat_key);
+		s->working_set = s->mem_current > s->inactive_file ?
+				 s->mem_current - s->inactive_file : 0;
+	}
+	return t->n;
+}
+
+/* ---- netlink ----------------------------------------------------------- */
+
+struct nl {
+	int fd;
+	uint16_t family;
+	uint32_t seq;
+	char *buf;
+};
+
+static void nl_put_attr(struct nlmsghdr *h, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/* Starts a generic netlink request in @buf; attributes follow. */
+static struct nlmsghdr *nl_req(struct nl *nl, void *buf, uint16_t type, uint16_t flags,
+			       uint8_t cmd, uint8_t version)
+{
+	struct nlmsghdr *h = buf;
+	struct genlmsghdr *g = NLMSG_DATA(h);
+
+	memset(h, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	h->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | flags;
+	h->nlmsg_seq = ++nl->seq;
+	g->cmd = cmd;
+	g->version = version;
+	return h;
+}
+
+static void nl_send(struct nl *nl, struct nlmsghdr *h)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	if (sendto(nl->fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail("netlink send:");
+}
+
+static uint64_t attr_uint(const struct nlattr *a)
+{
+	const void *d = (const char *)a + NLA_HDRLEN;
+	uint64_t v64;
+	uint32_t v32;
+
+	if (a->nla_len - NLA_HDRLEN == 8) {
+		memcpy(&v64, d, 8);
+		return v64;
+	}
+	memcpy(&v32, d, 4);
+	return v32;
+}
+
+#define for_each_attr(a, start, len)					\
+	for (a = (struct nlattr *)(start);				\
+	     (char *)a + NLA_HDRLEN <= (char *)(start) + (len) &&	\
+	     a->nla_len >= NLA_HDRLEN &&				\
+	     (char *)a + a->nla_len <= (char *)(start) + (len);		\
+	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+
+static void nl_open(struct nl *nl)
+{
+	char req[256];
+	struct nlmsghdr *h;
+	struct nlattr *a;
+	ssize_t len;
+
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0)
+		fail("netlink socket:");
+	nl->buf = malloc(NL_BUF);
+	if (!nl->buf)
+		fail("out of memory");
+
+	h = nl_req(nl, req, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 1);
+	nl_put_attr(h, CTRL_ATTR_FAMILY_NAME, CGSHARE_FAMILY_NAME, sizeof(CGSHARE_FAMILY_NAME));
+	nl_send(nl, h);
+	len = recv(nl->fd, nl->buf, NL_BUF, 0);
+	if (len < 0)
+		fail("netlink recv:");
+	h = (struct nlmsghdr *)nl->buf;
+	if (!NLMSG_OK(h, len))
+		fail("short reply to CTRL_CMD_GETFAMILY");
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		fail("generic netlink family %s not found (is cgshare.ko loaded?):",
+		     CGSHARE_FAMILY_NAME);
+	}
+	for_each_attr(a, (char *)NLMSG_DATA(h) + GENL_HDRLEN, h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			memcpy(&nl->family, (char *)a + NLA_HDRLEN, 2);
+	if (!nl->family)
+		fail("no family id in the CTRL_CMD_GETFAMILY reply");
+}
+
+static void parse_gpu(struct nlattr *nest)
+{
+	struct nlattr *a;
+	volatile uint64_t sink = 0;
+
+	for_each_attr(a, (char *)nest + NLA_HDRLEN, nest->nla_len - NLA_HDRLEN)
+		if (a->nla_type != CGSHARE_A_GPU_DEV)
+			sink += attr_uint(a);
+	(void)sink;
+}
+
+static void parse_cgroup(struct sample *s, struct nlmsghdr *h)
+{
+	struct nlattr *a;
+	void *d;
+
+	memset(s, 0, sizeof(*s));
+	for_each_attr(a, (char *)NLMSG_DATA(h) + GENL_HDRLEN, h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+		d = (char *)a + NLA_HDRLEN;
+		switch (a->nla_type) {
+		case CGSHARE_A_CGROUP_ID:
+			memcpy(&s->id, d, 8);
+			break;
+		case CGSHARE_A_CGROUP_PATH:
+			snprintf(s->path, sizeof(s->path), "%.*s", (int)(a->nla_len - NLA_HDRLEN), (char *)d);
+			break;
+		case CGSHARE_A_CGROUP_CPU_USAGE_NS:
+			s->cpu_usage_ns = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_CPU_WAIT_NS:
+			s->cpu_wait_ns = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_CPU_SWITCHES:
+			s->cpu_switches = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_MEM_CURRENT:
+			s->mem_current = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_MEM_PEAK:
+			s->mem_peak = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_MEM_SWAP:
+			s->mem_swap = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_MEM_EVENTS_LOW ... CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL:
+			s->mem_events[a->nla_type - CGSHARE_A_CGROUP_MEM_EVENTS_LOW] = attr_uint(a);
+			break;
+		case CGSHARE_A_CGROUP_GPU:
+			parse_gpu(a);
+			break;
+		}
+	}
+}
+
+/* One dump of the subtree @path; returns the records stored in @out. */
+static int collect_netlink(struct nl *nl, const char *path, struct sample *out, int max,
+			   int *interrupted)
+{
+	char req[NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN + PATH_LEN];
+	struct nlmsghdr *h;
+	int n = 0;
+	ssize_t len;
+
+	h = nl_req(nl, req, nl->family, NLM_F_DUMP, CGSHARE_CMD_CGROUP_GET, CGSHARE_FAMILY_VERSION);
+	nl_put_attr(h, CGSHARE_A_CGROUP_PATH, path, strlen(path) + 1);
+	nl_send(nl, h);
+
+	for (;;) {
+		len = recv(nl->fd, nl->buf, NL_BUF, 0);
+		if (len < 0)
+			fail("netlink recv:");
+		for (h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != nl->seq)
+				continue;
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				(*interrupted)++;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return n;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				fail("cgroup-get dump of %s:", path);
+			}
+			if (h->nlmsg_type != nl->family)
+				continue;
+			if (n == max)
+				fail("dump of %s returned more than %d records", path, max);
+			parse_cgroup(&out[n++], h);
+		}
+	}
+}
+
+/* ---- measurement -------------------------------------------------------- */
+
+struct cost {
+	double wall_ms, cpu_ms, sys_ms;
+};
+
+struct meter {
+	uint64_t wall, cpu;
+	struct timeval sys;
+};
+
+static void meter_start(struct meter *m)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	m->sys = ru.ru_stime;
+	m->cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	m->wall = clock_ns(CLOCK_MONOTONIC);
+}
+
+static struct cost meter_stop(const struct meter *m)
+{
+	uint64_t wall = clock_ns(CLOCK_MONOTONIC), cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	struct rusage ru;
+	struct cost c;
+
+	getrusage(RUSAGE_SELF, &ru);
+	c.wall_ms = (wall - m->wall) / 1e6;
+	c.cpu_ms = (cpu - m->cpu) / 1e6;
+	c.sys_ms = (ru.ru_stime.tv_sec - m->sys.tv_sec) * 1e3 +
+		   (ru.ru_stime.tv_usec - m->sys.tv_usec) / 1e3;
+	return c;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Both methods must see the same cgroups, or the comparison means nothing. */
+static void check_same_set(const struct tree *t, const struct sample *nl, int n)
+{
+	size_t skip = strlen(t->mount);
+	const char **a, **b;
+	int i;
+
+	if (n != t->n)
+		fail("netlink returned %d records for %d cgroups", n, t->n);
+	a = calloc(n, sizeof(*a));
+	b = calloc(n, sizeof(*b));
+	if (!a || !b)
+		fail("out of memory");
+	for (i = 0; i < n; i++) {
+		a[i] = t->dirs[i] + skip;
+		b[i] = nl[i].path;
+	}
+	qsort(a, n, sizeof(*a), cmp_str);
+	qsort(b, n, sizeof(*b), cmp_str);
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]))
+			fail("cgroup sets differ: files has %s where netlink has %s", a[i], b[i]);
+	free(a);
+	free(b);
+}
+
+static const char *label = "";
+
+static void run_n(struct tree *t, struct nl *nl, int n, int reps)
+{
+	double fw[reps], fc[reps], nw[reps], nc[reps], fsys = 0, nsys = 0, ftot = 0, ntot = 0;
+	char sub[PATH_LEN];
+	struct sample *buf;
+	int i, got, intr = 0;
+	uint64_t t0;
+
+	if (n < t->n - 1)
+		fail("give N in increasing order: the tree only grows");
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	tree_grow(t, n);
+	printf("# collect N=%d: %d cgroups below /%s (parents of %d), %d with the root, built in %.1f s\n",
+	       n, t->n - 1, t->name, t->fanout - 1, t->n, (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+	snprintf(sub, sizeof(sub), "/%s", t->name);
+	buf = calloc(t->n + 16, sizeof(*buf));
+	if (!buf)
+		fail("out of memory");
+
+	/* Warm-up, and the check that both sides read the same cgroups. */
+	collect_files(t, buf);
+	got = collect_netlink(nl, sub, buf, t->n + 16, &intr);
+	check_same_set(t, buf, got);
+
+	for (i = 0; i < reps; i++) {
+		struct cost f = {}, c = {};
+		struct meter m;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			meter_start(&m);
+			if ((i + k) % 2 == 0) {
+				collect_files(t, buf);
+				f = meter_stop(&m);
+			} else {
+				got = collect_netlink(nl, sub, buf, t->n + 16, &intr);
+				c = meter_stop(&m);
+				if (got != t->n)
+					fail("netlink returned %d records for %d cgroups", got, t->n);
+			}
+		}
+		fw[i] = f.wall_ms, fc[i] = f.cpu_ms, nw[i] = c.wall_ms, nc[i] = c.cpu_ms;
+		fsys += f.sys_ms, ftot += f.cpu_ms, nsys += c.sys_ms, ntot += c.cpu_ms;
+		printf("# collect N=%d rep %d (%s first): files %.2f ms (cpu %.2f), netlink %.2f ms (cpu %.2f)\n",
+		       n, i + 1, i % 2 ? "netlink" : "files", f.wall_ms, f.cpu_ms, c.wall_ms, c.cpu_ms);
+	}
+	if (intr)
+		printf("# collect N=%d: %d dump messages carried NLM_F_DUMP_INTR\n", n, intr);
+
+	{
+		double mfw = median(fw, reps), mnw = median(nw, reps);
+		double mfc = median(fc, reps), mnc = median(nc, reps);
+
+		printf("bench: collect N=%d%s: files %.1f ms, netlink %.2f ms, ratio %.1fx"
+		       " (wall, median of %d); cpu: files %.1f ms, netlink %.2f ms, ratio %.1fx;"
+		       " per cgroup: files %.1f us, netlink %.2f us; system time ~%.0f%% / ~%.0f%%\n",
+		       n, label, mfw, mnw, mfw / mnw, reps, mfc, mnc, mfc / mnc,
+		       mfw * 1e3 / t->n, mnw * 1e3 / t->n,
+		       ftot > 0 ? 100 * fsys / ftot : 0, ntot > 0 ? 100 * nsys / ntot : 0);
+	}
+	fflush(stdout);
+	free(buf);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: %s [-r REPS] [-f FANOUT] [-m MOUNT] [-l LABEL] [-k] NAME N...\n"
+		"  builds MOUNT/NAME (default mount /sys/fs/cgroup) with N cgroups below it,\n"
+		"  for each N in turn, and compares files with one cgshare netlink dump.\n"
+		"  -r REPS    timed repetitions per method and N (7)\n"
+		"  -f FANOUT  leaves per parent cgroup, plus one (50)\n"
+		"  -l LABEL   added to the summary lines, e.g. \" [icount]\"\n"
+		"  -k         keep the tree afterwards\n",
+		program_invocation_short_name);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct tree t = { .mount = "/sys/fs/cgroup", .fanout = 50 };
+	int reps = 7, keep = 0, opt, i;
+	struct nl nl = {};
+
+	while ((opt = getopt(argc, argv, "r:f:m:l:kh")) != -1) {
+		switch (opt) {
+		case 'r':
+			reps = atoi(optarg);
+			break;
+		case 'f':
+			t.fanout = atoi(optarg);
+			break;
+		case 'm':
+			snprintf(t.mount, sizeof(t.mount), "%s", optarg);
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'k':
+			keep = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind < 2 || reps < 1 || reps > 1000 || t.fanout < 2)
+		usage();
+	snprintf(t.name, sizeof(t.name), "%s", argv[optind++]);
+	if (strchr(t.name, '/') || !t.name[0])
+		fail("NAME must be a single path component");
+
+	nl_open(&nl);
+	tree_init(&t);
+	for (i = optind; i < argc; i++) {
+		int n = atoi(argv[i]);
+
+		if (n < 1 || n > 1000000)
+			fail("bad N '%s'", argv[i]);
+		run_n(&t, &nl, n, reps);
+	}
+	if (!keep)
+		tree_remove(&t);
+	return 0;
+}

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/bench/guest.sh JOB...: the guest half of `make bench` (see
+# tools/bench.sh), run by tools/vm-run.sh as root in a fresh guest that
+# has $CGSHARE_KO.  Jobs:
+#
+#  collect        bench-collect: N cgroups read through cgroupfs files versus
+#                 one cgshare netlink dump, with the module loaded.
+#  ctxsw:VARIANT  bench-pingpong with the module unloaded and loaded,
+#                 interleaved in pairs whose order alternates (U L, L U, ...)
+#                 so that a drift of the machine favours neither side;
+#                 insmod/rmmod between runs.  Variants: pinned (both
+#                 processes on CPU 0, root cgroup), split (CPUs 0 and 1),
+#                 nested (CPU 0, a cgroup 3 levels deep: the module charges
+#                 every ancestor), perf (`perf bench sched pipe` on CPU 0,
+#                 skipped when Debian's perf does not run here).
+#
+# Prints progress as `# ...` lines and one `bench: ...` summary line per
+# measurement, tagged with CGSHARE_BENCH_CLOCK ("wall" or "icount").
+# Environment: CGSHARE_BENCH_N ("1000 5000"), CGSHARE_BENCH_REPS (7),
+# CGSHARE_BENCH_PAIRS (7), CGSHARE_BENCH_SECS (1), CGSHARE_BENCH_NULL_KO
+# (cgshare_nullprobe.ko: when set, ctxsw also runs a third state with only
+# empty probes on cgshare's tracepoints, to split the added cost between
+# the tracepoint calls and cgshare's code).
+
+set -euo pipefail
+
+BIN=$BUILD/bench
+CG=/sys/fs/cgroup
+N_LIST=${CGSHARE_BENCH_N:-1000 5000}
+REPS=${CGSHARE_BENCH_REPS:-7}
+PAIRS=${CGSHARE_BENCH_PAIRS:-7}
+SECS=${CGSHARE_BENCH_SECS:-1}
+CLOCK=${CGSHARE_BENCH_CLOCK:-wall}
+
+say() { printf '# %s\n' "$*"; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+[[ -f ${CGSHARE_KO:-} ]] || die "CGSHARE_KO is not set or missing"
+[[ -x $BIN/bench-collect && -x $BIN/bench-pingpong ]] || die "no benchmark programs in $BIN"
+
+NULL_KO=${CGSHARE_BENCH_NULL_KO:-}
+
+mod_loaded() { grep -q "^$1 " /proc/modules; }
+unload() {
+	local m
+	for m in cgshare cgshare_nullprobe; do
+		if mod_loaded $m; then rmmod $m; fi
+	done
+}
+
+# set_state unloaded|loaded|null (null: only the empty probes of NULL_KO)
+set_state() {
+	case $1 in
+	unloaded) unload ;;
+	loaded)
+		if mod_loaded cgshare_nullprobe; then rmmod cgshare_nullprobe; fi
+		mod_loaded cgshare || insmod "$CGSHARE_KO" ;;
+	null)
+		if mod_loaded cgshare; then rmmod cgshare; fi
+		mod_loaded cgshare_nullprobe || insmod "$NULL_KO" ;;
+	esac
+}
+
+# The ping-pong command of a variant, output ending in ns per round trip.
+pingpong() {
+	case $1 in
+	pinned) "$BIN/bench-pingpong" -c 0 -t "$SECS" ;;
+	split) "$BIN/bench-pingpong" -c 0,1 -t "$SECS" ;;
+	nested) "$BIN/bench-pingpong" -c 0 -t "$SECS" -g "$CG/ctxsw/l1/l2/l3" ;;
+	perf)
+		# "usecs/op" is one round trip; scale to ns like the others.
+		taskset -c 0 perf bench sched pipe -l "$PERF_LOOPS" |
+			awk '/usecs\/op/ { printf "perf ns_per_rt=%.1f\n", $1 * 1000 }' ;;
+	esac
+}
+
+ns_of() { sed -n 's/.*ns_per_rt=\([0-9.]*\).*/\1/p'; }
+
+# One variant: PAIRS interleaved rounds, one run per state each, then the
+# summary line.  Rounds alternate the order (U L [N], [N] L U).
+ctxsw() {
+	local v=$1 desc=$2 i s out rows='' states=(unloaded loaded) order
+	[[ -n $NULL_KO ]] && states+=(null)
+	for ((i = 0; i < PAIRS; i++)); do
+		order=("${states[@]}")
+		if ((i % 2)); then
+			order=()
+			for s in "${states[@]}"; do order=("$s" "${order[@]}"); done
+		fi
+		declare -A ns=()
+		for s in "${order[@]}"; do
+			set_state "$s"
+			out=$(pingpong "$v" | ns_of)
+			[[ -n $out ]] || die "no result from the $v ping-pong ($s)"
+			ns[$s]=$out
+		done
+		rows+="${ns[unloaded]} ${ns[loaded]} ${ns[null]:-0}"$'\n'
+		say "ctxsw $v round $((i + 1)) (${order[0]} first): unloaded ${ns[unloaded]} ns," \
+			"loaded ${ns[loaded]} ns${ns[null]:+, empty probes ${ns[null]} ns}," \
+			"ratio $(awk -v a="${ns[loaded]}" -v b="${ns[unloaded]}" 'BEGIN { printf "%.3f", a / b }')"
+		unset ns
+	done
+	printf '%s' "$rows" | awk -v v="$v" -v d="$desc" -v c="$CLOCK" '
+		function median(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		{ n++; u[n] = $1; l[n] = $2; r[n] = $2 / $1; z[n] = $3; rz[n] = $3 / $1
+		  if (n == 1 || r[n] < min) min = r[n]
+		  if (n == 1 || r[n] > max) max = r[n] }
+		END {
+			mu = median(u, n); ml = median(l, n)
+			printf "bench: ctxsw %s [%s]: unloaded %.2f us, loaded %.2f us, ratio %.3f" \
+			       " (min %.3f, max %.3f over %d pairs; %s)\n",
+			       v, c, mu / 1000, ml / 1000, median(r, n), min, max, n, d
+			if (z[1] > 0) {
+				mz = median(z, n)
+				printf "bench: ctxsw %s [%s]: empty probes on the same tracepoints: %.2f us," \
+				       " ratio %.3f; so of the %.0f ns added per round trip, %.0f ns is" \
+				       " the tracepoint calls and %.0f ns is cgshare'"'"'s own code\n",
+				       v, c, mz / 1000, median(rz, n), ml - mu, mz - mu, ml - mz
+			}
+		}'
+}
+
+bench_collect() {
+	say "collect: module loaded, building the tree under $CG/bench"
+	set_state loaded
+	# shellcheck disable=SC2086
+	"$BIN/bench-collect" -r "$REPS" -l " [$CLOCK]" bench $N_LIST
+}
+
+ctxsw_setup() {
+	[[ -d $CG/ctxsw ]] && return
+	echo "+cpu +memory" >"$CG/cgroup.subtree_control"
+	mkdir -p "$CG/ctxsw/l1/l2/l3"
+	echo "+cpu +memory" >"$CG/ctxsw/cgroup.subtree_control"
+	echo "+cpu +memory" >"$CG/ctxsw/l1/cgroup.subtree_control"
+	echo "+cpu +memory" >"$CG/ctxsw/l1/l2/cgroup.subtree_control"
+	say "ctxsw: pipe ping-pong, ${SECS}s per run, $PAIRS pairs per variant"
+}
+
+ctxsw_cleanup() {
+	if [[ -d $CG/ctxsw ]]; then
+		rmdir "$CG/ctxsw/l1/l2/l3" "$CG/ctxsw/l1/l2" "$CG/ctxsw/l1" "$CG/ctxsw"
+	fi
+}
+
+bench_ctxsw() {
+	local ns
+	ctxsw_setup
+	case $1 in
+	pinned) ctxsw pinned "both on CPU 0, root cgroup" ;;
+	split)
+		if (($(nproc) < 2)); then
+			say "ctxsw split: skipped, this guest has one CPU"
+			return
+		fi
+		ctxsw split "parent on CPU 0, child on CPU 1, root cgroup" ;;
+	nested) ctxsw nested "both on CPU 0, cgroup 3 levels deep" ;;
+	perf)
+		if ! PERF_LOOPS=1000 pingpong perf 2>/dev/null | grep -q ns_per_rt; then
+			say "ctxsw perf: skipped, 'perf bench sched pipe' does not run in this guest"
+			return
+		fi
+		# about SECS per run, from a short calibration
+		ns=$(PERF_LOOPS=5000 pingpong perf | ns_of)
+		PERF_LOOPS=$(awk -v s="$SECS" -v ns="$ns" 'BEGIN { printf "%d", s * 1e9 / ns }')
+		ctxsw perf "perf bench sched pipe -l $PERF_LOOPS, taskset -c 0, root cgroup" ;;
+	*) die "unknown ctxsw variant '$1'" ;;
+	esac
+}
+
+(($# > 0)) || die "usage: guest.sh JOB... (collect, ctxsw:pinned|split|nested|perf)"
+say "kernel $(uname -r), $(nproc) CPU(s), clock: $CLOCK, module $CGSHARE_KO"
+for job in "$@"; do
+	case $job in
+	collect) bench_collect ;;
+	ctxsw:*) bench_ctxsw "${job#ctxsw:}" ;;
+	*) die "unknown job '$job'" ;;
+	esac
+done
+ctxsw_cleanup
+unload
+exit 0
