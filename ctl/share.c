@@ -21,11 +21,18 @@
 
 enum { PARKED, LIVE, DONE, FROZEN };
 
-struct event {
-	double level;
-	uint32_t m;	/* member position in the sorted group */
-	int r;		/* resource whose floor m passes, or -1: m satisfied */
+/*
+ * What gets sorted: a 64-bit key and a payload. Events: the level's bits
+ * (levels are >= 0, so their bits order as they do), and member << 2 |
+ * (resource whose floor it passes + 1, or 0: satisfied). Members: a hash
+ * of their values, ties settled by the values themselves.
+ */
+struct kv {
+	uint64_t key;
+	uint32_t val;
 };
+
+_Static_assert(CGS_NR_RES < 4, "an event keeps its resource in 2 bits");
 
 struct solver {
 	struct cgs_problem *p;
@@ -40,10 +47,11 @@ struct solver {
 	int set[CGS_NR_RES], k;		/* the resources solved together */
 	double cap[CGS_NR_RES];		/* the parent's share */
 	double (*lo)[CGS_NR_RES];	/* floors, scaled when over-committed */
+	double (*d)[CGS_NR_RES], (*hi)[CGS_NR_RES];	/* agg, max: gathered */
 	double *t, *tau, *wd;
 	unsigned char *state;
 	unsigned char (*act)[CGS_NR_RES];	/* growing in r (past floor) */
-	struct event *ev;
+	struct kv *ev, *tmp;
 	int scaled[CGS_NR_RES], sat[CGS_NR_RES], nact[CGS_NR_RES];
 	double slope[CGS_NR_RES], used[CGS_NR_RES], level;
 };
@@ -130,7 +138,7 @@ static int validate(const struct cgs_problem *p, char *err, size_t errlen)
 {
 	if (!p || !p->nodes || !p->n)
 		return fail(err, errlen, "no cgroups to share among");
-	if (p->n >= UINT32_MAX)
+	if (p->n > UINT32_MAX >> 2)
 		return fail(err, errlen, "%zu cgroups are too many", p->n);
 	for (int r = 0; r < CGS_NR_RES; r++) {
 		if ((unsigned int)p->policy[r] >= ARRAY_SIZE(policy_names))
@@ -192,15 +200,8 @@ static int cmp_dbl(double a, double b)
 	return (a > b) - (a < b);
 }
 
-/*
- * Siblings in an order that depends on their values only, so that sums
- * and ties come out bit for bit the same however the caller ordered them.
- * Nodes equal in every key are interchangeable.
- */
-static int cmp_member(const void *a, const void *b, void *arg)
+static int cmp_member(const struct solver *s, uint32_t i, uint32_t j)
 {
-	const struct solver *s = arg;
-	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
 	const struct cgs_node *x = &s->p->nodes[i], *y = &s->p->nodes[j];
 	int c = cmp_dbl(x->weight, y->weight);
 
@@ -214,14 +215,108 @@ static int cmp_member(const void *a, const void *b, void *arg)
 	return c ? c : (i > j) - (i < j);
 }
 
-static int cmp_event(const void *a, const void *b)
+static uint64_t bits(double d)
 {
-	const struct event *x = a, *y = b;
-	int c = cmp_dbl(x->level, y->level);
+	uint64_t u;
 
-	if (!c)
-		c = (x->m > y->m) - (x->m < y->m);
-	return c ? c : x->r - y->r;
+	d += 0.0;	/* -0 is 0 */
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+static uint64_t mix(uint64_t h, double d)
+{
+	h ^= bits(d);
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 29;
+}
+
+static uint64_t member_key(const struct solver *s, uint32_t i)
+{
+	const struct cgs_node *c = &s->p->nodes[i];
+	uint64_t h = mix(0, c->weight);
+
+	for (int r = 0; r < CGS_NR_RES; r++)
+		h = mix(mix(mix(h, s->agg[i][r]), c->min[r]), c->max[r]);
+	return h;
+}
+
+/* Orders a[0..n) by key, then (members) by value, stably. */
+static void insertion(const struct solver *s, struct kv *a, size_t n,
+		      int members)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct kv x = a[i];
+		size_t j = i;
+
+		while (j > 0 && (a[j - 1].key > x.key ||
+				 (members && a[j - 1].key == x.key &&
+				  cmp_member(s, a[j - 1].val, x.val) > 0))) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
+/*
+ * Stable LSD radix sort by key, a byte at a time, skipping bytes that all
+ * keys share; a and tmp hold n. Returns whichever of them has the result.
+ */
+static struct kv *radix(struct kv *a, struct kv *tmp, size_t n)
+{
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = { 0 };
+		struct kv *t;
+
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].key >> shift & 0xff) + 1]++;
+		if (count[(a[0].key >> shift & 0xff) + 1] == n)
+			continue;
+		for (int b = 1; b < 257; b++)
+			count[b] += count[b - 1];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[a[i].key >> shift & 0xff]++] = a[i];
+		t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
+}
+
+static struct kv *sort_kv(const struct solver *s, struct kv *a,
+			  struct kv *tmp, size_t n, int members)
+{
+	size_t run = 0;
+
+	if (n < 48) {
+		insertion(s, a, n, members);
+		return a;
+	}
+	a = radix(a, tmp, n);
+	for (size_t i = 1; members && i <= n; i++) {
+		if (i == n || a[i].key != a[run].key) {
+			insertion(s, a + run, i - run, 1);
+			run = i;
+		}
+	}
+	return a;
+}
+
+/*
+ * Siblings in an order that depends on their values only, so that sums
+ * and ties come out bit for bit the same however the caller ordered them.
+ * Nodes equal in every value are interchangeable.
+ */
+static void sort_members(struct solver *s, uint32_t *kid, size_t n)
+{
+	struct kv *a;
+
+	for (size_t k = 0; k < n; k++)
+		s->ev[k] = (struct kv){ member_key(s, kid[k]), kid[k] };
+	a = sort_kv(s, s->ev, s->tmp, n, 1);
+	for (size_t k = 0; k < n; k++)
+		kid[k] = a[k].val;
 }
 
 /* Sorts i's children (all already aggregated), then aggregates i. */
@@ -232,7 +327,7 @@ static void aggregate(struct solver *s, size_t i)
 	size_t nkid = s->first[i + 2] - s->first[i + 1];
 	double sum[CGS_NR_RES] = { 0 }, tau = 1;
 
-	qsort_r(kid, nkid, sizeof(*kid), cmp_member, s);
+	sort_members(s, kid, nkid);
 	for (size_t k = 0; k < nkid; k++)
 		for (int r = 0; r < CGS_NR_RES; r++)
 			sum[r] += s->need[kid[k]][r];
@@ -261,15 +356,13 @@ static void aggregate(struct solver *s, size_t i)
 
 static double dem(const struct solver *s, size_t m, int r)
 {
-	return s->agg[s->mem[m]][r];
+	return s->d[m][r];
 }
 
 /* What member m holds of resource r at its current t. */
 static double held(const struct solver *s, size_t m, int r)
 {
-	const struct cgs_node *c = &s->p->nodes[s->mem[m]];
-
-	return dmax(s->lo[m][r], dmin(c->max[r], s->t[m] * dem(s, m, r)));
+	return dmax(s->lo[m][r], dmin(s->hi[m][r], s->t[m] * s->d[m][r]));
 }
 
 /* Resource use as a function of the level: used + slope * level. */
@@ -357,6 +450,7 @@ static void activate(struct solver *s, size_t m, int r, double t)
 /* Fills members that are parked and (weighted ? have : lack) a weight. */
 static void fill(struct solver *s, int weighted)
 {
+	struct kv *ev;
 	size_t nev = 0;
 
 	for (size_t m = 0; m < s->nmem; m++) {
@@ -381,13 +475,14 @@ static void fill(struct solver *s, int weighted)
 			double d = dem(s, m, r), f = s->lo[m][r] / d;
 
 			if (d > 0 && f > 0 && f < s->tau[m])
-				s->ev[nev++] = (struct event){ f / s->wd[m], m, r };
+				s->ev[nev++] = (struct kv){
+					bits(f / s->wd[m]), m << 2 | (r + 1) };
 		}
-		s->ev[nev++] = (struct event){ s->tau[m] / s->wd[m], m, -1 };
+		s->ev[nev++] = (struct kv){ bits(s->tau[m] / s->wd[m]), m << 2 };
 	}
 	if (!nev)
 		return;
-	qsort(s->ev, nev, sizeof(*s->ev), cmp_event);
+	ev = sort_kv(s, s->ev, s->tmp, nev, 0);
 	recount(s);
 	s->level = 0;
 	for (size_t m = 0; m < s->nmem; m++) {
@@ -399,22 +494,22 @@ static void fill(struct solver *s, int weighted)
 		}
 	}
 	for (size_t e = 0; e < nev; e++) {
-		const struct event *ev = &s->ev[e];
-		double at;
-		int r;
+		size_t m = ev[e].val >> 2;
+		int r = (int)(ev[e].val & 3) - 1, sr;
+		double level, at;
 
-		if (s->state[ev->m] != LIVE)
+		if (s->state[m] != LIVE)
 			continue;
-		while ((r = saturates(s, ev->level, &at)) >= 0)
-			saturate(s, r, at);
-		s->level = ev->level;
-		if (s->state[ev->m] != LIVE)
+		memcpy(&level, &ev[e].key, sizeof(level));
+		while ((sr = saturates(s, level, &at)) >= 0)
+			saturate(s, sr, at);
+		s->level = level;
+		if (s->state[m] != LIVE)
 			continue;
-		if (ev->r < 0)
-			stop(s, ev->m, s->tau[ev->m], DONE);
+		if (r < 0)
+			stop(s, m, s->tau[m], DONE);
 		else
-			activate(s, ev->m, ev->r,
-				 s->lo[ev->m][ev->r] / dem(s, ev->m, ev->r));
+			activate(s, m, r, s->lo[m][r] / dem(s, m, r));
 	}
 }
 
@@ -444,8 +539,11 @@ static void fair(struct solver *s, int drf)
 		int r = s->set[j];
 		double sum = 0, f;
 
-		for (size_t m = 0; m < s->nmem; m++)
+		for (size_t m = 0; m < s->nmem; m++) {
 			sum += nodes[s->mem[m]].min[r];
+			s->d[m][r] = s->agg[s->mem[m]][r];
+			s->hi[m][r] = nodes[s->mem[m]].max[r];
+		}
 		s->scaled[r] = sum > s->cap[r];
 		s->sat[r] = sum >= s->cap[r];
 		f = s->scaled[r] ? s->cap[r] / sum : 1;
@@ -490,10 +588,10 @@ static void proportional(struct solver *s, int r)
 	double sum = 0;
 
 	for (size_t m = 0; m < s->nmem; m++)
-		sum += dem(s, m, r);
+		sum += s->agg[s->mem[m]][r];
 	for (size_t m = 0; m < s->nmem; m++) {
 		struct cgs_node *c = &s->p->nodes[s->mem[m]];
-		double d = dem(s, m, r);
+		double d = s->agg[s->mem[m]][r];
 
 		c->share[r] = d > 0 ? s->cap[r] * (d / sum) : 0;
 		if (d == 0)
@@ -547,12 +645,15 @@ static void release(struct solver *s)
 	free(s->agg);
 	free(s->need);
 	free(s->lo);
+	free(s->d);
+	free(s->hi);
 	free(s->t);
 	free(s->tau);
 	free(s->wd);
 	free(s->state);
 	free(s->act);
 	free(s->ev);
+	free(s->tmp);
 }
 
 int cgs_solve(struct cgs_problem *p, char *err, size_t errlen)
@@ -568,14 +669,18 @@ int cgs_solve(struct cgs_problem *p, char *err, size_t errlen)
 	s.agg = calloc(n, sizeof(*s.agg));
 	s.need = calloc(n, sizeof(*s.need));
 	s.lo = calloc(n, sizeof(*s.lo));
+	s.d = calloc(n, sizeof(*s.d));
+	s.hi = calloc(n, sizeof(*s.hi));
 	s.t = calloc(n, sizeof(*s.t));
 	s.tau = calloc(n, sizeof(*s.tau));
 	s.wd = calloc(n, sizeof(*s.wd));
 	s.state = calloc(n, sizeof(*s.state));
 	s.act = calloc(n, sizeof(*s.act));
-	s.ev = calloc(n * (CGS_NR_RES + 1), sizeof(*s.ev));
-	if (!s.first || !s.kids || !s.agg || !s.need || !s.lo || !s.t ||
-	    !s.tau || !s.wd || !s.state || !s.act || !s.ev) {
+	s.ev = malloc(n * (CGS_NR_RES + 1) * sizeof(*s.ev));
+	s.tmp = malloc(n * (CGS_NR_RES + 1) * sizeof(*s.tmp));
+	if (!s.first || !s.kids || !s.agg || !s.need || !s.lo || !s.d ||
+	    !s.hi || !s.t ||
+	    !s.tau || !s.wd || !s.state || !s.act || !s.ev || !s.tmp) {
 		release(&s);
 		return fail(err, errlen, "out of memory for %zu cgroups", n);
 	}
@@ -593,7 +698,7 @@ int cgs_solve(struct cgs_problem *p, char *err, size_t errlen)
 
 	for (size_t i = n; i-- > 0;)
 		aggregate(&s, i);
-	qsort_r(s.kids, s.first[1], sizeof(*s.kids), cmp_member, &s);
+	sort_members(&s, s.kids, s.first[1]);
 	for (size_t g = 0; g <= n; g++)
 		divide(&s, g);
 	release(&s);
