@@ -21,6 +21,8 @@ static const struct cmd *const cmds[] = {
 	&cmd_status,
 	&cmd_stats,
 	&cmd_watch,
+	&cmd_top,
+	&cmd_export,
 	NULL
 };
 

@@ -49,5 +49,6 @@ void start_output(bool allow_pretty);
 int end_output(int ret);
 
 extern const struct cmd cmd_status, cmd_stats, cmd_watch;
+extern const struct cmd cmd_export, cmd_top;
 
 #endif
