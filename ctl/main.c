@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "main.h"
 #include "out.h"
 
@@ -21,6 +22,9 @@ static const struct cmd *const cmds[] = {
 	&cmd_status,
 	&cmd_stats,
 	&cmd_watch,
+	&cmd_plan,
+	&cmd_apply,
+	&cmd_run,
 	&cmd_top,
 	&cmd_export,
 	NULL
