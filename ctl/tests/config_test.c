@@ -175,11 +175,26 @@ static void from_file(void)
 	   "file: names the file and the reason");
 }
 
+/* The shipped example must stay valid (tests run from ctl/). */
+static void example(void)
+{
+	struct cgs_conf c;
+	char err[256];
+
+	is_int(cgs_conf_load("cgshare.conf.example", &c, err, sizeof(err)), 0,
+	       "example: cgshare.conf.example parses");
+	if (err[0])
+		printf("#   %s\n", err);
+	ok(c.nr_cg >= 1, "example: declares cgroups");
+	cgs_conf_free(&c);
+}
+
 int main(void)
 {
 	good();
 	defaults();
 	broken();
 	from_file();
+	example();
 	return tap_done();
 }
