@@ -573,22 +573,29 @@ static void limits(struct ctl *c, struct mcg *m, const double *left,
 		k->mem_floor, k->mem_headroom, k->mem_step, getpagesize(),
 	};
 	struct cgs_round_cg *o = &m->out;
-	double t[CGS_NR_RES];
+	double t[CGS_NR_RES] = { 0 };
+	bool sat[CGS_NR_RES] = { false };
 	char num[32];
 
 	memset(m->want, 0, sizeof(m->want));
+	/*
+	 * The target is the share plus, for a cgroup that got all it asked
+	 * for, its part of what nobody claimed; hysteresis applies to that
+	 * target, so a held value never turns a satisfied cgroup into a
+	 * bottlenecked one.
+	 */
 	for (int r = 0; r < CGS_NR_RES; r++) {
-		double frac = k->hysteresis;
-		double abs_min = r == CGS_CPU ? 0.01 : r == CGS_MEM ?
-			(1 << 20) : 0.01;
+		double abs_min = r == CGS_MEM ? (1 << 20) : 0.01;
 
 		if (!o->has[r])
 			continue;
-		t[r] = cgs_hysteresis(m->applied[r], o->share[r], frac, abs_min);
-		m->applied[r] = t[r];
-		o->share[r] = t[r];
-		if (satisfied(o, r) && wsum[r] > 0)
+		sat[r] = satisfied(o, r);
+		t[r] = o->share[r];
+		if (sat[r] && wsum[r] > 0)
 			t[r] += left[r] * m->weight / wsum[r];
+		t[r] = cgs_hysteresis(m->applied[r], t[r], k->hysteresis,
+				      abs_min);
+		m->applied[r] = t[r];
 	}
 	if (o->has[CGS_CPU] && (k->enforce_cpu & CGS_ENF_CPU_MAX)) {
 		uint64_t q = cgfs_cpu_quota(t[CGS_CPU], k->cpu_period_us);
@@ -609,7 +616,7 @@ static void limits(struct ctl *c, struct mcg *m, const double *left,
 		char buf[64];
 		double high = t[CGS_MEM];
 
-		if (satisfied(o, CGS_MEM))
+		if (sat[CGS_MEM])
 			high += k->mem_headroom;
 		if (cgfs_read(&m->fs, "memory.high", buf, sizeof(buf)) >= 0)
 			cgfs_parse_max(buf, &old);

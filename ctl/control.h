@@ -23,7 +23,7 @@ struct cgs_round_cg {
 	double weight;
 	bool has[CGS_NR_RES];		/* demand measured */
 	double demand[CGS_NR_RES];	/* smoothed */
-	double share[CGS_NR_RES];	/* latest targets (after hysteresis) */
+	double share[CGS_NR_RES];	/* the solver's, before hysteresis */
 	enum cgs_reason reason[CGS_NR_RES];
 	double min[CGS_NR_RES], max[CGS_NR_RES];
 	uint64_t cpu_quota_us;		/* cpu.max applied; UINT64_MAX: max */
