@@ -397,9 +397,8 @@ static int sample(struct ctl *c)
 		}
 		if (m->id && m->id != rec->id)
 			forget(c, m, "cgroup was recreated");
-		m->id = rec->id;
-		m->present = true;
 		if (!m->fs_open) {
+			/* In the ledger but not under our root: not ours. */
 			ret = cgfs_cg_open(&c->fs, m->path, &m->fs);
 			if (ret) {
 				forget(c, m, "cgroup vanished");
@@ -407,6 +406,8 @@ static int sample(struct ctl *c)
 			}
 			m->fs_open = true;
 		}
+		m->id = rec->id;
+		m->present = true;
 		read_extra(c, m, &x);
 		if (m->fs.gone) {
 			forget(c, m, "cgroup vanished");
