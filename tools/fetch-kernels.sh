@@ -92,6 +92,7 @@ dep_of() {
 # fetch PACKAGE VERSION: download into $DEBDIR unless present; prints the path
 fetch_deb() {
 	local pkg=$1 ver=$2 f
+	shopt -s nullglob
 	f=("$DEBDIR/${pkg}_${ver//:/%3a}_"*.deb)
 	if ((${#f[@]} == 0)); then
 		apt_update
@@ -101,6 +102,7 @@ fetch_deb() {
 		f=("$DEBDIR/${pkg}_${ver//:/%3a}_"*.deb)
 		((${#f[@]} == 1)) || die "apt-get download $pkg=$ver left no .deb in $DEBDIR"
 	fi
+	shopt -u nullglob
 	printf '%s\n' "${f[0]}"
 }
 

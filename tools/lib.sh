@@ -5,7 +5,6 @@
 # makes $BUILD absolute and defines die/note/quiet.
 
 set -euo pipefail
-shopt -s nullglob
 
 CGSHARE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$(realpath -m "${BUILD:-$CGSHARE_ROOT/build}")
