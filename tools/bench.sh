@@ -24,8 +24,8 @@
 #           (tools/bench/nullprobe/), to split the cost between the
 #           tracepoint calls and cgshare's code.
 #  [wall]   two CPUs, plain TCG: CLOCK_MONOTONIC and CPU time, with all the
-#           noise of an emulator sharing the host.  Collect and the ping-pong
-#           on one and on two CPUs.
+#           noise of an emulator sharing the host.  Collect, and the
+#           ping-pong split over two CPUs, which the icount boot cannot do.
 #
 # QEMU 7.2 does not bring up a second CPU with -icount, hence one CPU there.
 # vm-run.sh has no knob for extra QEMU options, so the icount boot puts a
@@ -37,9 +37,12 @@
 # build or a guest run fails (including the guest kernel log check).
 #
 # Environment: BUILD, V, BENCH_N ("1000 5000"), BENCH_REPS (collect
-# repetitions, 7 wall / 5 icount), BENCH_PAIRS (ctxsw pairs, 7 wall / 5
-# icount), BENCH_SECS (seconds per ping-pong run, 1 wall / 0.2 icount),
-# BENCH_RUNS ("icount wall"), VM_TIMEOUT.
+# repetitions, 5 wall / 3 icount: icount repeats itself to 0.1 %),
+# BENCH_PAIRS (ctxsw pairs, 5), BENCH_SECS (seconds per ping-pong run, 1
+# wall / 0.1 icount), BENCH_RUNS ("icount wall"), BENCH_JOBS (the jobs of
+# tools/bench/guest.sh to run in every boot instead of the defaults, e.g.
+# "ctxsw:pinned" with BENCH_RUNS=icount for a quick check of the hot path),
+# VM_TIMEOUT.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -87,15 +90,17 @@ run_guest() {
 	local -a jobs
 	if [[ $clock == icount ]]; then
 		env+=(PATH="$ICOUNT_BIN:$PATH" VM_SMP=1
-			CGSHARE_BENCH_REPS="${BENCH_REPS:-5}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
-			CGSHARE_BENCH_SECS="${BENCH_SECS:-0.2}" CGSHARE_BENCH_NULL_KO="$null_ko")
+			CGSHARE_BENCH_REPS="${BENCH_REPS:-3}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
+			CGSHARE_BENCH_SECS="${BENCH_SECS:-0.1}" CGSHARE_BENCH_NULL_KO="$null_ko")
 		jobs=(ctxsw:pinned ctxsw:nested ctxsw:perf collect)
 	else
 		env+=(VM_SMP=2
-			CGSHARE_BENCH_REPS="${BENCH_REPS:-7}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-7}"
+			CGSHARE_BENCH_REPS="${BENCH_REPS:-5}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
 			CGSHARE_BENCH_SECS="${BENCH_SECS:-1}")
-		jobs=(collect ctxsw:pinned ctxsw:split)
+		jobs=(collect ctxsw:split)
 	fi
+	# shellcheck disable=SC2206 # a list of words
+	[[ -n ${BENCH_JOBS:-} ]] && jobs=($BENCH_JOBS)
 	note "$tag [$clock]: booting ($(cut -d' ' -f1-3 /proc/loadavg) host load)"
 	env "${env[@]}" "$TOOLS/vm-run.sh" "$tag" "$dir" -- "$TOOLS/bench/guest.sh" "${jobs[@]}" || rc=$?
 	grep '^bench: ' "$dir/stdout" 2>/dev/null >>"$results" || true
@@ -131,7 +136,7 @@ trap 'rm -f "$results"' EXIT
 {
 	echo "# cgshare benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$CGSHARE_ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)"
 	echo "# host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
-	echo "# command: tools/bench.sh ${TAGS[*]} (BENCH_RUNS=\"$RUNS\")"
+	echo "# command: tools/bench.sh ${TAGS[*]} (BENCH_RUNS=\"$RUNS\"${BENCH_JOBS:+ BENCH_JOBS=\"$BENCH_JOBS\"})"
 	echo "# [icount]: 1 guest CPU, QEMU -icount shift=0, 1 ns = 1 guest instruction (host load does not count)"
 	echo "# [wall]: 2 guest CPUs, plain TCG, CLOCK_MONOTONIC and CPU time (noisy: an emulator on a shared host)"
 } >"$results"
