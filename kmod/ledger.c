@@ -240,6 +240,21 @@ void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *
 	}
 }
 
+/*
+ * The running slice a read adds is an estimate from another CPU's clock;
+ * never hand out less than an earlier reader was given.
+ */
+u64 cgshare_rec_usage_seen(struct cgshare_rec *rec, u64 usage)
+{
+	s64 old = atomic64_read(&rec->usage_seen);
+
+	do {
+		if ((u64)old >= usage)
+			return old;
+	} while (!atomic64_try_cmpxchg(&rec->usage_seen, &old, usage));
+	return usage;
+}
+
 u32 cgshare_ledger_generation(void)
 {
 	return atomic_read(&generation);

@@ -49,6 +49,7 @@ struct cgshare_rec {
 	struct cgroup *cgrp;		/* reference held until freed */
 	struct cgshare_rec *parent;	/* nearest ancestor with a record */
 	struct cgshare_cpu __percpu *cpu;
+	atomic64_t usage_seen;		/* largest cpu usage a reader was given */
 
 	spinlock_t gpu_lock;		/* gpu[] contents; writers also hold gpu_mutex */
 	unsigned int nr_gpu;
@@ -75,6 +76,7 @@ struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp);
 struct cgshare_rec *cgshare_rec_next(unsigned long *id);
 
 void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum);
+u64 cgshare_rec_usage_seen(struct cgshare_rec *rec, u64 usage);
 
 u32 cgshare_ledger_generation(void);
 u64 cgshare_ledger_max_id(void);

@@ -7,6 +7,7 @@
  */
 #include <linux/cgroup.h>
 #include <linux/workqueue.h>
+#include "cpu.h"
 #include "gpu.h"
 #include "ledger.h"
 #include "lifetime.h"
@@ -17,14 +18,21 @@ static LLIST_HEAD(release_list);
 
 static void release_work_fn(struct work_struct *work)
 {
-	struct llist_node *node, *next;
+	struct llist_node *batch, *node, *next;
 	struct cgshare_rec *rec;
 
-	node = llist_reverse_order(llist_del_all(&release_list));
-	llist_for_each_safe(node, next, node) {
-		rec = llist_entry(node, struct cgshare_rec, node);
+	batch = llist_reverse_order(llist_del_all(&release_list));
+	if (!batch)
+		return;
+	llist_for_each_entry(rec, batch, node) {
 		cgshare_nl_notify_release(rec);
 		cgshare_gpu_release(rec);
+	}
+	/* No lookup that could still find these records is running now. */
+	synchronize_rcu();
+	llist_for_each_safe(node, next, batch) {
+		rec = llist_entry(node, struct cgshare_rec, node);
+		cgshare_cpu_forget(rec);
 		cgshare_rec_free(rec);
 	}
 }

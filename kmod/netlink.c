@@ -110,6 +110,7 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	cgshare_rec_cpu_sum(v->rec, &cpu);
 	if (!v->final)
 		cpu.usage_ns += cgshare_cpu_running_ns(v->rec);
+	cpu.usage_ns = cgshare_rec_usage_seen(v->rec, cpu.usage_ns);
 
 	if (nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_ID, v->rec->id, CGSHARE_A_CGROUP_PAD) ||
 	    nla_put_string(skb, CGSHARE_A_CGROUP_PATH, v->path) ||
