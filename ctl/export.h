@@ -119,6 +119,14 @@ int export_set_targets(struct export_server *s,
 		       const struct export_target *t, size_t n);
 
 /*
+ * For "run --listen": opens the server and has the controller's run loop
+ * serve it (cgs_run_watch_fd) and publish each acting round's shares as
+ * cgshare_share (cgs_run_set_hook). Call before the loop starts; the
+ * server lives until exit. 0 or a negative errno (already reported).
+ */
+int export_run_attach(const struct export_config *cfg);
+
+/*
  * One scrape's text, as the server would send it, into a malloc'ed buffer:
  * dump over @nl, limits from @rootfd (-1: none), @targets. 0 or a negative
  * errno (the dump failed).

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "control.h"
 #include "export.h"
 #include "main.h"
 
@@ -169,6 +170,62 @@ static int run(int argc, char **argv)
 				   argv[optind]);
 	cfg.verbose = opts.verbose;
 	return one ? once(cfg.cgroup_root) : serve(&cfg);
+}
+
+/* -- inside "run --listen": the controller's loop drives the server -- */
+
+_Static_assert((int)CGS_CPU == (int)EXPORT_RES_CPU &&
+	       (int)CGS_MEM == (int)EXPORT_RES_MEM &&
+	       (int)CGS_GPU == (int)EXPORT_RES_GPU &&
+	       (int)CGS_NR_RES == (int)EXPORT_NR_RES,
+	       "share.h and export.h number resources alike");
+
+static void on_ready(int fd, void *arg)
+{
+	(void)fd;
+	export_server_serve(arg);
+}
+
+/* Targets change only on rounds that acted; between them they stand. */
+static void on_round(const struct cgs_round *r, void *arg)
+{
+	struct export_target *t;
+
+	if (!r->acted)
+		return;
+	t = calloc(r->n ? r->n : 1, sizeof(*t));
+	if (!t)
+		return;		/* the last published shares stay */
+	for (size_t i = 0; i < r->n; i++) {
+		t[i].path = r->cg[i].path;
+		for (int res = 0; res < CGS_NR_RES; res++) {
+			if (!r->cg[i].has[res])
+				continue;
+			t[i].present |= CGS_BIT(res);
+			t[i].share[res] = r->cg[i].share[res];
+		}
+	}
+	export_set_targets(arg, t, r->n);
+	free(t);
+}
+
+int export_run_attach(const struct export_config *cfg)
+{
+	struct export_server *s;
+	int ret;
+
+	ret = export_server_open(&s, cfg);
+	if (ret)
+		return ret;
+	ret = cgs_run_watch_fd(export_server_fd(s), on_ready, s);
+	if (ret) {
+		export_server_close(s);
+		return ret;
+	}
+	cgs_run_set_hook(on_round, s);
+	fprintf(stderr, "cgsharectl: serving metrics at http://%s/metrics\n",
+		export_server_addr(s));
+	return 0;
 }
 
 const struct cmd cmd_export = {

@@ -412,11 +412,16 @@ if command -v tmux >/dev/null; then
 		result 1 "tmux: top drew its table"
 	fi
 	$S kill-server 2>/dev/null
-	$S new-session -d -x 120 -y 20 -s top2 "$CTL top -i 0.3; echo \$? >$OUT/top2.rc; sleep 60"
-	sleep 2
-	$S send-keys -t top2 C-c
-	wait_for "$OUT/top2.rc" .
-	check "tmux: Ctrl-C quits with 0" grep -qx 0 "$OUT/top2.rc"
+	# A server of its own: the first may still be exiting.
+	S="tmux -S /tmp/cgs-export-tmux2.sock"
+	if $S new-session -d -x 120 -y 20 -s top "$CTL top -i 0.3; echo \$? >$OUT/top2.rc; sleep 60" &&
+	   wait_for_pane "^PATH "; then
+		$S send-keys -t top C-c
+		wait_for "$OUT/top2.rc" .
+		check "tmux: Ctrl-C quits with 0" grep -qx 0 "$OUT/top2.rc"
+	else
+		result 1 "tmux: second top session started"
+	fi
 	$S kill-server 2>/dev/null
 else
 	skip "top on a terminal" "tmux is not installed"
