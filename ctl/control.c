@@ -56,6 +56,8 @@ struct mcg {				/* one managed cgroup */
 	uint64_t throttled;		/* cpu.stat nr_throttled; -1 unknown */
 	double cpu_limit, mem_limit;	/* as read at the latest sample */
 	double applied[CGS_NR_RES];	/* last target acted on, NAN */
+	int sparent;			/* share parent's index in ctl.cg */
+	double level[CGS_NR_RES];	/* siblings' water level per weight */
 	struct cgs_round_cg out;
 	bool want[NR_LIM];
 	char value[NR_LIM][96];		/* computed limit values */
@@ -458,12 +460,14 @@ static int solve(struct ctl *c)
 		nd = &nodes[p.n];
 		/* Sorted by path: the nearest managed ancestor came before. */
 		nd->parent = -1;
+		m->sparent = -1;
 		for (size_t j = i; j-- > 0; ) {
 			size_t l = strlen(c->cg[j].path);
 
 			if (idx[j] >= 0 && !strncmp(m->path, c->cg[j].path, l) &&
 			    m->path[l] == '/') {
 				nd->parent = idx[j];
+				m->sparent = j;
 				break;
 			}
 		}
@@ -520,7 +524,8 @@ static bool satisfied(const struct cgs_round_cg *o, enum cgs_res r)
  * What nobody claimed, per resource: capacity minus the top-level shares.
  * A cgroup that got all it asked for may grow into its weighted part of
  * it before the next action, so limits of the unbottlenecked are not a
- * straitjacket at exactly their demand.
+ * straitjacket at exactly their demand (which would throttle them, and
+ * make them flap between demand and probe).
  */
 static void unclaimed(struct ctl *c, double *left, double *wsum)
 {
@@ -553,6 +558,30 @@ static void unclaimed(struct ctl *c, double *left, double *wsum)
 	for (int r = 0; r < CGS_NR_RES; r++)
 		if (left[r] < 0)
 			left[r] = 0;
+	/*
+	 * The water level among siblings: share per weight of the ones held
+	 * back. A sibling that got all it asked for may grow up to the level
+	 * (its fair share had it asked for more) before the next action;
+	 * past it, it is throttled, its demand rises, and it is re-shared.
+	 */
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		for (int r = 0; r < CGS_NR_RES; r++)
+			m->level[r] = 0;
+		if (!measured(m))
+			continue;
+		for (size_t j = 0; j < c->n; j++) {
+			const struct mcg *s = &c->cg[j];
+
+			if (!measured(s) || s->sparent != m->sparent)
+				continue;
+			for (int r = 0; r < CGS_NR_RES; r++)
+				if (!satisfied(&s->out, r) && s->weight > 0 &&
+				    s->out.share[r] / s->weight > m->level[r])
+					m->level[r] = s->out.share[r] / s->weight;
+		}
+	}
 }
 
 static uint64_t usage_now(struct mcg *m)
@@ -594,6 +623,8 @@ static void limits(struct ctl *c, struct mcg *m, const double *left,
 		t[r] = o->share[r];
 		if (sat[r] && wsum[r] > 0)
 			t[r] += left[r] * m->weight / wsum[r];
+		if (sat[r] && t[r] < m->level[r] * m->weight)
+			t[r] = m->level[r] * m->weight;
 		t[r] = cgs_hysteresis(m->applied[r], t[r], k->hysteresis,
 				      abs_min);
 		m->applied[r] = t[r];

@@ -26,7 +26,12 @@ static void cpu_demand(const struct cgs_rate *r,
 		d->cpu_wait = r->per_ns[CGS_CPU_WAIT];
 	d->has[CGS_CPU] = true;
 	d->demand[CGS_CPU] = d->cpu_usage + d->cpu_wait;
-	if (x && x->cpu_throttled > 0 && isfinite(x->cpu_limit)) {
+	/*
+	 * Throttled during the interval, or using nearly all its quota (an
+	 * interval shorter than the cpu.max period can miss the throttling).
+	 */
+	if (x && isfinite(x->cpu_limit) && (x->cpu_throttled > 0 ||
+	    d->cpu_usage >= CGS_DEMAND_AT_LIMIT * x->cpu_limit)) {
 		double probe = x->cpu_limit * (1 + CGS_DEMAND_CPU_PROBE);
 
 		d->cpu_throttled = true;

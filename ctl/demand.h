@@ -27,7 +27,7 @@ struct cgs_demand_raw {
 	bool has[CGS_NR_RES];
 	double demand[CGS_NR_RES];
 	double cpu_usage, cpu_wait;	/* CPUs */
-	bool cpu_throttled;		/* held back by cpu.max: probed up */
+	bool cpu_throttled;		/* held at cpu.max: probed up */
 	double mem_current;		/* bytes */
 	uint64_t mem_reclaim;		/* memory.events high + max delta */
 	double mem_psi;			/* % or -1 */
@@ -42,6 +42,8 @@ struct cgs_demand_raw {
  * cgroup therefore asks for this much more than it was allowed.
  */
 #define CGS_DEMAND_CPU_PROBE 0.25
+/* Usage at this fraction of cpu.max counts as held back too. */
+#define CGS_DEMAND_AT_LIMIT 0.9
 /* Memory demand grows by this much over usage under reclaim or pressure. */
 #define CGS_DEMAND_MEM_GROW_MIN 0.05
 #define CGS_DEMAND_MEM_GROW_MAX 0.50

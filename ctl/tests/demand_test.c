@@ -59,6 +59,12 @@ static void cpu(void)
 	x.cpu_throttled = 0;
 	cgs_demand_from_rate(&r.v[0], &x, &d);
 	is_dbl(d.demand[CGS_CPU], 0.8, 1e-9, "cpu: no throttling, no probe");
+	x.cpu_limit = 0.55;
+	cgs_demand_from_rate(&r.v[0], &x, &d);
+	ok(d.cpu_throttled, "cpu: usage at 90%% of the limit counts as held");
+	x.cpu_limit = 0.56;
+	cgs_demand_from_rate(&r.v[0], &x, &d);
+	ok(!d.cpu_throttled, "cpu: below 90%% it does not");
 	cgs_rates_free(&r);
 
 	cgs_list_free(&b);
