@@ -14,15 +14,19 @@
 #include "tracepoint.h"
 
 /*
- * What a CPU runs now, so a read can add the slice not yet charged: the
- * time since the switch less what update_curr() charged since then.
+ * What a CPU runs now. The hot path reads no clock: the task's arrival
+ * time and the wait before it are taken from sched_info, which
+ * sched_info_arrive() fills in just after the sched_switch tracepoint, at
+ * the first update_curr() that follows. A read adds now - since - charged.
  * Writers hold that CPU's rq lock.
  */
 struct running {
 	seqcount_t seq;
-	u64 id;
-	u64 since;
-	u64 charged;
+	u64 id;			/* record charged for the task, 0 when idle */
+	const struct task_struct *task;	/* compared, never dereferenced */
+	u64 queued;		/* its last_queued at the switch; 0 once settled */
+	u64 since;		/* its arrival (rq clock), 0 until settled */
+	u64 charged;		/* run time charged since the switch */
 };
 
 /*
@@ -83,8 +87,8 @@ void cgshare_cpu_forget(struct cgshare_rec *rec)
 	}
 }
 
-/* Charges run time to @p's cgroup and its ancestors. */
-static void charge_usage(struct task_struct *p, u64 usage)
+/* Charges run time and run-queue wait to @p's cgroup and its ancestors. */
+static void charge_usage(struct task_struct *p, u64 usage, u64 wait)
 {
 	struct cgshare_rec *rec;
 	struct cgshare_cpu *c;
@@ -93,12 +97,13 @@ static void charge_usage(struct task_struct *p, u64 usage)
 		c = this_cpu_ptr(rec->cpu);
 		u64_stats_update_begin(&c->sync);
 		u64_stats_add(&c->usage_ns, usage);
+		u64_stats_add(&c->wait_ns, wait);
 		u64_stats_update_end(&c->sync);
 	}
 }
 
-/* Charges a switch-in and its wait; returns the record charged, or NULL. */
-static struct cgshare_rec *charge_switch(struct task_struct *p, u64 wait)
+/* Counts a switch-in; returns the record charged, or NULL. */
+static struct cgshare_rec *charge_switch(struct task_struct *p)
 {
 	struct cgshare_rec *rec, *leaf;
 	struct cgshare_cpu *c;
@@ -107,11 +112,30 @@ static struct cgshare_rec *charge_switch(struct task_struct *p, u64 wait)
 	for (rec = leaf; rec; rec = rec->parent) {
 		c = this_cpu_ptr(rec->cpu);
 		u64_stats_update_begin(&c->sync);
-		u64_stats_add(&c->wait_ns, wait);
 		u64_stats_inc(&c->switches);
 		u64_stats_update_end(&c->sync);
 	}
 	return leaf;
+}
+
+/*
+ * Once @p has arrived, sched_info holds when (last_arrival) and the wait
+ * just added to its run_delay is last_arrival - the last_queued we saw.
+ * Returns that wait; the caller is inside r's write section.
+ */
+static u64 settle(struct running *r, const struct task_struct *p)
+{
+	u64 arrival, wait = 0;
+
+	if (r->task != p || !r->queued)
+		return 0;
+	arrival = READ_ONCE(p->sched_info.last_arrival);
+	if (arrival > r->queued) {
+		wait = arrival - r->queued;
+		r->since = arrival;
+	}
+	r->queued = 0;
+	return wait;
 }
 
 static void probe_stat_runtime(CGSHARE_STAT_RUNTIME_PROTO)
@@ -122,11 +146,14 @@ static void probe_stat_runtime(CGSHARE_STAT_RUNTIME_PROTO)
 	 * does that), so that CPU's slot has no other writer.
 	 */
 	struct running *r = per_cpu_ptr(&running, task_cpu(tsk));
+	u64 wait;
 
-	charge_usage(tsk, runtime);
 	write_seqcount_begin(&r->seq);
-	r->charged += runtime;
+	wait = settle(r, tsk);
+	if (r->task == tsk)
+		r->charged += runtime;
 	write_seqcount_end(&r->seq);
+	charge_usage(tsk, runtime, wait);
 }
 
 static void probe_switch(void *data, bool preempt, struct task_struct *prev,
@@ -134,23 +161,22 @@ static void probe_switch(void *data, bool preempt, struct task_struct *prev,
 {
 	struct running *r = this_cpu_ptr(&running);
 	struct cgshare_rec *rec = NULL;
-	u64 now = local_clock();
-	u64 queued, wait = 0;
+	u64 wait;
 
-	if (!is_idle_task(next)) {
-		/*
-		 * sched_info_arrive() runs right after this tracepoint and
-		 * adds now - last_queued to the task's run_delay; charge that
-		 * same wait.
-		 */
-		queued = READ_ONCE(next->sched_info.last_queued);
-		if (queued && now > queued)
-			wait = now - queued;
-		rec = charge_switch(next, wait);
-	}
+	/* prev may have run without an update_curr() since it arrived. */
+	write_seqcount_begin(&r->seq);
+	wait = settle(r, prev);
+	write_seqcount_end(&r->seq);
+	if (wait)
+		charge_usage(prev, 0, wait);
+
+	if (!is_idle_task(next))
+		rec = charge_switch(next);
 	write_seqcount_begin(&r->seq);
 	r->id = rec ? rec->id : 0;
-	r->since = now;
+	r->task = next;
+	r->queued = rec ? READ_ONCE(next->sched_info.last_queued) : 0;
+	r->since = 0;
 	r->charged = 0;
 	write_seqcount_end(&r->seq);
 }
@@ -172,7 +198,7 @@ u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec)
 			since = run->since;
 			charged = run->charged;
 		} while (read_seqcount_retry(&run->seq, seq));
-		if (!id)
+		if (!id || !since)
 			continue;
 		for (r = cgshare_rec_find(id); r && r != rec; r = r->parent)
 			;
