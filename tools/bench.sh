@@ -136,6 +136,7 @@ trap 'rm -f "$results"' EXIT
 {
 	echo "# cgshare benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$CGSHARE_ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)"
 	echo "# host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+	echo "# module source: ${MODULE_SRC:-$CGSHARE_ROOT} (see tools/build-module.sh)"
 	echo "# command: tools/bench.sh ${TAGS[*]} (BENCH_RUNS=\"$RUNS\"${BENCH_JOBS:+ BENCH_JOBS=\"$BENCH_JOBS\"})"
 	echo "# [icount]: 1 guest CPU, QEMU -icount shift=0, 1 ns = 1 guest instruction (host load does not count)"
 	echo "# [wall]: 2 guest CPUs, plain TCG, CLOCK_MONOTONIC and CPU time (noisy: an emulator on a shared host)"

@@ -63,15 +63,17 @@ set_state() {
 	esac
 }
 
-# The ping-pong command of a variant, output ending in ns per round trip.
+# pingpong VARIANT: one run of COUNT round trips, output ending in ns per
+# round trip.  Before a variant's COUNT is known, a short calibration run.
 pingpong() {
+	local n=${COUNT:-1000}
 	case $1 in
-	pinned) "$BIN/bench-pingpong" -c 0 -t "$SECS" ;;
-	split) "$BIN/bench-pingpong" -c 0,1 -t "$SECS" ;;
-	nested) "$BIN/bench-pingpong" -c 0 -t "$SECS" -g "$CG/ctxsw/l1/l2/l3" ;;
+	pinned) "$BIN/bench-pingpong" -c 0 -n "$n" ;;
+	split) "$BIN/bench-pingpong" -c 0,1 -n "$n" ;;
+	nested) "$BIN/bench-pingpong" -c 0 -n "$n" -g "$CG/ctxsw/l1/l2/l3" ;;
 	perf)
 		# "usecs/op" is one round trip; scale to ns like the others.
-		taskset -c 0 perf bench sched pipe -l "$PERF_LOOPS" |
+		taskset -c 0 perf bench sched pipe -l "$n" |
 			awk '/usecs\/op/ { printf "perf ns_per_rt=%.1f\n", $1 * 1000 }' ;;
 	esac
 }
@@ -79,10 +81,15 @@ pingpong() {
 ns_of() { sed -n 's/.*ns_per_rt=\([0-9.]*\).*/\1/p'; }
 
 # One variant: PAIRS interleaved rounds, one run per state each, then the
-# summary line.  Rounds alternate the order (U L [N], [N] L U).
+# summary line.  Rounds alternate the order (U L [N], [N] L U).  Every run
+# does the same number of round trips, about SECS worth as calibrated first.
 ctxsw() {
 	local v=$1 desc=$2 i s out rows='' states=(unloaded loaded) order
 	[[ -n $NULL_KO ]] && states+=(null)
+	set_state unloaded
+	out=$(COUNT=200 pingpong "$v" | ns_of)
+	[[ -n $out ]] || die "no result from the $v ping-pong (calibration)"
+	COUNT=$(awk -v s="$SECS" -v ns="$out" 'BEGIN { n = s * 1e9 / ns; printf "%d", n < 100 ? 100 : n }')
 	for ((i = 0; i < PAIRS; i++)); do
 		order=("${states[@]}")
 		if ((i % 2)); then
@@ -102,7 +109,7 @@ ctxsw() {
 			"ratio $(awk -v a="${ns[loaded]}" -v b="${ns[unloaded]}" 'BEGIN { printf "%.3f", a / b }')"
 		unset ns
 	done
-	printf '%s' "$rows" | awk -v v="$v" -v d="$desc" -v c="$CLOCK" '
+	printf '%s' "$rows" | awk -v v="$v" -v d="$desc, $COUNT round trips per run" -v c="$CLOCK" '
 		function median(a, n,   i, j, t) {
 			for (i = 2; i <= n; i++)
 				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -140,7 +147,7 @@ ctxsw_setup() {
 	echo "+cpu +memory" >"$CG/ctxsw/cgroup.subtree_control"
 	echo "+cpu +memory" >"$CG/ctxsw/l1/cgroup.subtree_control"
 	echo "+cpu +memory" >"$CG/ctxsw/l1/l2/cgroup.subtree_control"
-	say "ctxsw: pipe ping-pong, ${SECS}s per run, $PAIRS pairs per variant"
+	say "ctxsw: pipe ping-pong, about ${SECS}s per run, $PAIRS pairs per variant"
 }
 
 ctxsw_cleanup() {
@@ -150,7 +157,6 @@ ctxsw_cleanup() {
 }
 
 bench_ctxsw() {
-	local ns
 	ctxsw_setup
 	case $1 in
 	pinned) ctxsw pinned "both on CPU 0, root cgroup" ;;
@@ -162,14 +168,11 @@ bench_ctxsw() {
 		ctxsw split "parent on CPU 0, child on CPU 1, root cgroup" ;;
 	nested) ctxsw nested "both on CPU 0, cgroup 3 levels deep" ;;
 	perf)
-		if ! PERF_LOOPS=1000 pingpong perf 2>/dev/null | grep -q ns_per_rt; then
+		if ! COUNT=100 pingpong perf 2>/dev/null | grep -q ns_per_rt; then
 			say "ctxsw perf: skipped, 'perf bench sched pipe' does not run in this guest"
 			return
 		fi
-		# about SECS per run, from a short calibration
-		ns=$(PERF_LOOPS=5000 pingpong perf | ns_of)
-		PERF_LOOPS=$(awk -v s="$SECS" -v ns="$ns" 'BEGIN { printf "%d", s * 1e9 / ns }')
-		ctxsw perf "perf bench sched pipe -l $PERF_LOOPS, taskset -c 0, root cgroup" ;;
+		ctxsw perf "perf bench sched pipe, taskset -c 0, root cgroup" ;;
 	*) die "unknown ctxsw variant '$1'" ;;
 	esac
 }
