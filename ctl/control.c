@@ -20,6 +20,7 @@
 #include "args.h"
 #include "cgfs.h"
 #include "control.h"
+#include "export.h"
 #include "main.h"
 #include "out.h"
 #include "rate.h"
@@ -942,6 +943,7 @@ static void show_plan(const struct ctl *c, bool expl)
 
 struct once_args {
 	const char *file;
+	const char *listen;		/* run --listen ADDR:PORT */
 	bool explain, dry_run, restore;
 };
 
@@ -954,11 +956,12 @@ static int parse(const struct cmd *cmd, int argc, char **argv,
 		{ "explain", no_argument, NULL, 'e' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "restore", no_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "c:enr",
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "c:enrl:",
 				longopts, NULL)) != -1) {
 		if (common_option(c))
 			continue;
@@ -983,6 +986,19 @@ static int parse(const struct cmd *cmd, int argc, char **argv,
 				return option_error(cmd, '?', argv);
 			a->restore = true;
 			break;
+		case 'l': {
+			struct sockaddr_storage sa;
+			unsigned int len = sizeof(sa);
+
+			if (cmd != &cmd_run)
+				return option_error(cmd, '?', argv);
+			if (export_parse_listen(optarg, &sa, &len))
+				return usage_error(cmd, "bad listen address: %s "
+						   "(want ADDR:PORT, e.g. "
+						   "127.0.0.1:9858)", optarg);
+			a->listen = optarg;
+			break;
+		}
 		default:
 			return option_error(cmd, c, argv);
 		}
@@ -1226,6 +1242,20 @@ static int run_run(int argc, char **argv)
 		close(sfd);
 		return 1;
 	}
+	if (a.listen) {
+		struct export_config ec = {
+			.listen = a.listen,
+			.cgroup_root = c.conf.cgroup_root,
+			.timeout_ms = 5000,
+			.verbose = opts.verbose,
+		};
+
+		if (export_run_attach(&ec)) {
+			ctl_stop(&c);
+			close(sfd);
+			return 1;
+		}
+	}
 	logmsg("running: %s, %zu cgroups, %zu parents, sampling every %.3gs, "
 	       "acting every %u samples", a.file, c.conf.nr_cg,
 	       c.conf.nr_parent, c.conf.interval_ns / 1e9, c.conf.act_every);
@@ -1270,7 +1300,7 @@ static void apply_help(FILE *f)
 static void run_help(FILE *f)
 {
 	fprintf(f,
-		"Usage: cgsharectl run -c FILE [--restore]\n"
+		"Usage: cgsharectl run -c FILE [--restore] [--listen ADDR:PORT]\n"
 		"\n"
 		"The controller daemon: samples every interval, acts every\n"
 		"act-every samples, logs each change (old -> new) on stderr.\n"
@@ -1280,7 +1310,9 @@ static void run_help(FILE *f)
 		"\n"
 		"  -c, --config FILE   the controller's configuration\n"
 		"  -r, --restore       put back the limits found at start on exit\n"
-		"                      (and when a cgroup leaves the config)\n");
+		"                      (and when a cgroup leaves the config)\n"
+		"  -l, --listen ADDR:PORT  also serve Prometheus metrics there,\n"
+		"                      with the controller's shares (see export)\n");
 }
 
 const struct cmd cmd_plan = {
@@ -1303,6 +1335,6 @@ const struct cmd cmd_run = {
 	.name = "run",
 	.run = run_run,
 	.help = run_help,
-	.usage = "cgsharectl run -c FILE [--restore]",
+	.usage = "cgsharectl run -c FILE [--restore] [--listen ADDR:PORT]",
 	.summary = "the controller daemon",
 };
