@@ -121,7 +121,9 @@ judge() {
 		r = substr($0, RSTART + 6, RLENGTH - 7)
 		match($0, /min [0-9.]+, max [0-9.]+/)
 		split(substr($0, RSTART, RLENGTH), m, /[ ,]+/)
-		if (m[4] - m[2] > 0.02)
+		# icount repeats itself but for a rare stray guest event, which the
+		# median absorbs; wall-clock pairs that disagree say nothing
+		if (!/\[icount\]/ && m[4] - m[2] > 0.02)
 			print $0 "  [pairs spread over more than 0.02: too noisy to judge]"
 		else
 			print $0 (r <= 1.02 ? "  [target <= 1.02: met]" : "  [target <= 1.02: NOT met]")
