@@ -13,8 +13,8 @@
 #include "memory.h"
 #include "lifetime.h"
 
-#define POOL_LOW	64
-#define POOL_HIGH	256
+#define POOL_LOW	128
+#define POOL_HIGH	512
 
 static DEFINE_XARRAY(table);
 static struct kmem_cache *rec_cache;
@@ -182,6 +182,28 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	atomic_inc(&generation);
 	raise_max_id(rec->id);
 	return 0;
+}
+
+/*
+ * A record made late (see lifetime.c) for @cgrp: descendants that got
+ * records meanwhile point past it; point them at it. Their earlier use is
+ * in the ancestors above, not in it.
+ */
+void cgshare_rec_adopt(struct cgroup *cgrp)
+{
+	struct cgroup_subsys_state *css;
+	struct cgshare_rec *rec, *d;
+
+	rcu_read_lock();
+	rec = xa_load(&table, cgroup_id(cgrp));
+	if (rec) {
+		css_for_each_descendant_pre(css, &cgrp->self) {
+			d = css->cgroup == cgrp ? NULL : xa_load(&table, cgroup_id(css->cgroup));
+			if (d && d->parent == rec->parent)
+				WRITE_ONCE(d->parent, rec);
+		}
+	}
+	rcu_read_unlock();
 }
 
 /* Called with interrupts off from the rmdir tracepoint, or at unload. */

@@ -70,6 +70,7 @@ int cgshare_ledger_reserve(unsigned int n);
 int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp);
 void cgshare_rec_remove(struct cgroup *cgrp);
 void cgshare_rec_free(struct cgshare_rec *rec);
+void cgshare_rec_adopt(struct cgroup *cgrp);
 
 struct cgshare_rec *cgshare_rec_find(u64 id);
 struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp);

@@ -6,6 +6,7 @@
  * with its final counters from a worker, then freed.
  */
 #include <linux/cgroup.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 #include "cpu.h"
 #include "gpu.h"
@@ -45,10 +46,91 @@ void cgshare_lifetime_release(struct cgshare_rec *rec)
 	schedule_work(&release_work);
 }
 
+/*
+ * cgroup_destroy_locked() clears CSS_ONLINE on the cgroup's own css before
+ * the rmdir tracepoint. (css_is_dying() does not tell: on 6.12 it tests
+ * CSS_DYING, which only controller states get.)
+ */
+static bool cgroup_removed(struct cgroup *cgrp)
+{
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
+}
+
+/* Adds a record for @cgrp unless it is being removed; 0 or -ENOMEM. */
+static int add_live(struct cgroup *cgrp, gfp_t gfp)
+{
+	int ret;
+
+	if (cgroup_removed(cgrp))
+		return 0;
+	ret = cgshare_rec_add(cgrp, gfp);
+	/*
+	 * An rmdir between the check above and the insert found no record
+	 * to remove; pair with its flag and take it out here.
+	 */
+	smp_mb();
+	if (cgroup_removed(cgrp))
+		cgshare_rec_remove(cgrp);
+	return ret;
+}
+
+/*
+ * Cgroups whose record could not be allocated with interrupts off get one
+ * from a worker; until then their tasks are charged to the nearest
+ * ancestor with a record, and readers wait for the worker.
+ */
+struct deferred {
+	struct llist_node node;
+	struct cgroup *cgrp;
+};
+
+static LLIST_HEAD(deferred_list);
+
+static void create_work_fn(struct work_struct *work)
+{
+	struct llist_node *node, *next;
+	struct deferred *d;
+
+	llist_for_each_safe(node, next, llist_del_all(&deferred_list)) {
+		d = llist_entry(node, struct deferred, node);
+		if (add_live(d->cgrp, GFP_KERNEL) == 0)
+			cgshare_rec_adopt(d->cgrp);
+		else
+			pr_warn_ratelimited("cgshare: no memory for a cgroup record\n");
+		cgroup_put(d->cgrp);
+		kfree(d);
+	}
+}
+
+static DECLARE_WORK(create_work, create_work_fn);
+
+static void add_or_defer(struct cgroup *cgrp)
+{
+	struct deferred *d;
+
+	if (add_live(cgrp, GFP_ATOMIC) != -ENOMEM)
+		return;
+	d = kmalloc(sizeof(*d), GFP_ATOMIC | __GFP_NOWARN);
+	if (!d)
+		return;
+	cgroup_get(cgrp);
+	d->cgrp = cgrp;
+	llist_add(&d->node, &deferred_list);
+	schedule_work(&create_work);
+}
+
+/* Records made before now are visible to a reader after this. */
+void cgshare_lifetime_sync(void)
+{
+	if (!llist_empty(&deferred_list) || work_pending(&create_work))
+		flush_work(&create_work);
+}
+
 /* Both run under trace_cgroup_path_lock with interrupts off. */
 static void probe_mkdir(void *data, struct cgroup *cgrp, const char *path)
 {
-	cgshare_rec_add(cgrp, GFP_ATOMIC);
+	if (cgrp->root == &cgrp_dfl_root)
+		add_or_defer(cgrp);
 }
 
 static void probe_rmdir(void *data, struct cgroup *cgrp, const char *path)
@@ -73,33 +155,13 @@ static unsigned int count_cgroups(void)
 	return n;
 }
 
-/*
- * cgroup_destroy_locked() clears CSS_ONLINE on the cgroup's own css before
- * the rmdir tracepoint. (css_is_dying() does not tell: on 6.12 it tests
- * CSS_DYING, which only controller states get.)
- */
-static bool cgroup_removed(struct cgroup *cgrp)
-{
-	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
-}
-
 static void add_existing(void)
 {
 	struct cgroup_subsys_state *css;
 
 	rcu_read_lock();
-	css_for_each_descendant_pre(css, &cgrp_dfl_root.cgrp.self) {
-		if (cgroup_removed(css->cgroup))
-			continue;
-		cgshare_rec_add(css->cgroup, GFP_ATOMIC);
-		/*
-		 * An rmdir between the check above and the insert found no
-		 * record to remove; pair with its flag and take it out here.
-		 */
-		smp_mb();
-		if (cgroup_removed(css->cgroup))
-			cgshare_rec_remove(css->cgroup);
-	}
+	css_for_each_descendant_pre(css, &cgrp_dfl_root.cgrp.self)
+		add_or_defer(css->cgroup);
 	rcu_read_unlock();
 }
 
@@ -125,5 +187,6 @@ err_probes:
 void cgshare_lifetime_uninit(void)
 {
 	cgshare_probes_unregister(probes, ARRAY_SIZE(probes));
+	flush_work(&create_work);
 	flush_work(&release_work);
 }

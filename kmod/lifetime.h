@@ -7,5 +7,6 @@
 int cgshare_lifetime_init(void);
 void cgshare_lifetime_uninit(void);
 void cgshare_lifetime_release(struct cgshare_rec *rec);
+void cgshare_lifetime_sync(void);
 
 #endif

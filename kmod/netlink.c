@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "gpu.h"
 #include "ledger.h"
+#include "lifetime.h"
 #include "memory.h"
 #include "netlink.h"
 
@@ -197,6 +198,7 @@ static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 	v.root = caller_root();
 	if (!v.root)
 		return -ESRCH;
+	cgshare_lifetime_sync();
 	cgrp = target(info->attrs, v.root, info->extack);
 	if (IS_ERR(cgrp)) {
 		ret = PTR_ERR(cgrp);
@@ -254,6 +256,7 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 	ctx->root = caller_root();
 	if (!ctx->root)
 		return -ESRCH;
+	cgshare_lifetime_sync();
 	if (attrs[CGSHARE_A_CGROUP_ID] || attrs[CGSHARE_A_CGROUP_PATH]) {
 		sub = target(attrs, ctx->root, cb->extack);
 		if (IS_ERR(sub))
@@ -346,6 +349,7 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 	root = caller_root();
 	if (!root)
 		return -ESRCH;
+	cgshare_lifetime_sync();
 	ret = cgshare_gpu_charge(&ch, root, info->extack);
 	if (ret == -ENOENT)
 		NL_SET_BAD_ATTR(info->extack, a[CGSHARE_A_CHARGE_ID]);
