@@ -144,18 +144,23 @@ else
 fi
 
 # --- tests -------------------------------------------------------------
-run_one() {
-	local t=$1 line rc=none name rest dir
-	declare -A reported=()
-	kmsg_mark "start $t"
+# relay LABEL CMD...: runs CMD and renumbers its TAP results into this
+# stream as "LABEL: NAME"; sets RELAY_RC, RELAY_PLAN, RELAY_COUNT and
+# REPORTED[NAME] for the caller's checks.
+declare -A REPORTED=()
+relay() {
+	local label=$1 line rest name dir
+	shift
+	REPORTED=() RELAY_RC=none RELAY_PLAN='' RELAY_COUNT=0
 	{
-		timeout -k 10 "$TIMEOUT" $(test_exec "$t") 2>&1
+		timeout -k 10 "$TIMEOUT" "$@" 2>&1
 		echo "#rc $?"
 	} | while IFS= read -r line; do
 		case $line in
-		"TAP version"* | 1..*) ;;
+		"TAP version"*) ;;
+		1..*) RELAY_PLAN=${line#1..} RELAY_PLAN=${RELAY_PLAN%% *} ;;
 		"ok "* | "not ok "*)
-			if [[ $line =~ ^(ok|not\ ok)\ [0-9]+\ (.*)$ ]]; then
+			if [[ $line =~ ^(ok|not\ ok)\ [0-9]+\ *-?\ *(.*)$ ]]; then
 				rest=${BASH_REMATCH[2]}
 				name=${rest%% #*}
 				name=${name%% }
@@ -163,23 +168,32 @@ run_one() {
 				[[ $rest == *" # "* || $rest == *" #  "* ]] && dir=${rest#* #}
 				dir=${dir# }
 				dir=${dir# }
-				reported[$name]=1
+				REPORTED[$name]=1
+				RELAY_COUNT=$((RELAY_COUNT + 1))
 				n=$((n + 1))
-				out "${BASH_REMATCH[1]} $n - $t: $name${dir:+ # $dir}"
+				out "${BASH_REMATCH[1]} $n - $label: $name${dir:+ # $dir}"
 			else
 				diag "$line"
 			fi ;;
-		"#rc "*) rc=${line#\#rc } ;;
+		"#rc "*) RELAY_RC=${line#\#rc } ;;
 		"#"*) out "$line" ;;
 		*) diag "$line" ;;
 		esac
 	done
+}
+
+run_one() {
+	local t=$1 name
+
+	kmsg_mark "start $t"
+	# shellcheck disable=SC2046	# test_exec may give "python3 FILE"
+	relay "$t" $(test_exec "$t")
 	while IFS= read -r name; do
-		[[ -n $name && -z ${reported[$name]:-} ]] || continue
-		if [[ $rc == 124 || $rc == 137 ]]; then
+		[[ -n $name && -z ${REPORTED[$name]:-} ]] || continue
+		if [[ $RELAY_RC == 124 || $RELAY_RC == 137 ]]; then
 			result "not ok" "$t: $name" "no result: $t timed out after ${TIMEOUT}s"
 		else
-			result "not ok" "$t: $name" "no result: $t exited with status $rc"
+			result "not ok" "$t: $name" "no result: $t exited with status $RELAY_RC"
 		fi
 	done <<<"${CASES[$t]}"
 	log_result "$t" "start $t"
@@ -203,36 +217,17 @@ for f in "$HERE"/../ctl/tests/guest*.sh; do [[ -f $f ]] && EXTRA+=("$f"); done
 ((${#TESTS[@]} == ${#ALL[@]})) || EXTRA=()
 
 run_extra() {
-	local f=$1 t line rc=none results=0 eplan=
+	local f=$1 t
 	t=ctl/tests/${f##*/}
 	mod_loaded || insmod "$KO" 2>/dev/null
 	kmsg_mark "start $t"
 	diag "=== $t"
-	{
-		(cd "$HERE/.." && timeout -k 10 "$TIMEOUT" sh "$f") 2>&1
-		echo "#rc $?"
-	} | while IFS= read -r line; do
-		case $line in
-		"TAP version"*) ;;
-		1..*) eplan=${line#1..}; eplan=${eplan%% *} ;;
-		"ok "* | "not ok "*)
-			if [[ $line =~ ^(ok|not\ ok)\ [0-9]+\ *-?\ *(.*)$ ]]; then
-				results=$((results + 1))
-				n=$((n + 1))
-				out "${BASH_REMATCH[1]} $n - $t: ${BASH_REMATCH[2]}"
-			else
-				diag "$line"
-			fi ;;
-		"#rc "*) rc=${line#\#rc } ;;
-		"#"*) out "$line" ;;
-		*) diag "$line" ;;
-		esac
-	done
-	if [[ $rc == 0 && -n $eplan && $eplan == "$results" ]]; then
-		result ok "$t: exit status 0, plan $eplan"
+	relay "$t" sh -c 'cd "$1" && exec sh "$2"' sh "$HERE/.." "$f"
+	if [[ $RELAY_RC == 0 && -n $RELAY_PLAN && $RELAY_PLAN == "$RELAY_COUNT" ]]; then
+		result ok "$t: exit status 0, plan $RELAY_PLAN"
 	else
 		result "not ok" "$t: exit status 0, plan matches" \
-			"exit status $rc, plan ${eplan:-missing}, $results results"
+			"exit status $RELAY_RC, plan ${RELAY_PLAN:-missing}, $RELAY_COUNT results"
 	fi
 	log_result "$t" "start $t"
 }
