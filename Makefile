@@ -4,6 +4,7 @@
 #   make check           host unit tests, then the guest suite on Debian's
 #                        6.1 and 6.12 kernels under QEMU
 #   make demo            boot a guest, run known work, show stats and watch
+#   make example         the controller's worked example of the README
 #   make bench           benchmarks in the guest, printed as ratios
 #   make install         module, cgsharectl, man page (DESTDIR, PREFIX)
 #   make dkms-install    register the source with DKMS
@@ -20,7 +21,7 @@ export VERSION BUILD KERNELS V
 
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
-	kernels install dkms-install clean
+	kernels install dkms-install clean example
 
 all: module ctl
 
@@ -49,6 +50,9 @@ check-guest: ctl kernels
 
 demo: ctl kernels
 	tools/demo.sh $(firstword $(KERNELS))
+
+example: ctl kernels
+	tools/example.sh $(firstword $(KERNELS))
 
 bench: ctl kernels
 	tools/bench.sh $(firstword $(KERNELS))
