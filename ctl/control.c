@@ -1269,6 +1269,67 @@ static int run_run(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* -- the view top -c shows: plan's demand and shares, nothing written -- */
+
+struct cgs_view {
+	struct ctl c;
+};
+
+int cgs_view_open(const char *file, struct cgs_nl *nl, struct cgs_view **out)
+{
+	struct cgs_view *v = calloc(1, sizeof(*v));
+	int ret;
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	if (load(file, &v->c.conf)) {
+		free(v);
+		return -EINVAL;
+	}
+	v->c.fs.fd = -1;
+	v->c.dry_run = true;
+	v->c.quiet_log = true;
+	ret = cgfs_open(&v->c.fs, v->c.conf.cgroup_root);
+	if (ret) {
+		logmsg("opening the cgroup root %s: %s", v->c.conf.cgroup_root,
+		       strerror(-ret));
+		cgs_conf_free(&v->c.conf);
+		free(v);
+		return ret;
+	}
+	v->c.nl = nl;
+	*out = v;
+	return 0;
+}
+
+int cgs_view_update(struct cgs_view *v)
+{
+	int ret = sample(&v->c);
+
+	return ret ? ret : solve(&v->c);
+}
+
+const struct cgs_round_cg *cgs_view_find(const struct cgs_view *v,
+					 const char *path)
+{
+	struct mcg *m;
+
+	if (!path)
+		return NULL;
+	m = find_old(v->c.cg, v->c.n, path);
+	return m ? &m->out : NULL;
+}
+
+void cgs_view_close(struct cgs_view *v)
+{
+	if (!v)
+		return;
+	v->c.nl = NULL;		/* the caller's */
+	ctl_stop(&v->c);
+	free(v);
+}
+
 static void plan_help(FILE *f)
 {
 	fprintf(f,

@@ -50,6 +50,27 @@ void cgs_run_set_hook(cgs_round_hook fn, void *arg);
 /* "run" calls @fn whenever @fd is readable; -ENOSPC past 8 descriptors. */
 int cgs_run_watch_fd(int fd, cgs_fd_ready fn, void *arg);
 
+/*
+ * What "top -c FILE" shows: the demand and shares of the managed cgroups,
+ * by the same sampling and solving as "plan", nothing written. The view
+ * uses @nl (the caller's, left open) for its own ledger dumps; each update
+ * is one sample, so the config's window counts the caller's intervals.
+ */
+struct cgs_nl;
+struct cgs_view;
+
+/* Loads @file (errors on stderr); 0 or a negative errno. */
+int cgs_view_open(const char *file, struct cgs_nl *nl, struct cgs_view **v);
+/* One sample and solve; demand needs two samples. 0 or a negative errno. */
+int cgs_view_update(struct cgs_view *v);
+/*
+ * The managed cgroup at @path as of the latest update (has[] false while it
+ * is not measured yet), or NULL when the config does not manage it.
+ */
+const struct cgs_round_cg *cgs_view_find(const struct cgs_view *v,
+					 const char *path);
+void cgs_view_close(struct cgs_view *v);
+
 struct cmd;
 extern const struct cmd cmd_plan, cmd_apply, cmd_run;
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cgsharectl top: a live view of the ledger, one row per cgroup, sorted by
- * CPU use, wait, memory or GPU time, with the limits cgroupfs holds.
+ * CPU use, wait, memory or GPU time, with the limits cgroupfs holds and,
+ * given the controller's config, each managed cgroup's demand and share.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 
 #include "args.h"
+#include "control.h"
 #include "export.h"
 #include "main.h"
 #include "out.h"
@@ -39,6 +41,7 @@ struct top_args {
 	uint64_t iterations;		/* 0: until quit */
 	enum sort_key sort;
 	const char *cgroup_root;
+	const char *config;		/* -c: show demand and share */
 };
 
 /* One row: a rate and what cgroupfs says of the cgroup. */
@@ -47,6 +50,7 @@ struct row {
 	const struct cgs_cgroup *cg;
 	struct export_limits lim;
 	double gpu;			/* busy, in devices; < 0 unknown */
+	const struct cgs_round_cg *ctl;	/* -c: managed; NULL otherwise */
 };
 
 struct frame {
@@ -56,6 +60,7 @@ struct frame {
 	bool have_rates;
 	struct row *rows;
 	size_t nr_rows;
+	struct cgs_view *view;		/* -c */
 };
 
 static volatile sig_atomic_t stop, resized;
@@ -63,8 +68,8 @@ static volatile sig_atomic_t stop, resized;
 static void help(FILE *f)
 {
 	fprintf(f,
-		"Usage: cgsharectl top [PATH] [-i DURATION] [-n ITERATIONS]\n"
-		"                      [-s cpu|wait|mem|gpu] [-j]\n"
+		"Usage: cgsharectl top [PATH] [-c FILE] [-i DURATION]\n"
+		"                      [-n ITERATIONS] [-s cpu|wait|mem|gpu] [-j]\n"
 		"\n"
 		"A live view of every cgroup (or the subtree at PATH): CPU use and\n"
 		"run-queue wait in CPUs over the last interval, memory, GPU busy\n"
@@ -72,7 +77,11 @@ static void help(FILE *f)
 		"cpu.weight, memory.high, memory.max). On a terminal the screen is\n"
 		"redrawn each interval; q quits, c/w/m/g change the sort. Otherwise\n"
 		"one table per interval (with -j one JSON object per line).\n"
+		"With -c, each cgroup the controller's config manages also shows\n"
+		"its smoothed demand and its share, CPU and memory, as plan\n"
+		"computes them (nothing is written); others show -.\n"
 		"\n"
+		"  -c, --config FILE    the controller's configuration\n"
 		"  -i, --interval DUR   time between samples (default 1s)\n"
 		"  -n, --iterations N   stop after N tables (default: until quit)\n"
 		"  -s, --sort KEY       cpu (default), wait, mem or gpu; largest first\n"
@@ -167,6 +176,7 @@ static int build_rows(struct frame *fr, int rootfd)
 		if (rootfd >= 0 && w->cg->path &&
 		    export_read_limits(rootfd, w->cg->path, &w->lim) == -ENOENT)
 			continue;
+		w->ctl = fr->view ? cgs_view_find(fr->view, w->cg->path) : NULL;
 		w->gpu = -1;
 		for (unsigned int g = 0; g < r->nr_gpu; g++) {
 			if (!(r->gpu[g].valid & CGS_BIT(CGS_GPU_BUSY)))
@@ -195,7 +205,25 @@ static void limit_col(const struct export_limits *l, enum export_limit k,
 	}
 }
 
-static void show_row(const struct row *w, int pathw)
+/* -c: demand or share of one resource; "-" when unmanaged or unmeasured. */
+static void ctl_col(const struct row *w, enum cgs_res r, bool share,
+		    const char *key, const char *fmt)
+{
+	const struct cgs_round_cg *o = w->ctl;
+	double v;
+
+	if (!o || !o->has[r]) {
+		out_absent(fmt);
+		return;
+	}
+	v = share ? o->share[r] : o->demand[r];
+	if (r == CGS_MEM)
+		out_bytes(key, fmt, v > 0 ? (uint64_t)(v + 0.5) : 0);
+	else
+		out_dbl(key, fmt, 2, v);
+}
+
+static void show_row(const struct row *w, int pathw, bool ctl)
 {
 	const struct cgs_rate *r = w->r;
 	const struct cgs_cgroup *cg = w->cg;
@@ -227,6 +255,14 @@ static void show_row(const struct row *w, int pathw)
 		out_dbl("gpu_busy_devices", "%5s ", 2, w->gpu);
 	else
 		out_absent("%5s ");
+	if (ctl) {
+		if (out_is_json())
+			out_bool("managed", NULL, w->ctl != NULL);
+		ctl_col(w, CGS_CPU, false, "demand_cpus", "%7s ");
+		ctl_col(w, CGS_CPU, true, "share_cpus", "%7s ");
+		ctl_col(w, CGS_MEM, false, "demand_memory_bytes", "%7s ");
+		ctl_col(w, CGS_MEM, true, "share_memory_bytes", "%7s ");
+	}
 	limit_col(&w->lim, EXPORT_CPU_MAX, "cpu_max_cpus", "%7s ", false);
 	limit_col(&w->lim, EXPORT_CPU_WEIGHT, "cpu_weight", "%6s ", false);
 	limit_col(&w->lim, EXPORT_MEM_HIGH, "memory_high_bytes", "%8s ", true);
@@ -272,12 +308,16 @@ static void draw(struct frame *fr, const struct top_args *a, bool tty)
 		 when, fr->nr_rows, fr->rates.interval_ns / 1e9,
 		 sort_names[a->sort],
 		 tty ? "  (q quit, c/w/m/g sort)" : "");
-	out_text("%-*s %6s %6s %7s %5s %7s %6s %8s %7s\n", pathw, "PATH",
-		 "CPU", "WAIT", "MEM", "GPU", "CPU.MAX", "WEIGHT", "MEM.HIGH",
+	out_text("%-*s %6s %6s %7s %5s ", pathw, "PATH", "CPU", "WAIT", "MEM",
+		 "GPU");
+	if (fr->view)
+		out_text("%7s %7s %7s %7s ", "CPU.DEM", "CPU.SHR", "MEM.DEM",
+			 "MEM.SHR");
+	out_text("%7s %6s %8s %7s\n", "CPU.MAX", "WEIGHT", "MEM.HIGH",
 		 "MEM.MAX");
 	out_arr_begin("cgroups");
 	for (size_t i = 0; i < n; i++)
-		show_row(&fr->rows[i], pathw);
+		show_row(&fr->rows[i], pathw, fr->view != NULL);
 	out_arr_end();
 	out_obj_end();
 	if (!tty)
@@ -309,6 +349,14 @@ static int step(struct cgs_nl *nl, const struct top_args *a, struct frame *fr,
 		return ret;
 	}
 	fr->have_rates = true;
+	if (fr->view) {
+		ret = cgs_view_update(fr->view);
+		if (ret) {
+			fprintf(stderr, "cgsharectl: computing demand and "
+				"shares: %s\n", strerror(-ret));
+			return ret;
+		}
+	}
 	ret = build_rows(fr, rootfd);
 	if (ret)
 		fprintf(stderr, "cgsharectl: out of memory\n");
@@ -380,19 +428,23 @@ static int parse(int argc, char **argv, struct top_args *a)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "cgroup-root", required_argument, NULL, OPT_ROOT },
+		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, k;
 
 	a->interval_ns = 1000000000;
 	a->cgroup_root = "/sys/fs/cgroup";
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "i:n:s:",
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "c:i:n:s:",
 				longopts, NULL)) != -1) {
 		if (common_option(c))
 			continue;
 		switch (c) {
 		case 'h':
 			return -1;
+		case 'c':
+			a->config = optarg;
+			break;
 		case 'i':
 			if (parse_duration(optarg, &a->interval_ns) ||
 			    a->interval_ns < 10000000 ||
@@ -440,13 +492,19 @@ static int parse(int argc, char **argv, struct top_args *a)
 }
 
 static int loop(struct cgs_nl *nl, struct top_args *a, int rootfd, bool tty,
-		bool keys, const sigset_t *unblocked)
+		bool keys, const sigset_t *unblocked, struct cgs_view *view)
 {
-	struct frame fr = { 0 };
+	struct frame fr = { .view = view };
 	uint64_t next, shown = 0;
 	int ret;
 
 	ret = sample(nl, a, &fr.cur, &fr.t_cur);
+	if (!ret && view) {
+		ret = cgs_view_update(view);
+		if (ret)
+			fprintf(stderr, "cgsharectl: computing demand and "
+				"shares: %s\n", strerror(-ret));
+	}
 	next = fr.t_cur;
 	while (!ret) {
 		next += a->interval_ns;
@@ -481,6 +539,7 @@ static int run(int argc, char **argv)
 	struct termios saved, raw;
 	sigset_t block, unblocked;
 	bool tty, keys = false;
+	struct cgs_view *view = NULL;
 	struct cgs_nl *nl;
 	int rootfd, ret;
 
@@ -492,6 +551,10 @@ static int run(int argc, char **argv)
 	tty = !opts.json && isatty(STDOUT_FILENO);
 	if (open_nl(&nl))
 		return 1;
+	if (a.config && cgs_view_open(a.config, nl, &view)) {
+		cgs_nl_close(nl);
+		return end_output(1);
+	}
 	rootfd = open(a.cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 && opts.verbose)
 		fprintf(stderr, "cgsharectl: %s: %s; no limits shown\n",
@@ -517,11 +580,12 @@ static int run(int argc, char **argv)
 		raw.c_cc[VTIME] = 0;
 		keys = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	}
-	ret = loop(nl, &a, rootfd, tty, keys, &unblocked);
+	ret = loop(nl, &a, rootfd, tty, keys, &unblocked, view);
 	if (keys)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	if (rootfd >= 0)
 		close(rootfd);
+	cgs_view_close(view);
 	cgs_nl_close(nl);
 	return end_output(ret ? 1 : 0);
 }
@@ -530,7 +594,7 @@ const struct cmd cmd_top = {
 	.name = "top",
 	.run = run,
 	.help = help,
-	.usage = "cgsharectl top [PATH] [-i DURATION] [-n ITERATIONS] "
-		 "[-s cpu|wait|mem|gpu] [-j]",
-	.summary = "live view of usage and limits per cgroup, sorted",
+	.usage = "cgsharectl top [PATH] [-c FILE] [-i DURATION] "
+		 "[-n ITERATIONS] [-s cpu|wait|mem|gpu] [-j]",
+	.summary = "live view of usage, demand, share and limits per cgroup",
 };

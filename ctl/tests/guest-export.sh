@@ -233,6 +233,17 @@ def check(name, *files):
             mem = [r for r in rows if r["path"] == "/exptest/mem"][0]
             assert mem["memory_high_bytes"] == 1 << 30 and mem["mem_current_bytes"] > 0, mem
             assert "memory_max_bytes" not in mem, mem
+    elif name == "top-ctl":
+        frames = [json.loads(l) for l in open(files[0])]
+        assert len(frames) == 2, len(frames)
+        for f in frames:
+            rows = {r["path"]: r for r in f["cgroups"]}
+            hog, top = rows["/exptest/hog"], rows["/exptest"]
+            assert hog["managed"] is True and top["managed"] is False, (hog, top)
+            for k in ("demand_cpus", "share_cpus", "demand_memory_bytes", "share_memory_bytes"):
+                assert k in hog and hog[k] >= 0 and k not in top, (k, hog, top)
+            assert hog["demand_cpus"] > 0 and hog["share_cpus"] > 0, hog
+            assert rows["/exptest/mem"]["demand_memory_bytes"] > 0, rows["/exptest/mem"]
     elif name == "top-mem-sort":
         rows = json.loads(open(files[0]).readline())["cgroups"]
         mem = [r.get("mem_current_bytes", -1) for r in rows]
@@ -382,6 +393,9 @@ check "top: two tables, each with a header and our cgroups" sh -c "
 check "top -j: sorted by CPU, limits and usage as in cgroupfs" py top-json "$OUT/top.json"
 "$CTL" -j top -n 1 -i 0.2 -s mem /exptest >"$OUT/top-mem.json" 2>>"$OUT/top.err"
 check "top -s mem: sorted by memory" py top-mem-sort "$OUT/top-mem.json"
+printf 'cgroup /exptest/hog weight 1\ncgroup /exptest/mem weight 1\n' >"$OUT/top.conf"
+"$CTL" -j top -c "$OUT/top.conf" -n 2 -i 0.5 /exptest >"$OUT/top-ctl.json" 2>>"$OUT/top.err"
+check "top -c: demand and share of the managed, none of the others" py top-ctl "$OUT/top-ctl.json"
 "$CTL" top -s bogus 2>/dev/null
 result $(( $? != 2 )) "top -s bogus is a usage error"
 
