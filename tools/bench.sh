@@ -66,7 +66,8 @@ ICOUNT_BIN=$OUT/icount-bin
 mkdir -p "$ICOUNT_BIN"
 real_qemu=$(command -v qemu-system-x86_64)
 [[ $real_qemu != "$ICOUNT_BIN"/* ]] || die "PATH already holds $ICOUNT_BIN"
-printf '#!/bin/sh\nexec %q "$@" -icount shift=0,sleep=on\n' "$real_qemu" >"$ICOUNT_BIN/qemu-system-x86_64"
+printf '#!/bin/sh\ntouch %q\nexec %q "$@" -icount shift=0,sleep=on\n' \
+	"$ICOUNT_BIN/used" "$real_qemu" >"$ICOUNT_BIN/qemu-system-x86_64"
 chmod 755 "$ICOUNT_BIN/qemu-system-x86_64"
 
 # build_nullprobe TAG: prints the path of cgshare_nullprobe.ko, or nothing.
@@ -102,7 +103,13 @@ run_guest() {
 	# shellcheck disable=SC2206 # a list of words
 	[[ -n ${BENCH_JOBS:-} ]] && jobs=($BENCH_JOBS)
 	note "$tag [$clock]: booting ($(cut -d' ' -f1-3 /proc/loadavg) host load)"
+	rm -f "$ICOUNT_BIN/used"
 	env "${env[@]}" "$TOOLS/vm-run.sh" "$tag" "$dir" -- "$TOOLS/bench/guest.sh" "${jobs[@]}" || rc=$?
+	if [[ $clock == icount && ! -e $ICOUNT_BIN/used ]]; then
+		note "$tag [icount]: vm-run.sh did not start QEMU through $ICOUNT_BIN: these figures are NOT from icount"
+		sed -i 's/^bench: \(.*\)\[icount\]/bench: \1[NOT icount]/' "$dir/stdout"
+		failed=1
+	fi
 	grep '^bench: ' "$dir/stdout" 2>/dev/null >>"$results" || true
 	if ((rc)); then
 		note "$tag [$clock]: the guest run failed (exit $rc); see $dir/"
