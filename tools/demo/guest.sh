@@ -126,7 +126,9 @@ explain "With --interval the CPU columns are in CPUs: expect about 1.5 for" \
 	"/demo/train, at most 0.5 for /demo/infer (its cap) and about 0 for" \
 	"/demo/cache, which only holds memory. WAIT is demand not met: 2.5 CPUs" \
 	"are wanted on 2, so the hogs take turns. Time infer spends throttled" \
-	"by its cap is not run-queue wait: that demand was refused by policy."
+	"by its cap counts as wait too: its task stays queued, as in the" \
+	"kernel's own run_delay. That is demand refused by policy, which is" \
+	"what a controller needs to see."
 
 section "5. A short-lived job, caught by watch"
 explain "A scraper that polls every 15 s never sees a job that lives 1 s." \
