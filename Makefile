@@ -55,7 +55,7 @@ example: ctl kernels
 	tools/example.sh $(firstword $(KERNELS))
 
 bench: ctl kernels
-	tools/bench.sh $(firstword $(KERNELS))
+	tools/bench.sh $(KERNELS)
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) \
