@@ -93,7 +93,7 @@ static void charge_usage(struct task_struct *p, u64 usage, u64 wait)
 	struct cgshare_rec *rec;
 	struct cgshare_cpu *c;
 
-	for (rec = task_rec(p); rec; rec = rec->parent) {
+	for (rec = task_rec(p); rec; rec = READ_ONCE(rec->parent)) {
 		c = this_cpu_ptr(rec->cpu);
 		u64_stats_update_begin(&c->sync);
 		u64_stats_add(&c->usage_ns, usage);
@@ -109,7 +109,7 @@ static struct cgshare_rec *charge_switch(struct task_struct *p)
 	struct cgshare_cpu *c;
 
 	leaf = task_rec(p);
-	for (rec = leaf; rec; rec = rec->parent) {
+	for (rec = leaf; rec; rec = READ_ONCE(rec->parent)) {
 		c = this_cpu_ptr(rec->cpu);
 		u64_stats_update_begin(&c->sync);
 		u64_stats_inc(&c->switches);
@@ -200,7 +200,7 @@ u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec)
 		} while (read_seqcount_retry(&run->seq, seq));
 		if (!id || !since)
 			continue;
-		for (r = cgshare_rec_find(id); r && r != rec; r = r->parent)
+		for (r = cgshare_rec_find(id); r && r != rec; r = READ_ONCE(r->parent))
 			;
 		if (!r)
 			continue;

@@ -12,6 +12,17 @@
 
 static DEFINE_MUTEX(gpu_mutex);
 
+/* Held by whoever changes a record's parent, so a charge sees one chain. */
+void cgshare_gpu_lock(void)
+{
+	mutex_lock(&gpu_mutex);
+}
+
+void cgshare_gpu_unlock(void)
+{
+	mutex_unlock(&gpu_mutex);
+}
+
 static struct cgshare_gpu_dev *find_dev(struct cgshare_rec *rec, const char *dev)
 {
 	unsigned int i;

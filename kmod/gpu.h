@@ -17,6 +17,8 @@ struct cgshare_gpu_charge {
 int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope,
 		       struct netlink_ext_ack *extack);
 void cgshare_gpu_release(struct cgshare_rec *rec);
+void cgshare_gpu_lock(void);
+void cgshare_gpu_unlock(void);
 unsigned int cgshare_gpu_copy(struct cgshare_rec *rec, struct cgshare_gpu_dev *out);
 
 #endif
