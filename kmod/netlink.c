@@ -252,6 +252,7 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 	struct nlattr **attrs = cgshare_dump_attrs(cb);
 	struct dump_ctx *ctx = dump_ctx(cb);
 	struct cgroup *sub;
+	int ret;
 
 	ctx->root = caller_root();
 	if (!ctx->root)
@@ -259,18 +260,30 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 	cgshare_lifetime_sync();
 	if (attrs[CGSHARE_A_CGROUP_ID] || attrs[CGSHARE_A_CGROUP_PATH]) {
 		sub = target(attrs, ctx->root, cb->extack);
-		if (IS_ERR(sub))
-			return PTR_ERR(sub);
+		if (IS_ERR(sub)) {
+			ret = PTR_ERR(sub);
+			goto err_root;
+		}
 	} else {
 		sub = ctx->root;
 		cgroup_get(sub);
 	}
+	ctx->path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!ctx->path) {
+		ret = -ENOMEM;
+		goto err_sub;
+	}
 	ctx->subtree = sub;
 	ctx->end_id = cgshare_ledger_max_id();
-	ctx->path = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!ctx->path)
-		return -ENOMEM;
 	return 0;
+
+	/* ->done() is not called when ->start() fails. */
+err_sub:
+	cgroup_put(sub);
+err_root:
+	cgroup_put(ctx->root);
+	ctx->root = NULL;
+	return ret;
 }
 
 static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
