@@ -20,7 +20,6 @@ static DEFINE_XARRAY(table);
 static struct kmem_cache *rec_cache;
 static atomic_t generation = ATOMIC_INIT(1);
 static atomic_t nr_recs;
-static atomic_t nr_failed;
 static atomic64_t max_id;
 
 static DEFINE_SPINLOCK(pool_lock);
@@ -158,10 +157,8 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	rec = pool_get();
 	if (!rec)
 		rec = rec_alloc(gfp);
-	if (!rec) {
-		atomic_inc(&nr_failed);
+	if (!rec)
 		return -ENOMEM;
-	}
 	rec->id = cgroup_id(cgrp);
 	rec->cgrp = cgrp;
 	rcu_read_lock();
@@ -173,10 +170,7 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	if (ret) {
 		cgroup_put(cgrp);
 		pool_put(rec);
-		if (ret == -EBUSY)
-			return 0;
-		atomic_inc(&nr_failed);
-		return ret;
+		return ret == -EBUSY ? 0 : ret;
 	}
 	atomic_inc(&nr_recs);
 	atomic_inc(&generation);
@@ -285,11 +279,6 @@ u32 cgshare_ledger_generation(void)
 u32 cgshare_ledger_count(void)
 {
 	return atomic_read(&nr_recs);
-}
-
-u32 cgshare_ledger_failed(void)
-{
-	return atomic_read(&nr_failed);
 }
 
 int cgshare_ledger_init(void)

@@ -82,6 +82,5 @@ u64 cgshare_rec_usage_seen(struct cgshare_rec *rec, u64 usage);
 u32 cgshare_ledger_generation(void);
 u64 cgshare_ledger_max_id(void);
 u32 cgshare_ledger_count(void);
-u32 cgshare_ledger_failed(void);
 
 #endif

@@ -114,8 +114,10 @@ static void add_or_defer(struct cgroup *cgrp)
 	if (add_live(cgrp, GFP_ATOMIC) != -ENOMEM)
 		return;
 	d = kmalloc(sizeof(*d), GFP_ATOMIC | __GFP_NOWARN);
-	if (!d)
+	if (!d) {
+		pr_warn_ratelimited("cgshare: no memory for a cgroup record\n");
 		return;
+	}
 	cgroup_get(cgrp);
 	d->cgrp = cgrp;
 	llist_add(&d->node, &deferred_list);
