@@ -232,14 +232,16 @@ static int transact(struct cgs_nl *nl, struct nl_msg *msg,
 	if (nl->req)
 		memcpy(nl->req, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 
-	ret = nl_send(nl->sk, msg);
-	if (ret < 0) {
-		set_error(nl, -EIO, nl_geterror(ret));
-		return -EIO;
-	}
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb)
 		return -ENOMEM;
+	/* ECOMM: never sent; EIO below: sent, but the answer was lost. */
+	ret = nl_send(nl->sk, msg);
+	if (ret < 0) {
+		nl_cb_put(cb);
+		set_error(nl, -ECOMM, nl_geterror(ret));
+		return -ECOMM;
+	}
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &ctx);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &ctx);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &ctx);
@@ -419,6 +421,110 @@ int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 	fprintf(stderr, "%s: warning: cgroups kept changing during the dump; "
 		"the list may be inconsistent\n", prog);
 	return 0;
+}
+
+int cgs_nl_cgroup_id(struct cgs_nl *nl, const char *path, uint64_t *id)
+{
+	struct cgs_target t = { .path = path };
+	struct cgs_cgroup cg;
+	int ret;
+
+	ret = cgs_nl_cgroup_get(nl, &t, &cg);
+	if (ret)
+		return ret;
+	*id = cg.id;
+	cgs_cgroup_free(&cg);
+	return 0;
+}
+
+static int ack_only(struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	(void)arg;
+	return 0;
+}
+
+/*
+ * A request to a family id nobody owns fails with ENOENT and no extended
+ * ACK, which our own "no such cgroup" always has. Ask the controller
+ * whether the family is still there, and under which id.
+ */
+static int family_check(struct cgs_nl *nl, int err)
+{
+	int fam;
+
+	if (err != -ENOENT || nl->error.msg[0])
+		return err;
+	fam = genl_ctrl_resolve(nl->sk, CGSHARE_FAMILY_NAME);
+	if (fam < 0) {
+		set_error(nl, -ENODEV, "the cgshare family is gone");
+		return -ENODEV;
+	}
+	if (fam != nl->family) {
+		nl->family = fam;
+		set_error(nl, -EAGAIN, "the cgshare family was registered again");
+		return -EAGAIN;
+	}
+	return err;
+}
+
+static int put_charge(struct nl_msg *msg, const struct cgs_charge *ch)
+{
+	if (nla_put_u64(msg, CGSHARE_A_CHARGE_ID, ch->id))
+		return -EMSGSIZE;
+	if (ch->dev && nla_put_string(msg, CGSHARE_A_CHARGE_DEV, ch->dev))
+		return -EMSGSIZE;
+	if (nla_put_u64(msg, CGSHARE_A_CHARGE_BUSY_NS, ch->busy_ns))
+		return -EMSGSIZE;
+	if (ch->queue_ns &&
+	    nla_put_u64(msg, CGSHARE_A_CHARGE_QUEUE_NS, ch->queue_ns))
+		return -EMSGSIZE;
+	if (ch->set_mem &&
+	    nla_put_u64(msg, CGSHARE_A_CHARGE_MEM_BYTES, ch->mem_bytes))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int send_charge(struct cgs_nl *nl, const struct cgs_charge *ch)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = new_request(nl, CGSHARE_CMD_CHARGE, 0);
+	if (!msg)
+		return -ENOMEM;
+	ret = put_charge(msg, ch);
+	if (!ret)
+		ret = transact(nl, msg, ack_only, NULL, NULL);
+	nlmsg_free(msg);
+	return family_check(nl, ret);
+}
+
+int cgs_nl_charge(struct cgs_nl *nl, const struct cgs_charge *ch)
+{
+	if (!ch->dev) {
+		set_error(nl, -EINVAL, "no device name");
+		return -EINVAL;
+	}
+	return send_charge(nl, ch);
+}
+
+/*
+ * The permission check comes before the attributes are looked at: a charge
+ * without its device is refused with EPERM when we may not charge and with
+ * EINVAL when we may, and changes nothing either way.
+ */
+int cgs_nl_charge_allowed(struct cgs_nl *nl)
+{
+	struct cgs_charge probe = { 0 };
+	int ret;
+
+	ret = send_charge(nl, &probe);
+	if (ret == -EINVAL) {
+		memset(&nl->error, 0, sizeof(nl->error));
+		return 0;
+	}
+	return ret ? ret : -EPROTO;
 }
 
 int cgs_nl_subscribe(struct cgs_nl *nl)

@@ -86,6 +86,36 @@ int cgs_nl_cgroup_dump(struct cgs_nl *nl, const struct cgs_target *t,
 int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 			    struct cgs_list *l);
 
+/* The id of the cgroup at @path; -ENOENT when there is none. */
+int cgs_nl_cgroup_id(struct cgs_nl *nl, const char *path, uint64_t *id);
+
+/* One `charge` request: GPU time and memory for one cgroup and device. */
+struct cgs_charge {
+	uint64_t id;
+	const char *dev;		/* 1..CGSHARE_DEV_NAME_LEN - 1 bytes */
+	uint64_t busy_ns;		/* added */
+	uint64_t queue_ns;		/* added; not sent when 0 */
+	uint64_t mem_bytes;		/* replaces, when set_mem */
+	bool set_mem;
+};
+
+/*
+ * Sends one charge. Returns 0 or the kernel's negative errno, with its
+ * extended ACK in cgs_nl_last_error(): -EPERM without CAP_NET_ADMIN,
+ * -ENOENT when the cgroup is gone, -EINVAL for a malformed request; the
+ * module applies a charge wholly or not at all. When the family itself is
+ * gone (module unloaded) it returns -ENODEV; when it came back under a new
+ * id (module reloaded), -EAGAIN, and the next request goes to the new id.
+ * -ECOMM: the request could not be sent (nothing charged); -EIO: it was
+ * sent but the answer was lost (charged or not: unknown).
+ */
+int cgs_nl_charge(struct cgs_nl *nl, const struct cgs_charge *ch);
+/*
+ * Whether the kernel would take our charges, without charging: 0, -EPERM,
+ * -ENODEV, or another negative errno.
+ */
+int cgs_nl_charge_allowed(struct cgs_nl *nl);
+
 int cgs_nl_subscribe(struct cgs_nl *nl);
 int cgs_nl_fd(const struct cgs_nl *nl);
 /*
