@@ -24,6 +24,7 @@
 # crashed or the kernel log has warnings, oopses, lockups or leak reports.
 #
 # Environment: VM_TIMEOUT (s, 900), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
+# VM_ACCEL (QEMU -accel, tcg,thread=single: see below),
 # VM_APPEND (extra kernel arguments), VM_KERNEL (image to boot), VM_LOG_ALLOW (ERE of log lines to
 # forgive), BUILD, V.
 
@@ -45,6 +46,14 @@ kernel_env "$TAG"
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 VM_MEM=${VM_MEM:-4G}
 VM_SMP=${VM_SMP:-2}
+# One host thread runs every vCPU. With multi-threaded TCG, a vCPU can
+# execute a stale int3 after the kernel has finished patching the code
+# (text_poke_bp: static keys and static calls flip on every tracepoint
+# probe register/unregister and BPF attach), and the guest dies with
+# "Oops: int3" in __schedule or enqueue_entity. An insmod/rmmod loop with
+# busy CPUs hit it within 30 s under MTTCG, and ran clean with
+# thread=single; CI hit it once in the rmmod test.
+VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 VM_CPU=${VM_CPU:-max}
 VM_APPEND=${VM_APPEND:-}
 VM_LOG_ALLOW=${VM_LOG_ALLOW:-}
@@ -232,7 +241,7 @@ KERNEL=${VM_KERNEL:-${VMLINUX:-$VMLINUZ}}
 APPEND="console=ttyS0 loglevel=5 panic=-1 mitigations=off rdinit=/init $VM_APPEND"
 # shellcheck disable=SC2054 # commas belong to QEMU options
 QEMU=(
-	qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM"
+	qemu-system-x86_64 -accel "$VM_ACCEL" -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM"
 	-nodefaults -nographic -no-reboot -monitor none
 	-kernel "$KERNEL" -initrd "$OUT/.vm/initrd" -append "$APPEND"
 	-serial "file:$OUT/console.log"
