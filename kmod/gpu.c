@@ -3,24 +3,54 @@
  * GPU counters arrive from collectors, not from the scheduler: a charge
  * adds execution and queue time to a cgroup and its ancestors and sets the
  * cgroup's own device memory, whose change is applied to the ancestors'
- * totals. Writers are serialized by gpu_mutex, which the release worker
- * also takes, so a record held across an allocation cannot be freed.
+ * totals.
+ *
+ * Charges come from two kinds of caller: the netlink `charge` op (process
+ * context) and the BPF collectors through the kfunc (tracepoint context,
+ * often with interrupts off, sometimes in interrupt). One irq-safe lock,
+ * gpu_lock, covers every record's gpu[] and every change of a record's
+ * parent pointer, so a charge walks one consistent chain and lands on all
+ * of it or on none of it. GPU events are rare next to context switches
+ * (thousands a second, not millions), so one lock is cheap; readers copy a
+ * record's devices under it too.
+ *
+ * A record is freed an RCU grace period after it leaves the table, and every
+ * charge runs inside an RCU read-side section, so a charge that found a
+ * record can write to it (and give it a gpu[] array) until it is done.
  */
-#include <linux/mutex.h>
+#include <linux/ctype.h>
+#include <linux/hardirq.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include "gpu.h"
 
-static DEFINE_MUTEX(gpu_mutex);
+#define MAX_DEPTH	16	/* records on a chain that may need a gpu[] */
+
+static DEFINE_SPINLOCK(gpu_lock);
 
 /* Held by whoever changes a record's parent, so a charge sees one chain. */
-void cgshare_gpu_lock(void)
+unsigned long cgshare_gpu_lock(void)
 {
-	mutex_lock(&gpu_mutex);
+	unsigned long flags;
+
+	spin_lock_irqsave(&gpu_lock, flags);
+	return flags;
 }
 
-void cgshare_gpu_unlock(void)
+void cgshare_gpu_unlock(unsigned long flags)
 {
-	mutex_unlock(&gpu_mutex);
+	spin_unlock_irqrestore(&gpu_lock, flags);
+}
+
+/* A device name: 1 to size - 1 letters, digits and :._-, NUL-terminated. */
+bool cgshare_gpu_dev_valid(const char *dev, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && dev[i]; i++)
+		if (!isalnum(dev[i]) && !strchr(":._-", dev[i]))
+			return false;
+	return i > 0 && i < size;
 }
 
 static struct cgshare_gpu_dev *find_dev(struct cgshare_rec *rec, const char *dev)
@@ -38,7 +68,7 @@ static bool has_room(struct cgshare_rec *rec, const char *dev)
 	return !rec->gpu || find_dev(rec, dev) || rec->nr_gpu < CGSHARE_MAX_GPUS;
 }
 
-/* Caller holds gpu_mutex and rcu_read_lock(). */
+/* Caller holds gpu_lock. */
 static unsigned int arrays_needed(struct cgshare_rec *rec)
 {
 	unsigned int n = 0;
@@ -48,17 +78,63 @@ static unsigned int arrays_needed(struct cgshare_rec *rec)
 	return n;
 }
 
-static void apply(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch,
-		  struct cgshare_gpu_dev **spare)
+static struct cgshare_gpu_dev *alloc_array(gfp_t gfp)
 {
+	return kcalloc(CGSHARE_MAX_GPUS, sizeof(struct cgshare_gpu_dev), gfp);
+}
+
+/*
+ * Checks that the whole chain can take the charge, then applies it.
+ * Caller holds gpu_lock and rcu_read_lock(). Arrays come from @spare
+ * (entries taken are set to NULL); when @spare runs short, from @gfp if
+ * that is not 0, else -EAGAIN. Nothing is changed unless 0 is returned.
+ */
+static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch,
+			 struct cgshare_gpu_dev **spare, unsigned int nr_spare, gfp_t gfp,
+			 struct netlink_ext_ack *extack)
+{
+	struct cgshare_gpu_dev *arr[MAX_DEPTH];
 	struct cgshare_gpu_dev *d;
 	struct cgshare_rec *rec;
+	unsigned int need, i, s = 0;
 	s64 mem_delta = 0;
 
+	if (READ_ONCE(leaf->dead)) {
+		NL_SET_ERR_MSG(extack, "cgroup was removed");
+		return -ENOENT;
+	}
 	for (rec = leaf; rec; rec = rec->parent) {
-		spin_lock(&rec->gpu_lock);
+		if (!has_room(rec, ch->dev)) {
+			NL_SET_ERR_MSG(extack, "too many GPU devices for this cgroup");
+			return -ENOSPC;
+		}
+	}
+	need = arrays_needed(leaf);
+	if (need > MAX_DEPTH) {
+		NL_SET_ERR_MSG(extack, "cgroup is nested too deep for GPU counters");
+		return -E2BIG;
+	}
+	for (i = 0; i < need; i++) {
+		while (s < nr_spare && !spare[s])
+			s++;
+		if (s < nr_spare) {
+			arr[i] = spare[s];
+			spare[s++] = NULL;
+			continue;
+		}
+		arr[i] = gfp ? alloc_array(gfp) : NULL;
+		if (!arr[i]) {
+			/* Hand back what was taken; the caller frees spares. */
+			while (i--)
+				kfree(arr[i]);
+			return gfp ? -ENOMEM : -EAGAIN;
+		}
+	}
+
+	i = 0;
+	for (rec = leaf; rec; rec = rec->parent) {
 		if (!rec->gpu)
-			rec->gpu = *spare++;
+			rec->gpu = arr[i++];
 		d = find_dev(rec, ch->dev);
 		if (!d) {
 			d = &rec->gpu[rec->nr_gpu++];
@@ -71,64 +147,92 @@ static void apply(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch,
 		d->busy_ns += ch->busy_ns;
 		d->queue_ns += ch->queue_ns;
 		d->mem_bytes += mem_delta;
-		spin_unlock(&rec->gpu_lock);
 	}
+	return 0;
 }
 
+/* The netlink `charge` op: @scope is the caller's cgroup namespace root. */
 int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope,
 		       struct netlink_ext_ack *extack)
 {
-	struct cgshare_gpu_dev *spare[16] = {};
+	struct cgshare_gpu_dev *spare[MAX_DEPTH] = {};
 	struct cgshare_rec *leaf, *rec;
-	unsigned int i, need;
-	int ret = 0;
+	unsigned int i, nr = 0;
+	unsigned long flags;
+	int ret;
 
-	mutex_lock(&gpu_mutex);
 	rcu_read_lock();
 	leaf = cgshare_rec_find(ch->id);
 	if (!leaf || !cgroup_is_descendant(leaf->cgrp, scope)) {
+		rcu_read_unlock();
 		NL_SET_ERR_MSG(extack, "no such cgroup");
-		ret = -ENOENT;
-		goto out_unlock;
+		return -ENOENT;
 	}
-	need = arrays_needed(leaf);
-	rcu_read_unlock();
-
-	if (need > ARRAY_SIZE(spare)) {
-		NL_SET_ERR_MSG(extack, "cgroup is nested too deep for GPU counters");
-		ret = -E2BIG;
-		goto out;
-	}
-	for (i = 0; i < need; i++) {
-		spare[i] = kcalloc(CGSHARE_MAX_GPUS, sizeof(*spare[i]), GFP_KERNEL);
-		if (!spare[i]) {
-			ret = -ENOMEM;
-			goto out;
+	for (;;) {
+		spin_lock_irqsave(&gpu_lock, flags);
+		ret = charge_locked(leaf, ch, spare, nr, 0, extack);
+		if (ret != -EAGAIN) {
+			spin_unlock_irqrestore(&gpu_lock, flags);
+			break;
+		}
+		/* Count again under the lock: a late record may have joined. */
+		for (rec = leaf, i = 0; rec; rec = rec->parent)
+			i += !rec->gpu;
+		spin_unlock_irqrestore(&gpu_lock, flags);
+		if (i > MAX_DEPTH) {
+			NL_SET_ERR_MSG(extack, "cgroup is nested too deep for GPU counters");
+			ret = -E2BIG;
+			break;
+		}
+		/* The record stays valid: we are still inside rcu_read_lock(). */
+		rcu_read_unlock();
+		for (nr = 0; nr < i; nr++) {
+			if (!spare[nr])
+				spare[nr] = alloc_array(GFP_KERNEL);
+			if (!spare[nr]) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		rcu_read_lock();
+		if (ret == -ENOMEM)
+			break;
+		/* Allocating may have slept: the record may be gone. */
+		if (cgshare_rec_find(ch->id) != leaf) {
+			NL_SET_ERR_MSG(extack, "cgroup was removed");
+			ret = -ENOENT;
+			break;
 		}
 	}
-
-	/* gpu_mutex keeps the records alive; the cgroup may have died meanwhile. */
-	rcu_read_lock();
-	if (READ_ONCE(leaf->dead)) {
-		NL_SET_ERR_MSG(extack, "cgroup was removed");
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	for (rec = leaf; rec; rec = rec->parent) {
-		if (!has_room(rec, ch->dev)) {
-			NL_SET_ERR_MSG(extack, "too many GPU devices for this cgroup");
-			ret = -ENOSPC;
-			goto out_unlock;
-		}
-	}
-	apply(leaf, ch, spare);
-	memset(spare, 0, sizeof(spare[0]) * need);
-out_unlock:
 	rcu_read_unlock();
-out:
-	mutex_unlock(&gpu_mutex);
 	for (i = 0; i < ARRAY_SIZE(spare); i++)
 		kfree(spare[i]);
+	return ret;
+}
+
+/*
+ * The BPF path: busy and queue time for a cgroup by id, from any context
+ * but NMI. The first charge of a cgroup for any device allocates with
+ * GFP_ATOMIC; if that fails the charge is refused whole.
+ */
+int cgshare_gpu_charge_atomic(const struct cgshare_gpu_charge *ch)
+{
+	struct cgshare_rec *leaf;
+	unsigned long flags;
+	int ret;
+
+	if (in_nmi())
+		return -EBUSY;
+	rcu_read_lock();
+	leaf = cgshare_rec_find(ch->id);
+	if (leaf) {
+		spin_lock_irqsave(&gpu_lock, flags);
+		ret = charge_locked(leaf, ch, NULL, 0, GFP_ATOMIC | __GFP_NOWARN, NULL);
+		spin_unlock_irqrestore(&gpu_lock, flags);
+	} else {
+		ret = -ENOENT;
+	}
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -137,33 +241,33 @@ void cgshare_gpu_release(struct cgshare_rec *rec)
 {
 	struct cgshare_gpu_dev *d, *ad;
 	struct cgshare_rec *anc;
+	unsigned long flags;
 	unsigned int i;
 
-	mutex_lock(&gpu_mutex);
+	spin_lock_irqsave(&gpu_lock, flags);
 	for (i = 0; i < rec->nr_gpu; i++) {
 		d = &rec->gpu[i];
 		if (!d->mem_own)
 			continue;
 		for (anc = rec->parent; anc; anc = anc->parent) {
-			spin_lock(&anc->gpu_lock);
 			ad = find_dev(anc, d->name);
 			if (ad)
 				ad->mem_bytes -= min(ad->mem_bytes, d->mem_own);
-			spin_unlock(&anc->gpu_lock);
 		}
 	}
-	mutex_unlock(&gpu_mutex);
+	spin_unlock_irqrestore(&gpu_lock, flags);
 }
 
 /* Snapshot of @rec's devices into @out[CGSHARE_MAX_GPUS]; returns how many. */
 unsigned int cgshare_gpu_copy(struct cgshare_rec *rec, struct cgshare_gpu_dev *out)
 {
+	unsigned long flags;
 	unsigned int n;
 
-	spin_lock(&rec->gpu_lock);
+	spin_lock_irqsave(&gpu_lock, flags);
 	n = rec->nr_gpu;
 	if (n)
 		memcpy(out, rec->gpu, n * sizeof(*out));
-	spin_unlock(&rec->gpu_lock);
+	spin_unlock_irqrestore(&gpu_lock, flags);
 	return n;
 }

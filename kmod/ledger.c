@@ -43,7 +43,6 @@ static struct cgshare_rec *rec_alloc(gfp_t gfp)
 	}
 	for_each_possible_cpu(cpu)
 		u64_stats_init(&per_cpu_ptr(rec->cpu, cpu)->sync);
-	spin_lock_init(&rec->gpu_lock);
 	return rec;
 }
 

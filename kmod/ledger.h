@@ -51,8 +51,7 @@ struct cgshare_rec {
 	struct cgshare_cpu __percpu *cpu;
 	atomic64_t usage_seen;		/* largest cpu usage a reader was given */
 
-	spinlock_t gpu_lock;		/* gpu[] contents; writers also hold gpu_mutex */
-	unsigned int nr_gpu;
+	unsigned int nr_gpu;		/* gpu[] and parent: under gpu.c's lock */
 	struct cgshare_gpu_dev *gpu;
 
 	bool dead;

@@ -94,9 +94,10 @@ static void create_work_fn(struct work_struct *work)
 	llist_for_each_safe(node, next, llist_del_all(&deferred_list)) {
 		d = llist_entry(node, struct deferred, node);
 		if (add_live(d->cgrp, GFP_KERNEL) == 0) {
-			cgshare_gpu_lock();
+			unsigned long flags = cgshare_gpu_lock();
+
 			cgshare_rec_adopt(d->cgrp);
-			cgshare_gpu_unlock();
+			cgshare_gpu_unlock(flags);
 		}
 		else
 			pr_warn_ratelimited("cgshare: no memory for a cgroup record\n");
