@@ -26,4 +26,25 @@ static inline struct nlattr **cgshare_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * 6.9 marks kfunc sets with BTF_SET8_KFUNCS (BTF_KFUNCS_START) and refuses
+ * unmarked ones; 6.1 has only BTF_SET8_START. 6.7 added __bpf_kfunc and the
+ * start/end markers that silence -Wmissing-prototypes for kfuncs.
+ */
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#ifndef BTF_KFUNCS_START
+#define BTF_KFUNCS_START(name)	BTF_SET8_START(name)
+#define BTF_KFUNCS_END(name)	BTF_SET8_END(name)
+#endif
+#ifndef __bpf_kfunc
+#define __bpf_kfunc		__used noinline
+#endif
+#ifndef __bpf_kfunc_start_defs
+#define __bpf_kfunc_start_defs()					\
+	__diag_push();							\
+	__diag_ignore_all("-Wmissing-prototypes", "kfuncs are declared in BTF")
+#define __bpf_kfunc_end_defs()	__diag_pop()
+#endif
+
 #endif

@@ -7,6 +7,7 @@
 #include <net/genetlink.h>
 #include <linux/cgshare.h>
 #include "cpu.h"
+#include "bpf.h"
 #include "ledger.h"
 #include "lifetime.h"
 #include "netlink.h"
@@ -27,6 +28,8 @@ static int __init cgshare_init(void)
 	ret = cgshare_cpu_init();
 	if (ret)
 		goto err_cpu;
+	/* Last: a kfunc set cannot be unregistered if a later step failed. */
+	cgshare_bpf_init();
 
 	pr_info("cgshare %s: %u cgroups\n", CGSHARE_VERSION, cgshare_ledger_count());
 	return 0;

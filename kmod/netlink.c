@@ -9,6 +9,7 @@
 #include <net/genetlink.h>
 #include "compat.h"
 #include "cpu.h"
+#include "bpf.h"
 #include "gpu.h"
 #include "ledger.h"
 #include "lifetime.h"
@@ -331,7 +332,6 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 	struct cgshare_gpu_charge ch = {};
 	struct nlattr **a = info->attrs;
 	struct cgroup *root;
-	const char *c;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, CGSHARE_A_CHARGE_ID) ||
@@ -343,12 +343,10 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV], "empty device name");
 		return -EINVAL;
 	}
-	for (c = ch.dev; *c; c++) {
-		if (!isalnum(*c) && !strchr(":._-", *c)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV],
-					    "device name may hold only letters, digits and :._-");
-			return -EINVAL;
-		}
+	if (!cgshare_gpu_dev_valid(ch.dev, CGSHARE_DEV_NAME_LEN)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV],
+				    "device name may hold only letters, digits and :._-");
+		return -EINVAL;
 	}
 	if (a[CGSHARE_A_CHARGE_BUSY_NS])
 		ch.busy_ns = nla_get_u64(a[CGSHARE_A_CHARGE_BUSY_NS]);
@@ -372,21 +370,23 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int status_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	const char *off = cgshare_bpf_off_reason();
 	struct sk_buff *msg;
 	void *hdr;
+	u32 features = CGSHARE_FEATURE_CPU | CGSHARE_FEATURE_MEMORY | CGSHARE_FEATURE_GPU_CHARGE;
 
+	if (!off)
+		features |= CGSHARE_FEATURE_GPU_BPF;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &family, 0, CGSHARE_CMD_STATUS_GET);
 	if (!hdr ||
 	    nla_put_string(msg, CGSHARE_A_STATUS_VERSION, CGSHARE_VERSION) ||
-	    nla_put_u32(msg, CGSHARE_A_STATUS_FEATURES,
-			CGSHARE_FEATURE_CPU | CGSHARE_FEATURE_MEMORY | CGSHARE_FEATURE_GPU_CHARGE) ||
+	    nla_put_u32(msg, CGSHARE_A_STATUS_FEATURES, features) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_NR_CGROUPS, cgshare_ledger_count()) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_GENERATION, cgshare_ledger_generation()) ||
-	    nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON,
-			   "this build has no BPF GPU collectors")) {
+	    (off && nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON, off))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

@@ -10,8 +10,18 @@
 # incremental.  Compiler warnings and modpost warnings are errors.
 # Result: $BUILD/mod/TAG/cgshare.ko.
 #
+# Module BTF (needed for the kfuncs the BPF GPU collectors call) takes
+# pahole, a vmlinux with BTF in the headers tree and resolve_btfids.
+# Debian's 6.12 headers ship all of it; 6.1's have neither vmlinux nor
+# resolve_btfids, so the vmlinux extracted by fetch-kernels.sh is linked
+# in and the resolve_btfids of another fetched kbuild tree (6.12's) is
+# used. Where a piece is missing the module is built without BTF and says
+# so at load time. MODULE_BTF=off builds it without BTF on purpose, into
+# $BUILD/mod/TAG-nobtf/, for the tests of the BPF-off path.
+#
 # Environment: BUILD, V, VERSION (module version; default git describe),
-# MODULE_SRC (repository to build from; default this one).
+# MODULE_SRC (repository to build from; default this one), MODULE_BTF
+# (auto or off).
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +34,12 @@ need_cmd make make
 need_cmd gcc-12 gcc-12
 
 SRC_REPO=${MODULE_SRC:-$CGSHARE_ROOT}
-OUT=$BUILD/mod/$TAG
+MODULE_BTF=${MODULE_BTF:-auto}
+case $MODULE_BTF in
+auto) OUT=$BUILD/mod/$TAG ;;
+off) OUT=$BUILD/mod/$TAG-nobtf ;;
+*) die "MODULE_BTF must be auto or off, not '$MODULE_BTF'" ;;
+esac
 MDIR=$OUT/src
 if [[ -z ${VERSION:-} ]]; then
 	VERSION=$(git -C "$SRC_REPO" describe --tags --always --dirty 2>/dev/null || echo 0.1)
@@ -44,7 +59,7 @@ sync_sources() {
 		if ! cmp -s "$SRC_REPO/$rel" "$MDIR/$rel"; then
 			cp -p "$SRC_REPO/$rel" "$MDIR/$rel"
 		fi
-	done < <(cd "$SRC_REPO" && find Kbuild kmod uapi -type f \
+	done < <(cd "$SRC_REPO" && find Kbuild kmod uapi bpf/cgshare_kfunc.h -type f \
 		\( -name Kbuild -o -name '*.[ch]' -o -name '*.S' -o -name '*.yaml' \) -print0 2>/dev/null)
 	# sources deleted from the repository must not linger in the copy
 	declare -A keep=()
@@ -55,12 +70,38 @@ sync_sources() {
 		! -name '*.mod.c' -printf '%P\0')
 }
 
+# Make variables that switch module BTF on or off (see the header).
+btf_args() {
+	local rb=$KDIR/tools/bpf/resolve_btfids/resolve_btfids f
+	if [[ $MODULE_BTF == off ]]; then
+		echo CONFIG_DEBUG_INFO_BTF_MODULES=
+		return
+	fi
+	grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KDIR/.config" || return 0
+	if [[ ! -x $rb ]]; then
+		rb=
+		for f in "$BUILD"/kernels/*/root/usr/lib/linux-kbuild-*/tools/bpf/resolve_btfids/resolve_btfids; do
+			[[ -x $f ]] && { rb=$f; break; }
+		done
+	fi
+	if ! command -v pahole >/dev/null || [[ -z $rb ]]; then
+		note "note: no pahole or resolve_btfids: cgshare.ko for $TAG is built without BTF (BPF GPU path off)"
+		echo CONFIG_DEBUG_INFO_BTF_MODULES=
+		return
+	fi
+	if [[ ! -e $KDIR/vmlinux && -f ${VMLINUX:-} ]]; then
+		ln -s "$VMLINUX" "$KDIR/vmlinux"
+	fi
+	echo "RESOLVE_BTFIDS=$rb"
+}
+
 sync_sources
 rm -f "$OUT/cgshare.ko"
+mapfile -t BTF_ARGS < <(btf_args)
 
 log=$OUT/build.log
 rc=0
-make -C "$KDIR" M="$MDIR" -j"$(nproc)" CGSHARE_VERSION="$VERSION" \
+make -C "$KDIR" M="$MDIR" -j"$(nproc)" CGSHARE_VERSION="$VERSION" "${BTF_ARGS[@]}" \
 	KCFLAGS=-Werror ${V:+KBUILD_VERBOSE=$V} modules >"$log" 2>&1 || rc=$?
 if [[ $V == 1 ]]; then cat "$log"; fi
 if ((rc != 0)); then
