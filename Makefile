@@ -30,37 +30,45 @@ module:
 		"install the headers for this kernel or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) modules
 
+# vmlinux.h for the BPF collectors is made from the target kernel's BTF:
+# the running kernel's, or for the guest targets (check, demo, bench,
+# example) the BTF of the last kernel in KERNELS. One CO-RE object serves
+# every kernel.
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+guest_btf = $(shell sed -n 's/^VMLINUX=//p' $(BUILD)/kernels/$(lastword $(KERNELS))/env)
+check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
+
 ctl:
-	$(MAKE) -C ctl
+	$(MAKE) -C ctl VMLINUX_BTF=$(VMLINUX_BTF)
 
 kernels:
 	tools/fetch-kernels.sh $(KERNELS)
 
 check: check-host check-guest
 
-check-host: ctl kernels
-	$(MAKE) -C ctl check
+check-host: kernels ctl
+	$(MAKE) -C ctl check VMLINUX_BTF=$(VMLINUX_BTF)
 	tools/check-uapi.sh
 
 uapi: kernels
 	tools/check-uapi.sh --write
 
-check-guest: ctl kernels
+check-guest: kernels ctl
 	tools/vm-suite.sh $(KERNELS)
 
-demo: ctl kernels
+demo: kernels ctl
 	tools/demo.sh $(firstword $(KERNELS))
 
-example: ctl kernels
+example: kernels ctl
 	tools/example.sh $(firstword $(KERNELS))
 
-bench: ctl kernels
+bench: kernels ctl
 	tools/bench.sh $(KERNELS)
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) \
 		INSTALL_MOD_DIR=extra modules_install
-	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) VMLINUX_BTF=$(VMLINUX_BTF)
 
 dkms-install:
 	tools/dkms-install.sh $(VERSION)
