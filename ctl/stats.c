@@ -176,7 +176,10 @@ static void total_row(const struct cgs_cgroup *cg, const struct widths *w)
 	mem_cols(cg);
 	events_summary(ev, sizeof(ev), cg->ctr, cg->present);
 	out_text("%-*s ", w->events, ev);
-	if (cg->nr_gpu)
+	/* Text only: in JSON the per-device list below carries it. */
+	if (out_is_json())
+		;
+	else if (cg->nr_gpu)
 		out_secs(NULL, "%6s", gpu_busy_total(cg));
 	else
 		out_absent("%6s");
@@ -262,7 +265,9 @@ static void rate_gpus(const struct cgs_rate *r, const struct cgs_cgroup *cg)
 			out_obj_end();
 		}
 	out_arr_end();
-	if (any)
+	if (out_is_json())
+		;	/* busy_ratio per device is above */
+	else if (any)
 		out_dbl(NULL, "%6s", 2, busy);
 	else
 		out_absent("%6s");
