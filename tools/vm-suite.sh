@@ -90,6 +90,11 @@ run_kernel() {
 		kfail "building cgshare.ko for $kver failed"
 		return
 	fi
+	# The same module without BTF: the BPF-off path (ctl/tests/guest-gpu-bpf.sh).
+	if ! MODULE_BTF=off "$TOOLS/build-module.sh" "$tag"; then
+		kfail "building cgshare.ko without BTF for $kver failed"
+		return
+	fi
 	if ((selftests_broken)); then
 		kfail "the selftests did not build"
 		return
@@ -99,7 +104,8 @@ run_kernel() {
 		return
 	fi
 	note "$tag ($kver): booting"
-	"$TOOLS/vm-run.sh" "$tag" "$out" -- "$GUEST_CMD" || rc=$?
+	CGSHARE_KO_NOBTF=$BUILD/mod/$tag-nobtf/cgshare.ko \
+		"$TOOLS/vm-run.sh" "$tag" "$out" -- "$GUEST_CMD" || rc=$?
 	count_tap "$out/stdout"
 	cp "$out/stdout" "$out/tap"
 	if [[ -n $t_bail ]]; then

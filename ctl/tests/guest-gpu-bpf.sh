@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The BPF GPU path end to end, inside a guest (tools/vm-run.sh):
+#   tools/vm-run.sh 6.12 OUT -- sh ctl/tests/guest-gpu-bpf.sh
+# vgem fences made by a task in /gputest/a are charged, through the BPF
+# collectors and the module's kfunc, to a and not to its sibling b, by the
+# time they were held (within 10 %); cgsharectl gpu enable|status|disable
+# do what they say; the module cannot be unloaded under the programs.
+# With CGSHARE_KO_NOBTF (the module built without BTF), also: that build
+# reports the path off and why, gpu enable refuses and pins nothing, and
+# the module selftests that do not need BPF pass with it. TAP output.
+
+CTL=${CGSHARECTL:-$(dirname "$0")/../cgsharectl}
+VGEM=${BUILD:-build}/selftests/vgem_fence
+SELFTESTS=${BUILD:-build}/selftests
+CG=/sys/fs/cgroup
+T=$CG/gputest
+PIN=/sys/fs/bpf/cgshare
+OUT=${CGSHARE_OUT:-/tmp}/gpu-bpf-guest
+n=0
+failed=0
+mkdir -p "$OUT"
+
+echo "TAP version 13"
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
+		echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+check() {	# check NAME CMD...
+	name=$1; shift
+	"$@" >"$OUT/last.out" 2>"$OUT/last.err"
+	rc=$?
+	result $rc "$name"
+	[ $rc = 0 ] || sed 's/^/#   /' "$OUT/last.out" "$OUT/last.err"
+}
+json() {	# json FILE PYTHON-EXPR over d
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+bail() { echo "Bail out! $*"; exit 1; }
+mod_name() { modinfo -F name "$1" 2>/dev/null || echo cgshare; }
+loaded() { grep -q "^cgshare " /proc/modules; }
+# GPU busy ns of device $2 in cgroup $1 (0 when absent)
+busy() {
+	"$CTL" -j stats "$1" >"$OUT/busy.json" || { echo -1; return; }
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))["cgroups"][0]
+print(sum(g.get("busy_ns", 0) for g in d.get("gpu", []) if g["dev"] == sys.argv[2]))' "$OUT/busy.json" "$2"
+}
+# run CGROUP CMD...: CMD inside the cgroup, its output in $OUT/run.out
+run_in() {
+	cg=$1; shift
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@" >"$OUT/run.out" 2>&1
+}
+held() { sed -n 's/.*held_ns=\([0-9]*\).*/\1/p' "$OUT/run.out"; }
+# within A B PCT: |A - B| <= B * PCT / 100
+within() { python3 -c 'import sys; a,b,p=map(int,sys.argv[1:]); sys.exit(0 if abs(a-b)*100 <= b*p else 1)' "$@"; }
+
+command -v python3 >/dev/null || bail "python3 needed to parse JSON"
+[ -x "$VGEM" ] || bail "$VGEM not built (make -C selftests)"
+loaded || insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
+grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf ||
+	bail "cannot mount the BPF file system"
+modprobe vgem || bail "modprobe vgem failed"
+
+"$CTL" -j status >"$OUT/status.json"
+check "status: the module's BPF GPU path is on" json "$OUT/status.json" \
+	'"gpu-bpf" in d["features"] and "gpu_bpf_reason" not in d'
+
+mkdir -p $T/a $T/b || bail "cannot make $T/a and $T/b"
+
+check "gpu enable" "$CTL" gpu enable
+check "gpu enable: links and maps pinned" sh -c "ls $PIN | grep -q fence_signaled && ls $PIN | grep -q stats"
+check "gpu enable again: says already enabled, exits 0" sh -c "'$CTL' gpu enable | grep -q 'already enabled'"
+"$CTL" -j gpu status >"$OUT/gstatus.json"
+check "gpu status -j: enabled, dma_fence programs listed" json "$OUT/gstatus.json" \
+	'd["enabled"] and {"fence_init", "fence_signaled"} <= {p["program"] for p in d["programs"]}'
+
+a0=$(busy /gputest/a vgem); b0=$(busy /gputest/b vgem); p0=$(busy /gputest vgem)
+check "a vgem fence held 500 ms in a" run_in $T/a "$VGEM" 500
+h=$(held)
+a1=$(busy /gputest/a vgem); b1=$(busy /gputest/b vgem); p1=$(busy /gputest vgem)
+echo "#   held ${h:-?} ns; a busy $a0 -> $a1; b $b0 -> $b1; parent $p0 -> $p1"
+check "a's vgem busy time rose by the hold (within 10 %)" within $((a1 - a0)) "${h:-0}" 10
+check "b's did not move" test "$b1" = "$b0"
+check "the parent rolls up a's charge exactly" test $((p1 - p0)) = $((a1 - a0))
+
+check "20 fences of 20 ms in b" run_in $T/b "$VGEM" 20 20
+h=$(held)
+a2=$(busy /gputest/a vgem); b2=$(busy /gputest/b vgem)
+echo "#   held ${h:-?} ns; b busy $b1 -> $b2"
+check "b's busy time rose by the sum of the holds (within 10 %)" within $((b2 - b1)) "${h:-0}" 10
+check "a's did not move" test "$a2" = "$a1"
+
+"$CTL" stats /gputest/a >"$OUT/stats.txt" 2>&1
+check "stats (text): a's GPU(s) column is about 0.5" \
+	awk 'NR == 1 && $NF != "GPU(s)" { exit 1 } NR == 2 { exit !($NF >= 0.45 && $NF <= 0.55) }' "$OUT/stats.txt"
+"$CTL" -j gpu status >"$OUT/gstatus2.json"
+check "gpu status: 21 or more charges, none refused" json "$OUT/gstatus2.json" \
+	'd["events"]["charged"] >= 21 and d["events"]["refused"] == 0'
+
+# The programs hold the module: rmmod must fail and change nothing.
+check "rmmod refused while the collectors are attached" sh -c "! rmmod cgshare 2>/dev/null"
+check "the module is still loaded and answering" "$CTL" status
+
+check "gpu disable" "$CTL" gpu disable
+check "gpu disable: nothing left pinned" test ! -e $PIN
+check "gpu disable again: exits 0" "$CTL" gpu disable
+a3=$(busy /gputest/a vgem)
+check "a fence after disable" run_in $T/a "$VGEM" 100
+a4=$(busy /gputest/a vgem)
+check "is not charged" test "$a4" = "$a3"
+
+# Programs are freed after an RCU grace period: rmmod may need a moment.
+ok=1
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	if rmmod cgshare 2>/dev/null; then ok=0; break; fi
+	sleep 0.5
+done
+result $ok "rmmod works once the collectors are gone"
+
+if [ -n "$CGSHARE_KO_NOBTF" ]; then
+	check "insmod the module built without BTF" insmod "$CGSHARE_KO_NOBTF"
+	"$CTL" -j status >"$OUT/status-nobtf.json"
+	check "status: gpu-bpf off, and why" json "$OUT/status-nobtf.json" \
+		'"gpu-bpf" not in d["features"] and "without BTF" in d["gpu_bpf_reason"]'
+	"$CTL" gpu enable >"$OUT/enable-nobtf.out" 2>&1
+	rc=$?
+	check "gpu enable refuses (exit 1)" test $rc = 1
+	check "and says why" grep -q "BPF GPU path is off: .*without BTF" "$OUT/enable-nobtf.out"
+	check "and pins nothing" test ! -e $PIN
+	for t in basic counters charge malformed notify nsscope; do
+		"$SELFTESTS/$t" >"$OUT/nobtf-$t.tap" 2>&1
+		rc=$?
+		result $rc "without BTF: selftest $t passes ($(grep -c '^ok' "$OUT/nobtf-$t.tap") ok)"
+		[ $rc = 0 ] || grep -v '^ok' "$OUT/nobtf-$t.tap" | sed 's/^/#   /'
+	done
+	check "rmmod the module built without BTF" rmmod cgshare
+fi
+loaded || insmod "$CGSHARE_KO"
+check "the module with BTF is back" "$CTL" status
+
+rmdir $T/a $T/b $T 2>/dev/null
+echo "1..$n"
+[ $failed = 0 ]
