@@ -11,7 +11,6 @@
  *
  * A failed enable leaves nothing pinned: everything it made is removed.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 
 #include "gpu.skel.h"
 #include "gpu_bpf.h"
+#include "gpu_names.h"
 #include "gpu_stats.h"
 #include "main.h"
 #include "out.h"
@@ -137,52 +137,9 @@ static int unpin_all(void)
 	return ret;
 }
 
-/*
- * Names drivers by their dma_fence_ops, from /proc/kallsyms: a symbol
- * whose name ends in "fence_ops" (or "fence_ops_<x>") is named after the
- * module that holds it, or after itself without "_ops" when built in.
- * Characters the ledger does not take become '_'. Returns how many were
- * named, or -1 when kallsyms could not be read or shows no addresses.
- */
-int gpu_bpf_name_drivers(FILE *kallsyms, int map_fd)
+static int store_name(unsigned long long addr, const char *dev, void *arg)
 {
-	char line[512], name[256], type, mod[128];
-	unsigned long long addr;
-	int n = 0, zero = 0;
-
-	while (fgets(line, sizeof(line), kallsyms)) {
-		char dev[DEV_LEN] = {};
-		const char *src, *p;
-		size_t len, i;
-		int f;
-
-		mod[0] = 0;
-		f = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
-		if (f < 3 || !strchr("dDrRbB", type))
-			continue;
-		p = strstr(name, "fence_ops");
-		if (!p || (p[9] && p[9] != '_'))
-			continue;
-		if (!addr) {
-			zero++;
-			continue;
-		}
-		if (mod[0]) {
-			src = mod;
-			len = strlen(mod);
-		} else {
-			src = name;
-			len = p + strlen("fence") - name;
-		}
-		if (len > DEV_LEN - 1)
-			len = DEV_LEN - 1;
-		for (i = 0; i < len; i++)
-			dev[i] = isalnum((unsigned char)src[i]) || strchr(":._-", src[i]) ? src[i] : '_';
-		if (map_fd >= 0 && bpf_map_update_elem(map_fd, &addr, dev, BPF_ANY))
-			return -1;
-		n++;
-	}
-	return n == 0 && zero ? -1 : n;
+	return bpf_map_update_elem(*(int *)arg, &addr, dev, BPF_ANY);
 }
 
 static int name_drivers(int map_fd, bool quiet)
@@ -194,7 +151,7 @@ static int name_drivers(int map_fd, bool quiet)
 		fail("/proc/kallsyms: %s", strerror(errno));
 		return -1;
 	}
-	n = gpu_bpf_name_drivers(f, map_fd);
+	n = gpu_names_scan(f, store_name, &map_fd);
 	fclose(f);
 	if (n < 0) {
 		fail("/proc/kallsyms shows no addresses (kptr_restrict?) or the map refused them");
