@@ -65,15 +65,20 @@ struct job_start {
 	char dev[CGSHARE_KF_DEV_LEN];	/* scheduler path: named at run_job */
 };
 
+/*
+ * Plain (preallocated) hash maps: cheaper per update than LRU ones, and
+ * entries do not leak, since every fence is either signalled or destroyed.
+ * When one is full a new fence is not followed and counted as such.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);		/* struct dma_fence * */
 	__type(value, struct job_start);
 } fences SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);		/* struct drm_sched_fence * */
 	__type(value, struct job_start);
@@ -146,7 +151,8 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
 	s.cgroup_id = bpf_get_current_cgroup_id();
 	s.start_ns = bpf_ktime_get_ns();
 	s.ops = (__u64)fence->ops;
-	bpf_map_update_elem(&fences, &key, &s, BPF_ANY);
+	if (bpf_map_update_elem(&fences, &key, &s, BPF_ANY))
+		count(CGS_GPU_ST_UNTRACKED);
 	return 0;
 }
 
@@ -220,7 +226,8 @@ int BPF_PROG(sched_job, struct drm_sched_job___cgs *job, void *entity)
 
 	s.cgroup_id = bpf_get_current_cgroup_id();
 	s.start_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&jobs, &key, &s, BPF_ANY);
+	if (bpf_map_update_elem(&jobs, &key, &s, BPF_ANY))
+		count(CGS_GPU_ST_UNTRACKED);
 	return 0;
 }
 

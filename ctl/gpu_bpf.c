@@ -42,6 +42,7 @@ static const char *const stat_names[CGS_GPU_ST_MAX] = {
 	[CGS_GPU_ST_KTHREAD]	 = "kthread_fences",
 	[CGS_GPU_ST_UNSIGNALLED] = "unsignalled",
 	[CGS_GPU_ST_UNNAMED]	 = "unnamed_ring",
+	[CGS_GPU_ST_UNTRACKED]	 = "untracked",
 };
 
 /* libbpf's messages, kept so a failure can show them; printed with -v. */

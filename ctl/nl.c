@@ -423,20 +423,6 @@ int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 	return 0;
 }
 
-int cgs_nl_cgroup_id(struct cgs_nl *nl, const char *path, uint64_t *id)
-{
-	struct cgs_target t = { .path = path };
-	struct cgs_cgroup cg;
-	int ret;
-
-	ret = cgs_nl_cgroup_get(nl, &t, &cg);
-	if (ret)
-		return ret;
-	*id = cg.id;
-	cgs_cgroup_free(&cg);
-	return 0;
-}
-
 static int ack_only(struct nlmsghdr *nlh, void *arg)
 {
 	(void)nlh;
@@ -466,6 +452,20 @@ static int family_check(struct cgs_nl *nl, int err)
 		return -EAGAIN;
 	}
 	return err;
+}
+
+int cgs_nl_cgroup_id(struct cgs_nl *nl, const char *path, uint64_t *id)
+{
+	struct cgs_target t = { .path = path };
+	struct cgs_cgroup cg;
+	int ret;
+
+	ret = cgs_nl_cgroup_get(nl, &t, &cg);
+	if (ret)
+		return family_check(nl, ret);
+	*id = cg.id;
+	cgs_cgroup_free(&cg);
+	return 0;
 }
 
 static int put_charge(struct nl_msg *msg, const struct cgs_charge *ch)

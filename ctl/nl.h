@@ -86,7 +86,10 @@ int cgs_nl_cgroup_dump(struct cgs_nl *nl, const struct cgs_target *t,
 int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 			    struct cgs_list *l);
 
-/* The id of the cgroup at @path; -ENOENT when there is none. */
+/*
+ * The id of the cgroup at @path; -ENOENT when there is none, -ENODEV or
+ * -EAGAIN when the family is gone or new, as for cgs_nl_charge().
+ */
 int cgs_nl_cgroup_id(struct cgs_nl *nl, const char *path, uint64_t *id);
 
 /* One `charge` request: GPU time and memory for one cgroup and device. */

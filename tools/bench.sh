@@ -12,6 +12,10 @@
 #  ctxsw    pipe ping-pong round trip with cgshare.ko loaded versus not,
 #           interleaved, insmod/rmmod between runs (tools/bench/pingpong.c,
 #           and `perf bench sched pipe` where it runs).
+#  fence    the BPF GPU collectors: run time per run of each program from
+#           bpf_stats while vgem fences are made and signalled, and the
+#           time per fence with the collectors attached versus not
+#           (target: at most 150 ns per event, judged on icount).
 #
 # Each kernel is booted twice (tools/bench/guest.sh does the work inside):
 #
@@ -60,6 +64,7 @@ need_cmd make make
 
 mkdir -p "$OUT"
 quiet make -C "$TOOLS/bench" BUILD="$BUILD" || die "building the benchmark programs failed"
+quiet make -C "$CGSHARE_ROOT/selftests" BUILD="$BUILD" || die "building selftests/vgem_fence failed"
 
 # The icount wrapper, pointing at the qemu found in PATH now.
 ICOUNT_BIN=$OUT/icount-bin
@@ -93,12 +98,12 @@ run_guest() {
 		env+=(PATH="$ICOUNT_BIN:$PATH" VM_SMP=1
 			CGSHARE_BENCH_REPS="${BENCH_REPS:-3}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
 			CGSHARE_BENCH_SECS="${BENCH_SECS:-0.1}" CGSHARE_BENCH_NULL_KO="$null_ko")
-		jobs=(ctxsw:pinned ctxsw:nested ctxsw:perf collect)
+		jobs=(ctxsw:pinned ctxsw:nested ctxsw:perf collect fence)
 	else
 		env+=(VM_SMP=2
 			CGSHARE_BENCH_REPS="${BENCH_REPS:-5}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
 			CGSHARE_BENCH_SECS="${BENCH_SECS:-1}")
-		jobs=(collect ctxsw:split)
+		jobs=(collect ctxsw:split fence)
 	fi
 	# shellcheck disable=SC2206 # a list of words
 	[[ -n ${BENCH_JOBS:-} ]] && jobs=($BENCH_JOBS)
@@ -134,6 +139,14 @@ judge() {
 			print $0 "  [pairs spread over more than 0.02: too noisy to judge]"
 		else
 			print $0 (r <= 1.02 ? "  [target <= 1.02: met]" : "  [target <= 1.02: NOT met]")
+		next
+	}
+	/^bench: fence .*ns per event/ && match($0, /mean [0-9]+ /) {
+		r = substr($0, RSTART + 5, RLENGTH - 6)
+		if (/\[icount\]/)
+			print $0 (r <= 150 ? "  [target <= 150 ns: met]" : "  [target <= 150 ns: NOT met]")
+		else
+			print $0 "  [wall clock under TCG: not judged; see icount]"
 		next
 	}
 	{ print }'

@@ -62,6 +62,10 @@ loaded || insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
 grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf ||
 	bail "cannot mount the BPF file system"
 modprobe vgem || bail "modprobe vgem failed"
+# No driver here uses the DRM scheduler, but its module loads: then the
+# scheduler programs must pass the verifier and attach (CO-RE against the
+# gpu_sched module's BTF), though no job will run through them.
+modprobe gpu-sched || bail "modprobe gpu-sched failed"
 
 "$CTL" -j status >"$OUT/status.json"
 check "status: the module's BPF GPU path is on" json "$OUT/status.json" \
@@ -74,7 +78,9 @@ check "gpu enable: links and maps pinned" sh -c "ls $PIN | grep -q fence_signale
 check "gpu enable again: says already enabled, exits 0" sh -c "'$CTL' gpu enable | grep -q 'already enabled'"
 "$CTL" -j gpu status >"$OUT/gstatus.json"
 check "gpu status -j: enabled, dma_fence programs listed" json "$OUT/gstatus.json" \
-	'd["enabled"] and {"fence_init", "fence_signaled"} <= {p["program"] for p in d["programs"]}'
+	'd["enabled"] and {"fence_init", "fence_emit", "fence_signaled", "fence_destroy"} <= {p["program"] for p in d["programs"]}'
+check "gpu status -j: gpu_scheduler programs attached too" json "$OUT/gstatus.json" \
+	'{"sched_job", "sched_run_job", "sched_process_job"} <= {p["program"] for p in d["programs"]}'
 
 a0=$(busy /gputest/a vgem); b0=$(busy /gputest/b vgem); p0=$(busy /gputest vgem)
 check "a vgem fence held 500 ms in a" run_in $T/a "$VGEM" 500

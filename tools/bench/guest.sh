@@ -15,6 +15,10 @@
 #                 nested (CPU 0, a cgroup 3 levels deep: the module charges
 #                 every ancestor), perf (`perf bench sched pipe` on CPU 0,
 #                 skipped when Debian's perf does not run here).
+#  fence          the BPF GPU collectors' cost per fence event: vgem fences
+#                 made and signalled at once, with kernel.bpf_stats_enabled
+#                 on; run time per run of each program (bpf_stats), and the
+#                 time per fence with the collectors attached versus not.
 #
 # Prints progress as `# ...` lines and one `bench: ...` summary line per
 # measurement, tagged with CGSHARE_BENCH_CLOCK ("wall" or "icount").
@@ -27,6 +31,7 @@
 set -euo pipefail
 
 BIN=$BUILD/bench
+CGSHARE_ROOT_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 CG=/sys/fs/cgroup
 N_LIST=${CGSHARE_BENCH_N:-1000 5000}
 REPS=${CGSHARE_BENCH_REPS:-7}
@@ -177,12 +182,57 @@ bench_ctxsw() {
 	esac
 }
 
-(($# > 0)) || die "usage: guest.sh JOB... (collect, ctxsw:pinned|split|nested|perf)"
+bench_fence() {
+	local ctl=$CGSHARE_ROOT_DIR/ctl/cgsharectl vgem=$BUILD/selftests/vgem_fence
+	local n=${CGSHARE_BENCH_FENCES:-3000} off on i
+	if [[ ! -x $vgem ]] || ! modprobe vgem 2>/dev/null; then
+		say "fence: skipped, no vgem or no $vgem"
+		return
+	fi
+	set_state loaded
+	grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf
+	if ! "$ctl" -j status | grep -q '"gpu-bpf"'; then
+		say "fence: skipped, the module's BPF GPU path is off"
+		return
+	fi
+	# per fence: fences=N held_ns=T (attach + signal, no hold)
+	per() { "$vgem" 0 "$n" | sed -n 's/.*held_ns=\([0-9]*\).*/\1/p'; }
+	"$vgem" 0 100 >/dev/null
+	off=0 on=0
+	for i in 1 2 3; do
+		off=$((off + $(per)))
+		"$ctl" gpu enable >/dev/null
+		on=$((on + $(per)))
+		"$ctl" gpu disable >/dev/null
+	done
+	"$ctl" gpu enable >/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=1
+	"$vgem" 0 "$n" >/dev/null
+	"$ctl" -j gpu status >/tmp/fence-status.json
+	sysctl -qw kernel.bpf_stats_enabled=0
+	"$ctl" gpu disable >/dev/null
+	python3 - "$CLOCK" "$off" "$on" "$((3 * n))" /tmp/fence-status.json <<'PY'
+import json, sys
+clock, off, on, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+d = json.load(open(path))
+progs = {p["program"]: p for p in d["programs"] if p["runs"]}
+parts = ", ".join("%s %.0f" % (k, v["run_time_ns"] / v["runs"]) for k, v in sorted(progs.items()))
+runs = sum(p["runs"] for p in progs.values())
+mean = sum(p["run_time_ns"] for p in progs.values()) / runs if runs else 0
+print("bench: fence [%s] ns per event (bpf_stats): %s; mean %.0f over %d runs, %d charged" %
+      (clock, parts, mean, runs, d["events"]["charged"]))
+print("bench: fence [%s] vgem attach+signal per fence, collectors on / off: %.0f / %.0f ns, ratio %.3f" %
+      (clock, on / n, off / n, on / off))
+PY
+}
+
+(($# > 0)) || die "usage: guest.sh JOB... (collect, ctxsw:pinned|split|nested|perf, fence)"
 say "kernel $(uname -r), $(nproc) CPU(s), clock: $CLOCK, module $CGSHARE_KO"
 for job in "$@"; do
 	case $job in
 	collect) bench_collect ;;
 	ctxsw:*) bench_ctxsw "${job#ctxsw:}" ;;
+	fence) bench_fence ;;
 	*) die "unknown job '$job'" ;;
 	esac
 done
