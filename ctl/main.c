@@ -27,6 +27,7 @@ static const struct cmd *const cmds[] = {
 	&cmd_run,
 	&cmd_top,
 	&cmd_export,
+	&cmd_gpu,
 	NULL
 };
 

@@ -50,5 +50,6 @@ int end_output(int ret);
 
 extern const struct cmd cmd_status, cmd_stats, cmd_watch;
 extern const struct cmd cmd_export, cmd_top;
+extern const struct cmd cmd_gpu;
 
 #endif

@@ -72,6 +72,24 @@ expect 0 "help stats" -- help stats
 grep_in "$out" "Usage: cgsharectl stats" "help on a command"
 expect 0 "stats -h" -- stats -h
 expect 2 "help on an unknown command" -- help nope
+expect 2 "gpu without a subcommand" -- gpu
+expect 2 "gpu with an unknown subcommand" -- gpu frob
+grep_in "$err" "unknown gpu subcommand: frob" "unknown gpu subcommand is named"
+expect 0 "help gpu" -- help gpu
+grep_in "$out" "enable.*BPF" "help gpu lists the BPF subcommands"
+expect 0 "gpu collect -h" -- gpu collect -h
+grep_in "$out" "\-\-source" "gpu collect -h shows the options"
+expect 2 "gpu collect: unknown source" -- gpu collect --source fdinfo,cuda
+grep_in "$err" "bad source: 'cuda'" "the unknown source is named"
+expect 2 "gpu collect: empty source list" -- gpu collect -s ''
+expect 2 "gpu collect: interval below 100ms" -- gpu collect -i 10ms
+expect 2 "gpu collect: interval above 5m" -- gpu collect -i 6m
+grep_in "$err" "bad interval: 6m" "the bad interval is named"
+expect 2 "gpu collect: count 0" -- gpu collect -n 0
+expect 2 "gpu collect: count not a number" -- gpu collect --count 2x
+expect 2 "gpu collect: --count and --once" -- gpu collect --count 2 --once
+expect 2 "gpu collect: empty --proc" -- gpu collect --proc ''
+expect 2 "gpu collect: an extra argument" -- gpu collect now
 
 if $CTL status >/dev/null 2>&1; then
 	why="the cgshare family exists on this host"
@@ -79,6 +97,7 @@ if $CTL status >/dev/null 2>&1; then
 	skip "stats without the module" "$why"
 	skip "watch without the module" "$why"
 	skip "status -j without the module" "$why"
+	skip "gpu collect without the module" "$why"
 else
 	expect 1 "status without the module" -- status
 	grep_in "$err" "cgshare kernel module is not loaded; load it with \`modprobe cgshare\`" \
@@ -89,6 +108,8 @@ else
 	grep_in "$err" "not loaded" "watch says the module is not loaded"
 	expect 1 "status -j without the module" -- -j status
 	grep_in "$out" '^{"loaded":false}$' "status -j still answers"
+	expect 1 "gpu collect without the module" -- gpu collect --once
+	grep_in "$err" "not loaded" "gpu collect says the module is not loaded"
 fi
 
 echo "1..$n"
