@@ -215,6 +215,9 @@ int BPF_PROG(sched_job, struct drm_sched_job___cgs *job, void *entity)
 	struct job_start s = {};
 	__u64 key, f;
 
+	/* 6.12 marks these arguments nullable: no arithmetic before a check. */
+	if (!job)
+		return 0;
 	key = (__u64)BPF_CORE_READ(job, s_fence);
 	if (!key)
 		return 0;
@@ -240,6 +243,8 @@ int BPF_PROG(sched_run_job, struct drm_sched_job___cgs *job, void *entity)
 	unsigned int i = 0, j;
 	__u64 key;
 
+	if (!job)
+		return 0;
 	key = (__u64)BPF_CORE_READ(job, s_fence);
 	s = bpf_map_lookup_elem(&jobs, &key);
 	if (!s)
@@ -269,6 +274,8 @@ int BPF_PROG(sched_process_job, struct drm_sched_fence___cgs *fence)
 	__u64 now = bpf_ktime_get_ns();
 	struct job_start *s;
 
+	if (!fence)
+		return 0;
 	s = bpf_map_lookup_elem(&jobs, &key);
 	if (!s)
 		return 0;
