@@ -37,16 +37,7 @@ CG=/sys/fs/cgroup
 T=$CG/cgctl
 OUT=${CGSHARE_OUT:-/tmp}/ctl-control
 CONF=$OUT/cgshare.conf
-n=0
-failed=0
-mkdir -p "$OUT"
-
-echo "TAP version 13"
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/tap-lib.sh"
 bail() { echo "Bail out! $*"; cleanup; exit 1; }
 # ok_awk NAME AWK-CONDITION: the condition (over shell-substituted numbers)
 ok_awk() {

@@ -24,25 +24,7 @@ URL=http://127.0.0.1:$PORT
 OUT=${CGSHARE_OUT:-/tmp}/ctl-export
 PY=/usr/bin/python3
 [ -x $PY ] || PY=python3
-n=0
-failed=0
-mkdir -p "$OUT"
-
-echo "TAP version 13"
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() {	# check NAME CMD...
-	name=$1; shift
-	"$@" >"$OUT/last.out" 2>"$OUT/last.err"
-	rc=$?
-	result $rc "$name"
-	[ $rc = 0 ] || sed 's/^/#   /' "$OUT/last.out" "$OUT/last.err"
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$(dirname "$0")/tap-lib.sh"
 
 # get URL FILE [CURL-ARGS]: the body into FILE, the status code on stdout
 if command -v curl >/dev/null; then

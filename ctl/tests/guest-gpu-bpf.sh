@@ -17,27 +17,7 @@ CG=/sys/fs/cgroup
 T=$CG/gputest
 PIN=/sys/fs/bpf/cgshare
 OUT=${CGSHARE_OUT:-/tmp}/gpu-bpf-guest
-n=0
-failed=0
-mkdir -p "$OUT"
-
-echo "TAP version 13"
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-check() {	# check NAME CMD...
-	name=$1; shift
-	"$@" >"$OUT/last.out" 2>"$OUT/last.err"
-	rc=$?
-	result $rc "$name"
-	[ $rc = 0 ] || sed 's/^/#   /' "$OUT/last.out" "$OUT/last.err"
-}
-json() {	# json FILE PYTHON-EXPR over d
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$(dirname "$0")/tap-lib.sh"
 mod_name() { modinfo -F name "$1" 2>/dev/null || echo cgshare; }
 loaded() { grep -q "^cgshare " /proc/modules; }
 # GPU busy ns of device $2 in cgroup $1 (0 when absent)

@@ -29,25 +29,7 @@ P=/tmp/gpu-proc
 OUT=${CGSHARE_OUT:-/tmp}/ctl-gpu
 DEV=i915:renderD128
 NVDEV=00000000:01:00.0
-n=0
-failed=0
-mkdir -p "$OUT"
-
-echo "TAP version 13"
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() {	# check NAME CMD...
-	name=$1; shift
-	"$@" >"$OUT/last.out" 2>"$OUT/last.err"
-	rc=$?
-	result $rc "$name"
-	[ $rc = 0 ] || sed 's/^/#   /' "$OUT/last.out" "$OUT/last.err"
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$(dirname "$0")/tap-lib.sh"
 loaded() { grep -q "^cgshare " /proc/modules; }
 
 # gpu CGROUP DEV KEY: that counter of the cgroup's device, -1 when absent

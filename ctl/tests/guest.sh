@@ -11,28 +11,7 @@ CTL=${CGSHARECTL:-$(dirname "$0")/../cgsharectl}
 CG=/sys/fs/cgroup
 T=$CG/ctltest
 OUT=${CGSHARE_OUT:-/tmp}/ctl-guest
-n=0
-failed=0
-mkdir -p "$OUT"
-
-echo "TAP version 13"
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-check() {	# check NAME CMD...
-	name=$1; shift
-	"$@" >"$OUT/last.out" 2>"$OUT/last.err"
-	rc=$?
-	result $rc "$name"
-	[ $rc = 0 ] || sed 's/^/#   /' "$OUT/last.out" "$OUT/last.err"
-}
-# json FILE PYTHON-EXPR: the expression over d (the parsed JSON) is true
-json() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$(dirname "$0")/tap-lib.sh"
 
 command -v python3 >/dev/null || bail "python3 needed to parse JSON"
 if ! "$CTL" status >/dev/null 2>&1; then
