@@ -33,7 +33,7 @@ __bpf_kfunc int cgshare_gpu_account(struct cgshare_gpu_usage *u)
 	ch.dev = u->dev;
 	ch.busy_ns = u->busy_ns;
 	ch.queue_ns = u->queue_ns;
-	return cgshare_gpu_charge_atomic(&ch);
+	return cgshare_gpu_charge(&ch, NULL, NULL);
 }
 
 __bpf_kfunc_end_defs();

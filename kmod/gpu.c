@@ -68,35 +68,19 @@ static bool has_room(struct cgshare_rec *rec, const char *dev)
 	return !rec->gpu || find_dev(rec, dev) || rec->nr_gpu < CGSHARE_MAX_GPUS;
 }
 
-/* Caller holds gpu_lock. */
-static unsigned int arrays_needed(struct cgshare_rec *rec)
-{
-	unsigned int n = 0;
-
-	for (; rec; rec = rec->parent)
-		n += !rec->gpu;
-	return n;
-}
-
-static struct cgshare_gpu_dev *alloc_array(gfp_t gfp)
-{
-	return kcalloc(CGSHARE_MAX_GPUS, sizeof(struct cgshare_gpu_dev), gfp);
-}
-
 /*
- * Checks that the whole chain can take the charge, then applies it.
- * Caller holds gpu_lock and rcu_read_lock(). Arrays come from @spare
- * (entries taken are set to NULL); when @spare runs short, from @gfp if
- * that is not 0, else -EAGAIN. Nothing is changed unless 0 is returned.
+ * Checks that the whole chain can take the charge, gives the records that
+ * have no device array yet one (GFP_ATOMIC: we hold gpu_lock), then applies
+ * it. Caller holds gpu_lock and rcu_read_lock(). Nothing is changed unless
+ * 0 is returned.
  */
 static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch,
-			 struct cgshare_gpu_dev **spare, unsigned int nr_spare, gfp_t gfp,
 			 struct netlink_ext_ack *extack)
 {
 	struct cgshare_gpu_dev *arr[MAX_DEPTH];
 	struct cgshare_gpu_dev *d;
 	struct cgshare_rec *rec;
-	unsigned int need, i, s = 0;
+	unsigned int need = 0, i;
 	s64 mem_delta = 0;
 
 	if (READ_ONCE(leaf->dead)) {
@@ -108,26 +92,19 @@ static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_char
 			NL_SET_ERR_MSG(extack, "too many GPU devices for this cgroup");
 			return -ENOSPC;
 		}
+		need += !rec->gpu;
 	}
-	need = arrays_needed(leaf);
 	if (need > MAX_DEPTH) {
 		NL_SET_ERR_MSG(extack, "cgroup is nested too deep for GPU counters");
 		return -E2BIG;
 	}
 	for (i = 0; i < need; i++) {
-		while (s < nr_spare && !spare[s])
-			s++;
-		if (s < nr_spare) {
-			arr[i] = spare[s];
-			spare[s++] = NULL;
-			continue;
-		}
-		arr[i] = gfp ? alloc_array(gfp) : NULL;
+		arr[i] = kcalloc(CGSHARE_MAX_GPUS, sizeof(*arr[i]), GFP_ATOMIC | __GFP_NOWARN);
 		if (!arr[i]) {
-			/* Hand back what was taken; the caller frees spares. */
 			while (i--)
 				kfree(arr[i]);
-			return gfp ? -ENOMEM : -EAGAIN;
+			NL_SET_ERR_MSG(extack, "no memory for the GPU counters");
+			return -ENOMEM;
 		}
 	}
 
@@ -151,71 +128,15 @@ static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_char
 	return 0;
 }
 
-/* The netlink `charge` op: @scope is the caller's cgroup namespace root. */
+/*
+ * Charges cgroup ch->id, which must lie under @scope (the caller's cgroup
+ * namespace root; NULL: anywhere, for the BPF path), and its ancestors.
+ * Callable from any context but NMI: the netlink op and the kfunc share it.
+ * A cgroup's first device array is allocated with GFP_ATOMIC, once per
+ * cgroup; if that fails the charge is refused whole (-ENOMEM).
+ */
 int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope,
 		       struct netlink_ext_ack *extack)
-{
-	struct cgshare_gpu_dev *spare[MAX_DEPTH] = {};
-	struct cgshare_rec *leaf, *rec;
-	unsigned int i, nr = 0;
-	unsigned long flags;
-	int ret;
-
-	rcu_read_lock();
-	leaf = cgshare_rec_find(ch->id);
-	if (!leaf || !cgroup_is_descendant(leaf->cgrp, scope)) {
-		rcu_read_unlock();
-		NL_SET_ERR_MSG(extack, "no such cgroup");
-		return -ENOENT;
-	}
-	for (;;) {
-		spin_lock_irqsave(&gpu_lock, flags);
-		ret = charge_locked(leaf, ch, spare, nr, 0, extack);
-		if (ret != -EAGAIN) {
-			spin_unlock_irqrestore(&gpu_lock, flags);
-			break;
-		}
-		/* Count again under the lock: a late record may have joined. */
-		for (rec = leaf, i = 0; rec; rec = rec->parent)
-			i += !rec->gpu;
-		spin_unlock_irqrestore(&gpu_lock, flags);
-		if (i > MAX_DEPTH) {
-			NL_SET_ERR_MSG(extack, "cgroup is nested too deep for GPU counters");
-			ret = -E2BIG;
-			break;
-		}
-		/* The record stays valid: we are still inside rcu_read_lock(). */
-		rcu_read_unlock();
-		for (nr = 0; nr < i; nr++) {
-			if (!spare[nr])
-				spare[nr] = alloc_array(GFP_KERNEL);
-			if (!spare[nr]) {
-				ret = -ENOMEM;
-				break;
-			}
-		}
-		rcu_read_lock();
-		if (ret == -ENOMEM)
-			break;
-		/* Allocating may have slept: the record may be gone. */
-		if (cgshare_rec_find(ch->id) != leaf) {
-			NL_SET_ERR_MSG(extack, "cgroup was removed");
-			ret = -ENOENT;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	for (i = 0; i < ARRAY_SIZE(spare); i++)
-		kfree(spare[i]);
-	return ret;
-}
-
-/*
- * The BPF path: busy and queue time for a cgroup by id, from any context
- * but NMI. The first charge of a cgroup for any device allocates with
- * GFP_ATOMIC; if that fails the charge is refused whole.
- */
-int cgshare_gpu_charge_atomic(const struct cgshare_gpu_charge *ch)
 {
 	struct cgshare_rec *leaf;
 	unsigned long flags;
@@ -225,12 +146,13 @@ int cgshare_gpu_charge_atomic(const struct cgshare_gpu_charge *ch)
 		return -EBUSY;
 	rcu_read_lock();
 	leaf = cgshare_rec_find(ch->id);
-	if (leaf) {
-		spin_lock_irqsave(&gpu_lock, flags);
-		ret = charge_locked(leaf, ch, NULL, 0, GFP_ATOMIC | __GFP_NOWARN, NULL);
-		spin_unlock_irqrestore(&gpu_lock, flags);
-	} else {
+	if (!leaf || (scope && !cgroup_is_descendant(leaf->cgrp, scope))) {
+		NL_SET_ERR_MSG(extack, "no such cgroup");
 		ret = -ENOENT;
+	} else {
+		spin_lock_irqsave(&gpu_lock, flags);
+		ret = charge_locked(leaf, ch, extack);
+		spin_unlock_irqrestore(&gpu_lock, flags);
 	}
 	rcu_read_unlock();
 	return ret;
