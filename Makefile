@@ -37,6 +37,8 @@ module:
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 guest_btf = $(shell sed -n 's/^VMLINUX=//p' $(BUILD)/kernels/$(lastword $(KERNELS))/env)
 check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
+# Warnings are errors in the project's own checks only.
+check check-host check-guest: export WERROR = 1
 
 ctl:
 	$(MAKE) -C ctl VMLINUX_BTF=$(VMLINUX_BTF)

@@ -563,7 +563,7 @@ int cgs_nl_read_events(struct cgs_nl *nl, cgs_cgroup_cb cb, void *arg)
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	len = n;
-	for (nlh = (void *)buf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+	for (nlh = (void *)buf; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
 		struct cgs_cgroup cg = { 0 };
 		const struct genlmsghdr *g = NLMSG_DATA(nlh);
 
