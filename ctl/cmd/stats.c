@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgsharectl stats: counters of one cgroup or a subtree, as totals or as
+ * rates over an interval.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/args.h"
+#include "cmd/cmd.h"
+#include "render/out.h"
+#include "policy/rate.h"
+#include "render/record.h"
+#include "util/time.h"
+
+#define MAX_INTERVAL_NS (24 * 3600 * 1000000000ull)
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"Usage: cgsharectl stats [PATH|ID] [-r] [-i DURATION] [-j]\n"
+		"\n"
+		"Counters of one cgroup (default \"/\", the root of our cgroup\n"
+		"namespace), each including its descendants.\n"
+		"\n"
+		"  PATH|ID              cgroup path (\"/a/b\") or cgroup id (digits)\n"
+		"  -r, --recursive      the cgroup and every cgroup below it\n"
+		"  -i, --interval DUR   sample twice, DUR apart (\"1\", \"500ms\"),\n"
+		"                       and show rates: CPU time in CPUs, events\n"
+		"                       as counts within the interval\n"
+		"  -j, --json           JSON, keys in ns and bytes (see cgsharectl(8))\n");
+}
+
+struct stats_args {
+	struct cgs_target target;
+	char path[4096];
+	bool recursive;
+	uint64_t interval_ns;
+};
+
+static void target_error(struct cgs_nl *nl, const struct cgs_target *t)
+{
+	const struct cgs_nl_error *e = cgs_nl_last_error(nl);
+	char what[4200];
+
+	if (e->err != -ENOENT) {
+		cgs_nl_perror(nl, "reading cgroup counters");
+		return;
+	}
+	if (t->by_id)
+		snprintf(what, sizeof(what), "id %llu",
+			 (unsigned long long)t->id);
+	else
+		snprintf(what, sizeof(what), "%s", t->path);
+	fprintf(stderr, "cgsharectl: no such cgroup: %s", what);
+	if (e->msg[0])
+		fprintf(stderr, " (kernel: %s)", e->msg);
+	if (e->attr[0])
+		fprintf(stderr, " [attribute %s]", e->attr);
+	fputc('\n', stderr);
+	if (!t->by_id && !strncmp(t->path, "/sys/fs/cgroup/", 15))
+		fprintf(stderr, "cgsharectl: paths are relative to the cgroup "
+			"root; try %s\n", t->path + 14);
+}
+
+/*
+ * One sample, sorted by id, timed at the middle of its request. With
+ * @gone_ok a target that vanished gives an empty sample.
+ */
+static int sample(struct cgs_nl *nl, const struct stats_args *a,
+		  struct cgs_list *l, uint64_t *t, bool gone_ok)
+{
+	struct cgs_cgroup cg, *slot;
+	uint64_t t0 = cgs_now_ns();
+	int ret;
+
+	if (a->recursive) {
+		ret = cgs_nl_cgroup_dump_list(nl, &a->target, l);
+	} else {
+		ret = cgs_nl_cgroup_get(nl, &a->target, &cg);
+		if (!ret) {
+			slot = cgs_list_add(l);
+			if (!slot) {
+				cgs_cgroup_free(&cg);
+				ret = -ENOMEM;
+			} else {
+				*slot = cg;
+			}
+		}
+	}
+	*t = t0 + (cgs_now_ns() - t0) / 2;
+	if (ret == -ENOENT && gone_ok) {
+		cgs_list_free(l);
+		return 0;
+	}
+	if (ret == -ENOMEM)
+		fprintf(stderr, "cgsharectl: out of memory\n");
+	else if (ret)
+		target_error(nl, &a->target);
+	cgs_list_sort_by_id(l);
+	return ret;
+}
+
+struct widths {
+	int path;
+	int events;
+};
+
+static void head(const struct widths *w, bool rates)
+{
+	out_text("%-*s %8s %8s %7s %7s %-*s %6s%s\n", w->path, "PATH",
+		 rates ? "CPU" : "CPU(s)", rates ? "WAIT" : "WAIT(s)",
+		 "MEM", "PEAK", w->events, rates ? "EVENTS(+)" : "EVENTS",
+		 rates ? "GPU" : "GPU(s)", rates ? "  NOTE" : "");
+}
+
+static void widen(struct widths *w, const struct cgs_cgroup *cg,
+		  const uint64_t *ev, uint32_t ev_present)
+{
+	char buf[128];
+	int n;
+
+	n = cg->path ? strlen(cg->path) : 1;
+	if (n > w->path)
+		w->path = n;
+	events_summary(buf, sizeof(buf), ev, ev_present);
+	n = strlen(buf);
+	if (n > w->events)
+		w->events = n;
+}
+
+static void mem_cols(const struct cgs_cgroup *cg)
+{
+	if (cgs_has_ctr(cg, CGS_MEM_CURRENT))
+		out_bytes("mem_current_bytes", "%7s ", cg->ctr[CGS_MEM_CURRENT]);
+	else
+		out_absent("%7s ");
+	if (cgs_has_ctr(cg, CGS_MEM_PEAK))
+		out_bytes("mem_peak_bytes", "%7s ", cg->ctr[CGS_MEM_PEAK]);
+	else
+		out_absent("%7s ");
+}
+
+static void id_path(const struct cgs_cgroup *cg, const struct widths *w)
+{
+	out_u64("id", NULL, cg->id);
+	if (out_is_json()) {
+		if (cg->path)
+			out_str("path", NULL, cg->path);
+	} else {
+		out_text("%-*s ", w->path, cg->path ? cg->path : "-");
+	}
+}
+
+static void total_row(const struct cgs_cgroup *cg, const struct widths *w)
+{
+	char ev[128];
+
+	out_obj_begin(NULL);
+	id_path(cg, w);
+	for (int c = CGS_CPU_USAGE_NS; c <= CGS_CPU_WAIT_NS; c++) {
+		if (cgs_has_ctr(cg, c))
+			out_secs(cgs_ctr_info[c].key, "%8s ", cg->ctr[c]);
+		else
+			out_absent("%8s ");
+	}
+	mem_cols(cg);
+	events_summary(ev, sizeof(ev), cg->ctr, cg->present);
+	out_text("%-*s ", w->events, ev);
+	/* Text only: in JSON the per-device list below carries it. */
+	if (out_is_json())
+		;
+	else if (cg->nr_gpu)
+		out_secs(NULL, "%6s", gpu_busy_total(cg));
+	else
+		out_absent("%6s");
+	out_text("\n");
+	show_cgroup_json(cg, CGS_BIT(CGS_CPU_USAGE_NS) | CGS_BIT(CGS_CPU_WAIT_NS) |
+			 CGS_BIT(CGS_MEM_CURRENT) | CGS_BIT(CGS_MEM_PEAK));
+	out_obj_end();
+}
+
+static int show_totals(struct cgs_list *l)
+{
+	struct widths w = { 4, 6 };
+
+	cgs_list_sort_by_path(l);
+	for (size_t i = 0; i < l->n; i++)
+		widen(&w, &l->v[i], l->v[i].ctr, l->v[i].present);
+	out_obj_begin(NULL);
+	head(&w, false);
+	out_arr_begin("cgroups");
+	for (size_t i = 0; i < l->n; i++)
+		total_row(&l->v[i], &w);
+	out_arr_end();
+	out_obj_end();
+	return 0;
+}
+
+static const char *const state_names[] = {
+	[CGS_RATE_LIVE] = "live",
+	[CGS_RATE_NEW] = "new",
+	[CGS_RATE_GONE] = "gone",
+};
+
+static void rate_deltas(const struct cgs_rate *r)
+{
+	out_obj_begin("delta");
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (r->valid & CGS_BIT(c))
+			out_u64(cgs_ctr_info[c].key, NULL, r->delta[c]);
+	out_obj_end();
+	if (!r->clamped)
+		return;
+	out_arr_begin("clamped");
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (r->clamped & CGS_BIT(c))
+			out_str(NULL, NULL, cgs_ctr_info[c].key);
+	if (r->clamped & CGS_CLAMPED_GPU)
+		out_str(NULL, NULL, "gpu");
+	out_arr_end();
+}
+
+static void rate_gpus(const struct cgs_rate *r, const struct cgs_cgroup *cg)
+{
+	double busy = 0;
+	bool any = false;
+
+	out_arr_begin("gpu");
+	for (unsigned int i = 0; i < r->nr_gpu; i++) {
+		const struct cgs_gpu_rate *g = &r->gpu[i];
+
+		out_obj_begin(NULL);
+		show_gpu_json(g->now);
+		if (g->valid & CGS_BIT(CGS_GPU_BUSY_NS)) {
+			out_dbl("busy_ratio", NULL, 0, g->per_ns[CGS_GPU_BUSY_NS]);
+			busy += g->per_ns[CGS_GPU_BUSY_NS];
+			any = true;
+		}
+		if (g->valid & CGS_BIT(CGS_GPU_QUEUE_NS))
+			out_dbl("queue_ratio", NULL, 0,
+				g->per_ns[CGS_GPU_QUEUE_NS]);
+		out_obj_begin("delta");
+		for (int c = 0; c < CGS_NR_GPU_CTR; c++)
+			if (g->valid & CGS_BIT(c))
+				out_u64(cgs_gpu_ctr_info[c].key, NULL,
+					g->delta[c]);
+		out_obj_end();
+		out_obj_end();
+	}
+	/* A gone or new cgroup has no GPU rates, but may have devices. */
+	if (r->state != CGS_RATE_LIVE)
+		for (unsigned int i = 0; i < cg->nr_gpu; i++) {
+			out_obj_begin(NULL);
+			show_gpu_json(&cg->gpu[i]);
+			out_obj_end();
+		}
+	out_arr_end();
+	if (out_is_json())
+		;	/* busy_ratio per device is above */
+	else if (any)
+		out_dbl(NULL, "%6s", 2, busy);
+	else
+		out_absent("%6s");
+}
+
+static void rate_row(const struct cgs_rate *r, const struct widths *w)
+{
+	const struct cgs_cgroup *cg = r->now ? r->now : r->prev;
+	static const char *const cpu_keys[] = {
+		[CGS_CPU_USAGE_NS] = "cpu_usage_cpus",
+		[CGS_CPU_WAIT_NS] = "cpu_wait_cpus",
+	};
+	char ev[128];
+
+	out_obj_begin(NULL);
+	id_path(cg, w);
+	out_str("state", NULL, state_names[r->state]);
+	for (int c = CGS_CPU_USAGE_NS; c <= CGS_CPU_WAIT_NS; c++) {
+		if (r->valid & CGS_BIT(c))
+			out_dbl(cpu_keys[c], "%8s ", 2, r->per_ns[c]);
+		else
+			out_absent("%8s ");
+	}
+	mem_cols(cg);
+	if (r->state == CGS_RATE_LIVE)
+		events_summary(ev, sizeof(ev), r->delta, r->valid);
+	else
+		strcpy(ev, "-");
+	out_text("%-*s ", w->events, ev);
+	rate_gpus(r, cg);
+	if (r->state != CGS_RATE_LIVE)
+		out_text("  %s", state_names[r->state]);
+	else if (r->clamped)
+		out_text("  clamped!");
+	out_text("\n");
+	show_cgroup_json(cg, CGS_BIT(CGS_MEM_CURRENT) | CGS_BIT(CGS_MEM_PEAK) |
+			 SHOW_SKIP_GPU);
+	if (r->state == CGS_RATE_LIVE)
+		rate_deltas(r);
+	out_obj_end();
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const struct cgs_rate *x = a, *y = b;
+	const struct cgs_cgroup *p = x->now ? x->now : x->prev;
+	const struct cgs_cgroup *q = y->now ? y->now : y->prev;
+
+	int d = cgs_path_cmp(p->path ? p->path : "", q->path ? q->path : "");
+
+	return d ? d : (p->id > q->id) - (p->id < q->id);
+}
+
+static int show_rates(struct cgs_rates *rs)
+{
+	struct widths w = { 4, 9 };
+
+	qsort(rs->v, rs->n, sizeof(rs->v[0]), by_path);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct cgs_rate *r = &rs->v[i];
+
+		widen(&w, r->now ? r->now : r->prev, r->delta, r->valid);
+	}
+	out_obj_begin(NULL);
+	out_u64("interval_ns", NULL, rs->interval_ns);
+	head(&w, true);
+	out_arr_begin("cgroups");
+	for (size_t i = 0; i < rs->n; i++)
+		rate_row(&rs->v[i], &w);
+	out_arr_end();
+	out_obj_end();
+	if (rs->nr_clamped)
+		out_text("clamped!: %u cgroup(s) had counters go backwards "
+			 "between the samples; those rates are shown as 0\n",
+			 rs->nr_clamped);
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct stats_args *a)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *arg = "/";
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "ri:",
+				longopts, NULL)) != -1) {
+		if (common_option(c))
+			continue;
+		switch (c) {
+		case 'h':
+			return -1;
+		case 'r':
+			a->recursive = true;
+			break;
+		case 'i':
+			ret = parse_duration(optarg, &a->interval_ns);
+			if (ret || !a->interval_ns ||
+			    a->interval_ns > MAX_INTERVAL_NS)
+				return usage_error(&cmd_stats,
+						   "bad interval: %s (want a "
+						   "duration from 1ns to 24h, "
+						   "e.g. 1, 0.5, 200ms)", optarg);
+			break;
+		default:
+			return option_error(&cmd_stats, c, argv);
+		}
+	}
+	if (optind < argc)
+		arg = argv[optind++];
+	if (optind < argc)
+		return usage_error(&cmd_stats, "unexpected argument: %s",
+				   argv[optind]);
+	ret = parse_target(arg, &a->target, a->path, sizeof(a->path));
+	if (ret)
+		return usage_error(&cmd_stats, "bad cgroup: %s (want a path "
+				   "such as /a/b, or a numeric id)", arg);
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	struct stats_args a = { 0 };
+	struct cgs_list l0 = { 0 }, l1 = { 0 };
+	struct cgs_rates rs;
+	struct cgs_nl *nl;
+	uint64_t t0, t1;
+	int ret;
+
+	ret = parse(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? cmd_help(&cmd_stats) : ret;
+	start_output(true);
+	if (open_nl(&nl))
+		return 1;
+	ret = sample(nl, &a, &l0, &t0, false);
+	if (ret)
+		goto out;
+	if (!a.interval_ns) {
+		show_totals(&l0);
+		goto out;
+	}
+	cgs_sleep_until(cgs_now_ns() + a.interval_ns);
+	ret = sample(nl, &a, &l1, &t1, true);
+	if (ret)
+		goto out;
+	ret = cgs_rates_compute(&l0, t0, &l1, t1, &rs);
+	if (ret) {
+		fprintf(stderr, "cgsharectl: computing rates: %s\n",
+			strerror(-ret));
+		goto out;
+	}
+	show_rates(&rs);
+	cgs_rates_free(&rs);
+out:
+	cgs_list_free(&l0);
+	cgs_list_free(&l1);
+	cgs_nl_close(nl);
+	return end_output(ret ? 1 : 0);
+}
+
+const struct cmd cmd_stats = {
+	.name = "stats",
+	.run = run,
+	.help = help,
+	.usage = "cgsharectl stats [PATH|ID] [-r] [-i DURATION] [-j]",
+	.summary = "counters of a cgroup or subtree, totals or rates",
+};

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Prometheus exporter's content: cgroupfs limits, the text exposition
+ * renderer (format 0.0.4) and one scrape. The server is in export_http.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export/export.h"
+#include "util/utf8.h"
+#include "ledger/ledger.h"
+#include "model/limits.h"
+
+/* -- rendering -- */
+
+static void put_u64(FILE *f, uint64_t v)
+{
+	fprintf(f, "%" PRIu64, v);
+}
+
+/* Nanoseconds as exact decimal seconds: 1500000000 -> "1.5". */
+static void put_secs(FILE *f, uint64_t ns)
+{
+	char frac[16];
+	int n;
+
+	put_u64(f, ns / 1000000000);
+	if (!(ns % 1000000000))
+		return;
+	n = snprintf(frac, sizeof(frac), "%09" PRIu64, ns % 1000000000);
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	fprintf(f, ".%s", frac);
+}
+
+/* Integers as integers, others in the fewest digits that read back exactly. */
+static void put_num(FILE *f, double v)
+{
+	char buf[40];
+
+	if (isnan(v)) {
+		fputs("NaN", f);
+		return;
+	}
+	if (isinf(v)) {
+		fputs(v > 0 ? "+Inf" : "-Inf", f);
+		return;
+	}
+	/* Below 2^53 every integer is exact: no exponent for byte counts. */
+	if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
+	    v == (double)(int64_t)v) {
+		fprintf(f, "%.0f", v);
+		return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	fputs(buf, f);
+}
+
+void export_escape(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s), n;
+
+	while (left) {
+		switch (*p) {
+		case '\\':
+			fputs("\\\\", f);
+			n = 1;
+			break;
+		case '"':
+			fputs("\\\"", f);
+			n = 1;
+			break;
+		case '\n':
+			fputs("\\n", f);
+			n = 1;
+			break;
+		default:
+			n = cgs_utf8_seq(p, left);
+			if (n) {
+				fwrite(p, 1, n, f);
+			} else {
+				fputs("\xef\xbf\xbd", f);
+				n = 1;
+			}
+		}
+		p += n;
+		left -= n;
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Starts a sample: name{cgroup="..." and, if @key, ,key="val"}, then ' '. */
+static void labels(FILE *f, const char *name, const char *path,
+		   const char *key, const char *val)
+{
+	fprintf(f, "%s{cgroup=\"", name);
+	export_escape(f, path);
+	if (key) {
+		fprintf(f, "\",%s=\"", key);
+		export_escape(f, val);
+	}
+	fputs("\"} ", f);
+}
+
+struct view {
+	const struct export_input *in;
+	size_t *idx;		/* records to show, sorted by path */
+	size_t n;
+};
+
+static const char *path_of(const struct cgs_cgroup *cg)
+{
+	return cg->path ? cg->path : "";
+}
+
+static int cmp_rec(const void *a, const void *b, void *arg)
+{
+	const struct export_input *in = arg;
+	const struct cgs_cgroup *x = &in->cg[*(const size_t *)a];
+	const struct cgs_cgroup *y = &in->cg[*(const size_t *)b];
+	int d = cgs_path_cmp(path_of(x), path_of(y));
+
+	if (d)
+		return d;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_target(const void *a, const void *b, void *arg)
+{
+	const struct export_target *t = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int d = cgs_path_cmp(t[i].path, t[j].path);
+
+	return d ? d : (i > j) - (i < j);
+}
+
+/* Sorted indices of @n items, of which the last of each path is kept. */
+static size_t *sorted(size_t n,
+		      int (*cmp)(const void *, const void *, void *),
+		      const char *(*path)(size_t i, const void *arg),
+		      const void *arg, size_t *kept)
+{
+	size_t *v = malloc((n ? n : 1) * sizeof(*v)), k = 0;
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = i;
+	if (n)
+		qsort_r(v, n, sizeof(*v), cmp, (void *)arg);
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || strcmp(path(v[i], arg), path(v[i + 1], arg)))
+			v[k++] = v[i];
+	*kept = k;
+	return v;
+}
+
+static const char *rec_path(size_t i, const void *arg)
+{
+	return path_of(&((const struct export_input *)arg)->cg[i]);
+}
+
+static const char *target_path(size_t i, const void *arg)
+{
+	return ((const struct export_target *)arg)[i].path;
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum cgs_ctr ctr;
+	bool secs;
+} simple[] = {
+	{ "cgshare_cpu_usage_seconds_total", "counter",
+	  "CPU time used by the cgroup's tasks, descendants included.",
+	  CGS_CPU_USAGE_NS, true },
+	{ "cgshare_cpu_wait_seconds_total", "counter",
+	  "Time the cgroup's tasks were runnable but waiting for a CPU.",
+	  CGS_CPU_WAIT_NS, true },
+	{ "cgshare_cpu_switches_total", "counter",
+	  "Times a task of the cgroup was switched in.",
+	  CGS_CPU_SWITCHES, false },
+	{ "cgshare_memory_current_bytes", "gauge",
+	  "Memory charged to the cgroup (memory.current).",
+	  CGS_MEM_CURRENT, false },
+	{ "cgshare_memory_peak_bytes", "gauge",
+	  "Highest memory use recorded (memory.peak).",
+	  CGS_MEM_PEAK, false },
+	{ "cgshare_memory_swap_bytes", "gauge",
+	  "Swap used by the cgroup (memory.swap.current).",
+	  CGS_MEM_SWAP, false },
+};
+
+/* memory.events, in label order. */
+static const struct {
+	const char *name;
+	enum cgs_ctr ctr;
+} mem_events[] = {
+	{ "high", CGS_MEM_EVENTS_HIGH },
+	{ "low", CGS_MEM_EVENTS_LOW },
+	{ "max", CGS_MEM_EVENTS_MAX },
+	{ "oom", CGS_MEM_EVENTS_OOM },
+	{ "oom_kill", CGS_MEM_EVENTS_OOM_KILL },
+};
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum cgs_gpu_ctr ctr;
+	bool secs;
+} gpu_fams[] = {
+	{ "cgshare_gpu_busy_seconds_total", "counter",
+	  "GPU execution time charged to the cgroup, per device.",
+	  CGS_GPU_BUSY_NS, true },
+	{ "cgshare_gpu_queue_seconds_total", "counter",
+	  "Time the cgroup's GPU jobs waited in a queue, per device.",
+	  CGS_GPU_QUEUE_NS, true },
+	{ "cgshare_gpu_memory_bytes", "gauge",
+	  "GPU device memory held by the cgroup itself, per device.",
+	  CGS_GPU_MEM_BYTES, false },
+};
+
+/* Limits from cgroupfs: absent where the file says "max" or is missing. */
+static const struct {
+	const char *name;
+	const char *help;
+	enum cgfs_item item;
+} limit_fams[] = {
+	{ "cgshare_cpu_max_cpus",
+	  "CPU bandwidth limit from cpu.max, in CPUs; absent when max.",
+	  CGFS_CPU_MAX },
+	{ "cgshare_cpu_weight", "CPU weight from cpu.weight.", CGFS_CPU_WEIGHT },
+	{ "cgshare_memory_high_bytes",
+	  "Memory throttling limit from memory.high; absent when max.",
+	  CGFS_MEM_HIGH },
+	{ "cgshare_memory_max_bytes",
+	  "Hard memory limit from memory.max; absent when max.", CGFS_MEM_MAX },
+	{ "cgshare_memory_low_bytes", "Memory protection from memory.low.",
+	  CGFS_MEM_LOW },
+};
+
+/* The value of @item in @s, false when absent or "max". */
+static bool limit_value(const struct cgfs_snap *s, enum cgfs_item item,
+			double *v)
+{
+	uint64_t x;
+
+	if (!(s->has & CGFS_ITEM(item)))
+		return false;
+	switch (item) {
+	case CGFS_CPU_MAX:
+		if (s->cpu_quota_us == CGFS_MAX || !s->cpu_period_us)
+			return false;
+		*v = (double)s->cpu_quota_us / s->cpu_period_us;
+		return true;
+	case CGFS_CPU_WEIGHT:
+		x = s->cpu_weight;
+		break;
+	case CGFS_MEM_HIGH:
+		x = s->mem_high;
+		break;
+	case CGFS_MEM_MAX:
+		x = s->mem_max;
+		break;
+	case CGFS_MEM_LOW:
+		x = s->mem_low;
+		break;
+	default:
+		return false;
+	}
+	if (x == CGFS_MAX)
+		return false;
+	*v = x;
+	return true;
+}
+
+/* Resources in label order. */
+static const enum cgs_res res_order[] = { CGS_CPU, CGS_GPU, CGS_MEM };
+
+static void render_simple(FILE *f, const struct view *w)
+{
+	for (size_t k = 0; k < sizeof(simple) / sizeof(simple[0]); k++) {
+		family(f, simple[k].name, simple[k].type, simple[k].help);
+		for (size_t i = 0; i < w->n; i++) {
+			const struct cgs_cgroup *cg = &w->in->cg[w->idx[i]];
+
+			if (!cgs_has_ctr(cg, simple[k].ctr))
+				continue;
+			labels(f, simple[k].name, path_of(cg), NULL, NULL);
+			if (simple[k].secs)
+				put_secs(f, cg->ctr[simple[k].ctr]);
+			else
+				put_u64(f, cg->ctr[simple[k].ctr]);
+			fputc('\n', f);
+		}
+	}
+	family(f, "cgshare_memory_events_total", "counter",
+	       "Memory events of the cgroup (memory.events), by event.");
+	for (size_t i = 0; i < w->n; i++) {
+		const struct cgs_cgroup *cg = &w->in->cg[w->idx[i]];
+
+		for (size_t e = 0; e < sizeof(mem_events) / sizeof(mem_events[0]); e++) {
+			if (!cgs_has_ctr(cg, mem_events[e].ctr))
+				continue;
+			labels(f, "cgshare_memory_events_total", path_of(cg),
+			       "event", mem_events[e].name);
+			put_u64(f, cg->ctr[mem_events[e].ctr]);
+			fputc('\n', f);
+		}
+	}
+}
+
+static int cmp_gpu(const void *a, const void *b, void *arg)
+{
+	const struct cgs_gpu *g = arg;
+
+	return strncmp(g[*(const unsigned int *)a].dev,
+		       g[*(const unsigned int *)b].dev, sizeof(g->dev));
+}
+
+static int render_gpu(FILE *f, const struct view *w)
+{
+	unsigned int *order = NULL, cap = 0;
+
+	for (size_t k = 0; k < sizeof(gpu_fams) / sizeof(gpu_fams[0]); k++) {
+		family(f, gpu_fams[k].name, gpu_fams[k].type, gpu_fams[k].help);
+		for (size_t i = 0; i < w->n; i++) {
+			const struct cgs_cgroup *cg = &w->in->cg[w->idx[i]];
+
+			if (cg->nr_gpu > cap) {
+				unsigned int *o = realloc(order, cg->nr_gpu *
+							  sizeof(*o));
+
+				if (!o) {
+					free(order);
+					return -ENOMEM;
+				}
+				order = o;
+				cap = cg->nr_gpu;
+			}
+			for (unsigned int g = 0; g < cg->nr_gpu; g++)
+				order[g] = g;
+			if (cg->nr_gpu)
+				qsort_r(order, cg->nr_gpu, sizeof(*order),
+					cmp_gpu, cg->gpu);
+			for (unsigned int g = 0; g < cg->nr_gpu; g++) {
+				const struct cgs_gpu *d = &cg->gpu[order[g]];
+				char dev[sizeof(d->dev) + 1];
+
+				if (!(d->present & CGS_BIT(gpu_fams[k].ctr)))
+					continue;
+				memcpy(dev, d->dev, sizeof(d->dev));
+				dev[sizeof(d->dev)] = '\0';
+				labels(f, gpu_fams[k].name, path_of(cg), "dev",
+				       dev);
+				if (gpu_fams[k].secs)
+					put_secs(f, d->ctr[gpu_fams[k].ctr]);
+				else
+					put_u64(f, d->ctr[gpu_fams[k].ctr]);
+				fputc('\n', f);
+			}
+		}
+	}
+	free(order);
+	return 0;
+}
+
+static void render_limits(FILE *f, const struct view *w)
+{
+	double v;
+
+	for (size_t k = 0; k < sizeof(limit_fams) / sizeof(limit_fams[0]); k++) {
+		family(f, limit_fams[k].name, "gauge", limit_fams[k].help);
+		if (!w->in->limits)
+			continue;
+		for (size_t i = 0; i < w->n; i++) {
+			if (!limit_value(&w->in->limits[w->idx[i]],
+					 limit_fams[k].item, &v))
+				continue;
+			labels(f, limit_fams[k].name,
+			       path_of(&w->in->cg[w->idx[i]]), NULL, NULL);
+			put_num(f, v);
+			fputc('\n', f);
+		}
+	}
+}
+
+static int render_targets(FILE *f, const struct export_input *in)
+{
+	size_t *idx, n;
+
+	family(f, "cgshare_share", "gauge",
+	       "Share the controller set for the cgroup: cpu in CPUs, "
+	       "memory in bytes, gpu in devices.");
+	idx = sorted(in->nr_targets, cmp_target, target_path, in->targets, &n);
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct export_target *t = &in->targets[idx[i]];
+
+		for (size_t r = 0; r < sizeof(res_order) / sizeof(res_order[0]); r++) {
+			enum cgs_res res = res_order[r];
+
+			if (!(t->present & CGS_BIT(res)))
+				continue;
+			labels(f, "cgshare_share", t->path, "resource",
+			       cgs_res_name(res));
+			put_num(f, t->share[res]);
+			fputc('\n', f);
+		}
+	}
+	free(idx);
+	return 0;
+}
+
+int export_render(FILE *f, const struct export_input *in)
+{
+	struct view w = { .in = in };
+	int ret;
+
+	w.idx = sorted(in->n, cmp_rec, rec_path, in, &w.n);
+	if (!w.idx)
+		return -ENOMEM;
+	family(f, "cgshare_cgroups", "gauge",
+	       "Cgroups in the ledger, as seen by this exporter.");
+	fprintf(f, "cgshare_cgroups %zu\n", w.n);
+	render_simple(f, &w);
+	ret = render_gpu(f, &w);
+	if (!ret) {
+		render_limits(f, &w);
+		ret = render_targets(f, in);
+	}
+	free(w.idx);
+	if (!ret && (fflush(f) || ferror(f)))
+		ret = -EIO;
+	return ret;
+}
+
+/* -- one scrape -- */
+
+int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
+		  const struct export_target *targets, size_t nr_targets,
+		  char **text, size_t *len)
+{
+	struct export_input in = { .targets = targets,
+				   .nr_targets = nr_targets };
+	struct cgs_list l = { 0 };
+	struct cgfs_snap *lim;
+	size_t j = 0;
+	FILE *f;
+	int ret;
+
+	*text = NULL;
+	*len = 0;
+	ret = cgs_nl_cgroup_dump_list(nl, NULL, &l);
+	if (ret) {
+		cgs_list_free(&l);
+		return ret;
+	}
+	lim = calloc(l.n ? l.n : 1, sizeof(*lim));
+	if (!lim) {
+		cgs_list_free(&l);
+		return -ENOMEM;
+	}
+	/* A cgroup removed since the dump is left out, not an error. */
+	for (size_t i = 0; i < l.n; i++) {
+		if (fs && l.v[i].path &&
+		    cgfs_snapshot_at(fs, l.v[i].path, EXPORT_LIMIT_ITEMS,
+				     &lim[j]) == -ENOENT) {
+			cgs_cgroup_free(&l.v[i]);
+			continue;
+		}
+		l.v[j++] = l.v[i];
+	}
+	l.n = j;
+	in.cg = l.v;
+	in.limits = fs ? lim : NULL;
+	in.n = l.n;
+	f = open_memstream(text, len);
+	if (!f) {
+		ret = -ENOMEM;
+	} else {
+		ret = export_render(f, &in);
+		if (fclose(f) && !ret)
+			ret = -ENOMEM;
+		if (ret) {
+			free(*text);
+			*text = NULL;
+		}
+	}
+	free(lim);
+	cgs_list_free(&l);
+	return ret;
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "render/out.h"
+#include "render/record.h"
+
+void show_gpu_json(const struct cgs_gpu *g)
+{
+	out_str("dev", NULL, g->dev);
+	for (int c = 0; c < CGS_NR_GPU_CTR; c++)
+		if (g->present & CGS_BIT(c))
+			out_u64(cgs_gpu_ctr_info[c].key, NULL, g->ctr[c]);
+}
+
+void show_cgroup_json(const struct cgs_cgroup *cg, uint32_t skip)
+{
+	if (cg->has & CGS_HAS_PARENT)
+		out_u64("parent_id", NULL, cg->parent_id);
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (cgs_has_ctr(cg, c) && !(skip & CGS_BIT(c)))
+			out_u64(cgs_ctr_info[c].key, NULL, cg->ctr[c]);
+	if (skip & SHOW_SKIP_GPU)
+		return;
+	out_arr_begin("gpu");
+	for (unsigned int i = 0; i < cg->nr_gpu; i++) {
+		out_obj_begin(NULL);
+		show_gpu_json(&cg->gpu[i]);
+		out_obj_end();
+	}
+	out_arr_end();
+}
+
+/* Most severe first: that is what an operator looks for. */
+static const struct {
+	enum cgs_ctr ctr;
+	const char *name;
+} events[] = {
+	{ CGS_MEM_EVENTS_OOM_KILL, "oom_kill" },
+	{ CGS_MEM_EVENTS_OOM, "oom" },
+	{ CGS_MEM_EVENTS_MAX, "max" },
+	{ CGS_MEM_EVENTS_HIGH, "high" },
+	{ CGS_MEM_EVENTS_LOW, "low" },
+};
+
+void events_summary(char *buf, size_t len, const uint64_t *ctr,
+		    uint32_t present)
+{
+	size_t n = 0;
+	bool any = false;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		if (!(present & CGS_BIT(events[i].ctr)))
+			continue;
+		any = true;
+		if (!ctr[events[i].ctr] || n >= len)
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s=%llu", n ? "," : "",
+			      events[i].name,
+			      (unsigned long long)ctr[events[i].ctr]);
+	}
+	if (!n)
+		snprintf(buf, len, "%s", any ? "0" : "-");
+}
+
+uint64_t gpu_busy_total(const struct cgs_cgroup *cg)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < cg->nr_gpu; i++)
+		if (cg->gpu[i].present & CGS_BIT(CGS_GPU_BUSY_NS))
+			sum += cg->gpu[i].ctr[CGS_GPU_BUSY_NS];
+	return sum;
+}
