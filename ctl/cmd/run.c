@@ -95,10 +95,11 @@ static void round_once(struct daemon *d)
 static void reload(struct daemon *d)
 {
 	const struct cgs_conf *k;
+	char err[512];
 
 	cgs_notify(&d->notify, "RELOADING=1");
-	if (cgs_ctl_reload(d->ctl, d->a->file)) {
-		cgs_log("reload: keeping the old configuration");
+	if (cgs_ctl_reload(d->ctl, d->a->file, err, sizeof(err))) {
+		cgs_log("reload: keeping the old configuration: %s", err);
 		cgs_notify(&d->notify,
 			   "READY=1\nSTATUS=reload failed; old configuration kept");
 		return;
@@ -184,50 +185,45 @@ static void stop(struct daemon *d)
 	cgs_loop_fini(&d->loop);
 }
 
+static int run_opt(const struct cmd *cmd, int key, const char *arg, void *ctx)
+{
+	struct run_args *a = ctx;
+	unsigned char sa[128];
+	unsigned int len = sizeof(sa);
+
+	switch (key) {
+	case 'c':
+		a->file = arg;
+		return 0;
+	case 'r':
+		a->restore = true;
+		return 0;
+	default:
+		if (export_parse_listen(arg, sa, &len))
+			return usage_error(cmd, "bad listen address: %s (want "
+					   "ADDR:PORT, e.g. 127.0.0.1:9858)",
+					   arg);
+		a->listen = arg;
+		return 0;
+	}
+}
+
 static int parse(int argc, char **argv, struct run_args *a)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "config", required_argument, NULL, 'c' },
-		{ "restore", no_argument, NULL, 'r' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cmd_opt o[] = {
+		{ "config", 'c', true },
+		{ "restore", 'r', false },
+		{ "listen", 'l', true },
+		{ NULL, 0, false },
 	};
-	unsigned char sa[128];
-	unsigned int len;
-	int c;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "c:rl:",
-				longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		switch (c) {
-		case 'h':
-			return -1;
-		case 'c':
-			a->file = optarg;
-			break;
-		case 'r':
-			a->restore = true;
-			break;
-		case 'l':
-			len = sizeof(sa);
-			if (export_parse_listen(optarg, sa, &len))
-				return usage_error(&cmd_run, "bad listen address: "
-						   "%s (want ADDR:PORT, e.g. "
-						   "127.0.0.1:9858)", optarg);
-			a->listen = optarg;
-			break;
-		default:
-			return option_error(&cmd_run, c, argv);
-		}
-	}
-	if (optind < argc)
-		return usage_error(&cmd_run, "unexpected argument: %s",
-				   argv[optind]);
+	ret = cmd_parse(&cmd_run, argc, argv, o, run_opt, a, NULL, 0);
+	if (ret >= 0)
+		return ret;
 	if (!a->file)
 		return usage_error(&cmd_run, "no configuration file (-c FILE)");
-	return 0;
+	return -1;
 }
 
 static int run_run(int argc, char **argv)
@@ -238,8 +234,8 @@ static int run_run(int argc, char **argv)
 	int ret;
 
 	ret = parse(argc, argv, &a);
-	if (ret)
-		return ret < 0 ? cmd_help(&cmd_run) : ret;
+	if (ret >= 0)
+		return ret;
 	cgs_notify_init(&d.notify);
 	ret = start(&d);
 	if (!ret) {

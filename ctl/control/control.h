@@ -62,8 +62,12 @@ int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
 		 const struct cgs_ctl_opts *o);
 /* With restore, puts back every original limit first. */
 void cgs_ctl_close(struct cgs_ctl *c);
-/* Replaces the configuration by @file's; on error keeps the old one. */
-int cgs_ctl_reload(struct cgs_ctl *c, const char *file);
+/*
+ * Replaces the configuration by @file's; on error keeps the old one and
+ * says why in @err ("file:line: problem").
+ */
+int cgs_ctl_reload(struct cgs_ctl *c, const char *file, char *err,
+		   size_t errlen);
 /* One sample: the ledger dump, the managed set, readings, demand. */
 int cgs_ctl_sample(struct cgs_ctl *c);
 /* Shares and limit values from the samples so far; nothing written. */

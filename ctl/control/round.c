@@ -621,20 +621,21 @@ void cgs_ctl_close(struct cgs_ctl *c)
 	free(c);
 }
 
-int cgs_ctl_reload(struct cgs_ctl *c, const char *file)
+int cgs_ctl_reload(struct cgs_ctl *c, const char *file, char *err,
+		   size_t errlen)
 {
 	struct cgs_conf fresh;
-	int ret = load(file, &fresh);
+	int ret;
 
-	if (ret)
-		return ret;
+	if (cgs_conf_load(file, &fresh, err, errlen))
+		return -EINVAL;
 	if (strcmp(fresh.cgroup_root, c->conf.cgroup_root)) {
 		struct cgfs fs;
 
 		ret = cgfs_open(&fs, fresh.cgroup_root);
 		if (ret) {
-			cgs_log("opening the cgroup root %s: %s",
-				fresh.cgroup_root, strerror(-ret));
+			snprintf(err, errlen, "opening the cgroup root %s: %s",
+				 fresh.cgroup_root, strerror(-ret));
 			cgs_conf_free(&fresh);
 			return ret;
 		}
