@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef CGSHARECTL_MAIN_H
-#define CGSHARECTL_MAIN_H
+#ifndef CGS_CMD_CMD_H
+#define CGS_CMD_CMD_H
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -35,6 +35,28 @@ struct cmd {
 
 /* Handles j, p, v; false for anything else. */
 bool common_option(int c);
+
+/* An option of one command, beyond -j, -p, -v and -h, which all take. */
+struct cmd_opt {
+	const char *name;		/* --name */
+	int key;			/* -key, or past 255 for --name only */
+	bool arg;			/* takes an argument */
+};
+
+/* Applies option @key; 0, or what usage_error() returned. */
+typedef int (*cmd_opt_fn)(const struct cmd *cmd, int key, const char *arg,
+			  void *ctx);
+
+/*
+ * The one option loop of every command: parses @argv (argv[0] is the
+ * command) by @o (ended by a NULL name; NULL for none), calling @fn for
+ * each, and leaves at most @max operands in @operands. Returns -1 when
+ * the command goes on, else the exit status to return now: 0 after
+ * printing the help, EXIT_USAGE after saying what was wrong.
+ */
+int cmd_parse(const struct cmd *cmd, int argc, char **argv,
+	      const struct cmd_opt *o, cmd_opt_fn fn, void *ctx,
+	      const char **operands, int max);
 /* Prints "cgsharectl: <msg>" and the command's usage; returns EXIT_USAGE. */
 int usage_error(const struct cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "render/out.h"
+#include "util/log.h"
 
 struct global_opts opts;
 
@@ -33,11 +34,9 @@ int usage_error(const struct cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cgsharectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cgs_vlog(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (cmd)
 		fprintf(stderr, "Usage: %s\nTry 'cgsharectl help %s'.\n",
 			cmd->usage, cmd->name);
@@ -55,6 +54,49 @@ int option_error(const struct cmd *cmd, int c, char **argv)
 	if (optopt)
 		return usage_error(cmd, "unknown option: -%c", optopt);
 	return usage_error(cmd, "unknown option: %s", argv[optind - 1]);
+}
+
+#define MAX_OPTS 16
+
+int cmd_parse(const struct cmd *cmd, int argc, char **argv,
+	      const struct cmd_opt *o, cmd_opt_fn fn, void *ctx,
+	      const char **operands, int max)
+{
+	struct option longopts[MAX_OPTS + 5] = { COMMON_LONGOPTS };
+	char shortopts[3 * MAX_OPTS + 8] = ":" COMMON_SHORTOPTS;
+	int n = 4, c, ret;
+
+	for (; o && o->name && n < MAX_OPTS + 4; o++, n++) {
+		longopts[n] = (struct option){ o->name,
+			o->arg ? required_argument : no_argument, NULL, o->key };
+		if (o->key < 256) {
+			size_t l = strlen(shortopts);
+
+			shortopts[l++] = o->key;
+			if (o->arg)
+				shortopts[l++] = ':';
+			shortopts[l] = '\0';
+		}
+	}
+	optind = 0;		/* getopt starts afresh for the command */
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (common_option(c))
+			continue;
+		if (c == 'h')
+			return cmd_help(cmd);
+		if (c == '?' || c == ':')
+			return option_error(cmd, c, argv);
+		ret = fn(cmd, c, optarg, ctx);
+		if (ret)
+			return ret;
+	}
+	for (n = 0; optind < argc; n++) {
+		if (n == max)
+			return usage_error(cmd, "unexpected argument: %s",
+					   argv[optind]);
+		operands[n] = argv[optind++];
+	}
+	return -1;
 }
 
 int cmd_help(const struct cmd *cmd)

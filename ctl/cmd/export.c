@@ -97,64 +97,65 @@ static int serve(const struct export_config *cfg)
 	return ret < 0 ? 1 : 0;
 }
 
-static int run(int argc, char **argv)
+enum { OPT_ROOT = 256, OPT_TIMEOUT };
+
+struct export_args {
+	struct export_config cfg;
+	bool once;
+};
+
+static int export_opt(const struct cmd *cmd, int key, const char *arg,
+		      void *ctx)
 {
-	enum { OPT_ROOT = 256, OPT_TIMEOUT };
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "listen", required_argument, NULL, 'l' },
-		{ "once", no_argument, NULL, '1' },
-		{ "cgroup-root", required_argument, NULL, OPT_ROOT },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct export_config cfg = { .listen = EXPORT_DEFAULT_LISTEN,
-				     .cgroup_root = "/sys/fs/cgroup" };
+	struct export_args *a = ctx;
 	unsigned char addr[128];
 	unsigned int alen;
-	bool one = false;
 	uint64_t ns;
-	int c;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "l:1",
-				longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		switch (c) {
-		case 'h':
-			return cmd_help(&cmd_export);
-		case 'l':
-			if (export_parse_listen(optarg, addr, &alen))
-				return usage_error(&cmd_export, "bad listen "
-						   "address: %s (want ADDR:PORT"
-						   ", numeric, e.g. "
-						   "127.0.0.1:9858 or "
-						   "[::1]:9858)", optarg);
-			cfg.listen = optarg;
-			break;
-		case '1':
-			one = true;
-			break;
-		case OPT_ROOT:
-			cfg.cgroup_root = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_duration(optarg, &ns) || ns < 1000000 ||
-			    ns > 3600000000000ull)
-				return usage_error(&cmd_export, "bad timeout: "
-						   "%s (want 1ms to 1h)",
-						   optarg);
-			cfg.timeout_ms = ns / 1000000;
-			break;
-		default:
-			return option_error(&cmd_export, c, argv);
-		}
+	switch (key) {
+	case 'l':
+		if (export_parse_listen(arg, addr, &alen))
+			return usage_error(cmd, "bad listen address: %s (want "
+					   "ADDR:PORT, numeric, e.g. "
+					   "127.0.0.1:9858 or [::1]:9858)", arg);
+		a->cfg.listen = arg;
+		return 0;
+	case '1':
+		a->once = true;
+		return 0;
+	case OPT_ROOT:
+		a->cfg.cgroup_root = arg;
+		return 0;
+	default:
+		if (parse_duration(arg, &ns) || ns < 1000000 ||
+		    ns > 3600000000000ull)
+			return usage_error(cmd, "bad timeout: %s (want 1ms to "
+					   "1h)", arg);
+		a->cfg.timeout_ms = ns / 1000000;
+		return 0;
 	}
-	if (optind < argc)
-		return usage_error(&cmd_export, "unexpected argument: %s",
-				   argv[optind]);
-	cfg.verbose = opts.verbose;
-	return one ? once(cfg.cgroup_root) : serve(&cfg);
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct cmd_opt o[] = {
+		{ "listen", 'l', true },
+		{ "once", '1', false },
+		{ "cgroup-root", OPT_ROOT, true },
+		{ "timeout", OPT_TIMEOUT, true },
+		{ NULL, 0, false },
+	};
+	struct export_args a = {
+		.cfg = { .listen = EXPORT_DEFAULT_LISTEN,
+			 .cgroup_root = "/sys/fs/cgroup" },
+	};
+	int ret;
+
+	ret = cmd_parse(&cmd_export, argc, argv, o, export_opt, &a, NULL, 0);
+	if (ret >= 0)
+		return ret;
+	a.cfg.verbose = opts.verbose;
+	return a.once ? once(a.cfg.cgroup_root) : serve(&a.cfg);
 }
 
 const struct cmd cmd_export = {

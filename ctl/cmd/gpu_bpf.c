@@ -361,32 +361,15 @@ static int status(void)
 
 int gpu_bpf_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *sub = argv[0];
-	int c;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		fprintf(stderr, "cgsharectl gpu %s: %s\n", sub,
-			c == 'h' ? "usage: cgsharectl gpu enable|disable|status [-j] [-v]" :
-				   "unknown option");
-		return c == 'h' ? 0 : EXIT_USAGE;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "cgsharectl gpu %s: unexpected argument: %s\n", sub, argv[optind]);
-		return EXIT_USAGE;
-	}
+	ret = cmd_parse(&cmd_gpu, argc, argv, NULL, NULL, NULL, NULL, 0);
+	if (ret >= 0)
+		return ret;
 	if (!strcmp(sub, "enable"))
 		return enable();
 	if (!strcmp(sub, "disable"))
 		return disable();
-	if (!strcmp(sub, "status"))
-		return status();
-	fprintf(stderr, "cgsharectl gpu: unknown subcommand: %s\n", sub);
-	return EXIT_USAGE;
+	return status();
 }

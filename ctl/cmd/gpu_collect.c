@@ -485,75 +485,75 @@ static int collect(const struct collect_args *a)
 
 /* ---- arguments ---- */
 
+enum { OPT_ONCE = 256, OPT_PROC };
+
+struct collect_parse {
+	struct collect_args *a;
+	bool once, counted;
+};
+
+static int collect_opt(const struct cmd *cmd, int key, const char *arg,
+		       void *ctx)
+{
+	struct collect_parse *p = ctx;
+	struct collect_args *a = p->a;
+	char bad[32];
+
+	switch (key) {
+	case 's':
+		if (gc_parse_sources(arg, &a->sources, bad, sizeof(bad)))
+			return usage_error(cmd, "bad source: '%s' (want fdinfo, "
+					   "nvml or fdinfo,nvml)", bad);
+		return 0;
+	case 'i':
+		if (parse_duration(arg, &a->interval_ns) ||
+		    a->interval_ns < MIN_INTERVAL_NS ||
+		    a->interval_ns > MAX_INTERVAL_NS)
+			return usage_error(cmd, "bad interval: %s (want 100ms "
+					   "to 5m)", arg);
+		return 0;
+	case 'n':
+		if (parse_u64(arg, &a->count) || !a->count)
+			return usage_error(cmd, "bad count: %s (want a whole "
+					   "number, 1 or more)", arg);
+		p->counted = true;
+		return 0;
+	case OPT_ONCE:
+		p->once = true;
+		a->count = 1;
+		return 0;
+	default:
+		if (!arg[0])
+			return usage_error(cmd, "bad --proc: empty directory "
+					   "name");
+		a->proc = arg;
+		return 0;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct collect_args *a)
 {
-	enum { OPT_ONCE = 256, OPT_PROC };
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "source", required_argument, NULL, 's' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "proc", required_argument, NULL, OPT_PROC },
-		{ NULL, 0, NULL, 0 }
+	static const struct cmd_opt o[] = {
+		{ "source", 's', true },
+		{ "interval", 'i', true },
+		{ "count", 'n', true },
+		{ "once", OPT_ONCE, false },
+		{ "proc", OPT_PROC, true },
+		{ NULL, 0, false },
 	};
-	bool once = false, counted = false;
-	char bad[32];
-	int c;
+	struct collect_parse p = { .a = a };
+	int ret;
 
 	a->sources = GC_ALL_SOURCES;
 	a->interval_ns = DEFAULT_INTERVAL_NS;
 	a->count = 0;
 	a->proc = "/proc";
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "s:i:n:",
-				longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		switch (c) {
-		case 'h':
-			help(stdout);
-			return -1;
-		case 's':
-			if (gc_parse_sources(optarg, &a->sources, bad,
-					     sizeof(bad)))
-				return usage_error(&cmd_gpu, "bad source: '%s' "
-						   "(want fdinfo, nvml or "
-						   "fdinfo,nvml)", bad);
-			break;
-		case 'i':
-			if (parse_duration(optarg, &a->interval_ns) ||
-			    a->interval_ns < MIN_INTERVAL_NS ||
-			    a->interval_ns > MAX_INTERVAL_NS)
-				return usage_error(&cmd_gpu, "bad interval: %s "
-						   "(want 100ms to 5m)", optarg);
-			break;
-		case 'n':
-			if (parse_u64(optarg, &a->count) || !a->count)
-				return usage_error(&cmd_gpu, "bad count: %s "
-						   "(want a whole number, 1 or "
-						   "more)", optarg);
-			counted = true;
-			break;
-		case OPT_ONCE:
-			once = true;
-			a->count = 1;
-			break;
-		case OPT_PROC:
-			if (!optarg[0])
-				return usage_error(&cmd_gpu, "bad --proc: "
-						   "empty directory name");
-			a->proc = optarg;
-			break;
-		default:
-			return option_error(&cmd_gpu, c, argv);
-		}
-	}
-	if (once && counted)
+	ret = cmd_parse(&cmd_gpu, argc, argv, o, collect_opt, &p, NULL, 0);
+	if (ret >= 0)
+		return ret;
+	if (p.once && p.counted)
 		return usage_error(&cmd_gpu, "give --count or --once, not both");
-	if (optind < argc)
-		return usage_error(&cmd_gpu, "unexpected argument: %s",
-				   argv[optind]);
-	return 0;
+	return -1;
 }
 
 static int collect_main(int argc, char **argv)
@@ -561,8 +561,8 @@ static int collect_main(int argc, char **argv)
 	struct collect_args a;
 	int ret = parse_args(argc, argv, &a);
 
-	if (ret)
-		return ret < 0 ? 0 : ret;
+	if (ret >= 0)
+		return ret;
 	return collect(&a);
 }
 
@@ -575,7 +575,6 @@ static int run(int argc, char **argv)
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") ||
 	    !strcmp(sub, "help"))
 		return cmd_help(&cmd_gpu);
-	optind = 0;		/* the subcommand parses afresh */
 	if (!strcmp(sub, "collect"))
 		return collect_main(argc - 1, argv + 1);
 	if (!strcmp(sub, "enable") || !strcmp(sub, "disable") ||

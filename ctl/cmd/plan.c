@@ -181,47 +181,47 @@ struct once_args {
 	bool explain, dry_run;
 };
 
+static int once_opt(const struct cmd *cmd, int key, const char *arg,
+		    void *ctx)
+{
+	struct once_args *a = ctx;
+
+	(void)cmd;
+	switch (key) {
+	case 'c':
+		a->file = arg;
+		return 0;
+	case 'e':
+		a->explain = true;
+		return 0;
+	default:
+		a->dry_run = true;
+		return 0;
+	}
+}
+
 static int parse(const struct cmd *cmd, int argc, char **argv,
 		 struct once_args *a)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "config", required_argument, NULL, 'c' },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cmd_opt plan_opts[] = {
+		{ "config", 'c', true },
+		{ "explain", 'e', false },
+		{ NULL, 0, false },
 	};
-	int c;
+	static const struct cmd_opt apply_opts[] = {
+		{ "config", 'c', true },
+		{ "dry-run", 'n', false },
+		{ NULL, 0, false },
+	};
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "c:en",
-				longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		switch (c) {
-		case 'h':
-			return -1;
-		case 'c':
-			a->file = optarg;
-			break;
-		case 'e':
-			if (cmd != &cmd_plan)
-				return option_error(cmd, '?', argv);
-			a->explain = true;
-			break;
-		case 'n':
-			if (cmd != &cmd_apply)
-				return option_error(cmd, '?', argv);
-			a->dry_run = true;
-			break;
-		default:
-			return option_error(cmd, c, argv);
-		}
-	}
-	if (optind < argc)
-		return usage_error(cmd, "unexpected argument: %s", argv[optind]);
+	ret = cmd_parse(cmd, argc, argv, cmd == &cmd_plan ? plan_opts :
+			apply_opts, once_opt, a, NULL, 0);
+	if (ret >= 0)
+		return ret;
 	if (!a->file)
 		return usage_error(cmd, "no configuration file (-c FILE)");
-	return 0;
+	return -1;
 }
 
 /* Two samples an interval apart, then the plan. */
@@ -248,8 +248,8 @@ static int once(const struct cmd *cmd, int argc, char **argv)
 	int ret;
 
 	ret = parse(cmd, argc, argv, &a);
-	if (ret)
-		return ret < 0 ? cmd_help(cmd) : ret;
+	if (ret >= 0)
+		return ret;
 	o.dry_run = !write || a.dry_run;
 	if (open_nl(&nl))
 		return 1;

@@ -338,50 +338,39 @@ static int show_rates(struct cgs_rates *rs)
 	return 0;
 }
 
+static int stats_opt(const struct cmd *cmd, int key, const char *arg,
+		     void *ctx)
+{
+	struct stats_args *a = ctx;
+
+	if (key == 'r') {
+		a->recursive = true;
+		return 0;
+	}
+	if (parse_duration(arg, &a->interval_ns) || !a->interval_ns ||
+	    a->interval_ns > MAX_INTERVAL_NS)
+		return usage_error(cmd, "bad interval: %s (want a duration "
+				   "from 1ns to 24h, e.g. 1, 0.5, 200ms)", arg);
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct stats_args *a)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cmd_opt o[] = {
+		{ "recursive", 'r', false },
+		{ "interval", 'i', true },
+		{ NULL, 0, false },
 	};
 	const char *arg = "/";
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "ri:",
-				longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		switch (c) {
-		case 'h':
-			return -1;
-		case 'r':
-			a->recursive = true;
-			break;
-		case 'i':
-			ret = parse_duration(optarg, &a->interval_ns);
-			if (ret || !a->interval_ns ||
-			    a->interval_ns > MAX_INTERVAL_NS)
-				return usage_error(&cmd_stats,
-						   "bad interval: %s (want a "
-						   "duration from 1ns to 24h, "
-						   "e.g. 1, 0.5, 200ms)", optarg);
-			break;
-		default:
-			return option_error(&cmd_stats, c, argv);
-		}
-	}
-	if (optind < argc)
-		arg = argv[optind++];
-	if (optind < argc)
-		return usage_error(&cmd_stats, "unexpected argument: %s",
-				   argv[optind]);
-	ret = parse_target(arg, &a->target, a->path, sizeof(a->path));
-	if (ret)
+	ret = cmd_parse(&cmd_stats, argc, argv, o, stats_opt, a, &arg, 1);
+	if (ret >= 0)
+		return ret;
+	if (parse_target(arg, &a->target, a->path, sizeof(a->path)))
 		return usage_error(&cmd_stats, "bad cgroup: %s (want a path "
 				   "such as /a/b, or a numeric id)", arg);
-	return 0;
+	return -1;
 }
 
 static int run(int argc, char **argv)
@@ -394,8 +383,8 @@ static int run(int argc, char **argv)
 	int ret;
 
 	ret = parse(argc, argv, &a);
-	if (ret)
-		return ret < 0 ? cmd_help(&cmd_stats) : ret;
+	if (ret >= 0)
+		return ret;
 	start_output(true);
 	if (open_nl(&nl))
 		return 1;

@@ -63,26 +63,13 @@ static void show(const struct cgs_status *st)
 
 static int run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cgs_status st;
 	struct cgs_nl *nl;
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		if (c == 'h')
-			return cmd_help(&cmd_status);
-		return option_error(&cmd_status, c, argv);
-	}
-	if (optind < argc)
-		return usage_error(&cmd_status, "unexpected argument: %s",
-				   argv[optind]);
-
+	ret = cmd_parse(&cmd_status, argc, argv, NULL, NULL, NULL, NULL, 0);
+	if (ret >= 0)
+		return ret;
 	start_output(true);
 	ret = open_nl(&nl);
 	if (ret == -ENOENT) {

@@ -431,76 +431,68 @@ static bool wait_until(struct screen *s, uint64_t until)
 	return false;
 }
 
+enum { OPT_ROOT = 256 };
+
+static int top_opt(const struct cmd *cmd, int key, const char *arg, void *ctx)
+{
+	struct top_args *a = ctx;
+	int k;
+
+	switch (key) {
+	case 'c':
+		a->config = arg;
+		return 0;
+	case 'i':
+		if (parse_duration(arg, &a->interval_ns) ||
+		    a->interval_ns < 10000000 || a->interval_ns > MAX_INTERVAL_NS)
+			return usage_error(cmd, "bad interval: %s (want 10ms to "
+					   "24h)", arg);
+		return 0;
+	case 'n':
+		if (parse_u64(arg, &a->iterations) || !a->iterations)
+			return usage_error(cmd, "bad iteration count: %s (want "
+					   "1 or more)", arg);
+		return 0;
+	case 's':
+		for (k = 0; k < NR_SORT; k++)
+			if (!strcmp(arg, sort_names[k]))
+				break;
+		if (k == NR_SORT)
+			return usage_error(cmd, "bad sort key: %s (want cpu, "
+					   "wait, mem or gpu)", arg);
+		a->sort = k;
+		return 0;
+	default:
+		a->cgroup_root = arg;
+		return 0;
+	}
+}
+
 static int parse(int argc, char **argv, struct top_args *a)
 {
-	enum { OPT_ROOT = 256 };
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "interval", required_argument, NULL, 'i' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "cgroup-root", required_argument, NULL, OPT_ROOT },
-		{ "config", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cmd_opt o[] = {
+		{ "config", 'c', true },
+		{ "interval", 'i', true },
+		{ "iterations", 'n', true },
+		{ "sort", 's', true },
+		{ "cgroup-root", OPT_ROOT, true },
+		{ NULL, 0, false },
 	};
-	int c, k;
+	const char *arg = NULL;
+	int ret;
 
 	a->interval_ns = 1000000000;
 	a->cgroup_root = "/sys/fs/cgroup";
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "c:i:n:s:",
-				longopts, NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		switch (c) {
-		case 'h':
-			return -1;
-		case 'c':
-			a->config = optarg;
-			break;
-		case 'i':
-			if (parse_duration(optarg, &a->interval_ns) ||
-			    a->interval_ns < 10000000 ||
-			    a->interval_ns > MAX_INTERVAL_NS)
-				return usage_error(&cmd_top, "bad interval: %s "
-						   "(want 10ms to 24h)", optarg);
-			break;
-		case 'n':
-			if (parse_u64(optarg, &a->iterations) ||
-			    !a->iterations)
-				return usage_error(&cmd_top, "bad iteration "
-						   "count: %s (want 1 or more)",
-						   optarg);
-			break;
-		case 's':
-			for (k = 0; k < NR_SORT; k++)
-				if (!strcmp(optarg, sort_names[k]))
-					break;
-			if (k == NR_SORT)
-				return usage_error(&cmd_top, "bad sort key: %s "
-						   "(want cpu, wait, mem or "
-						   "gpu)", optarg);
-			a->sort = k;
-			break;
-		case OPT_ROOT:
-			a->cgroup_root = optarg;
-			break;
-		default:
-			return option_error(&cmd_top, c, argv);
-		}
-	}
-	if (optind < argc) {
-		const char *arg = argv[optind++];
-
-		if (parse_target(arg, &a->target, a->path, sizeof(a->path)))
-			return usage_error(&cmd_top, "bad cgroup: %s (want a "
-					   "path such as /a/b, or a numeric "
-					   "id)", arg);
-		a->subtree = true;
-	}
-	if (optind < argc)
-		return usage_error(&cmd_top, "unexpected argument: %s",
-				   argv[optind]);
-	return 0;
+	ret = cmd_parse(&cmd_top, argc, argv, o, top_opt, a, &arg, 1);
+	if (ret >= 0)
+		return ret;
+	if (!arg)
+		return -1;
+	if (parse_target(arg, &a->target, a->path, sizeof(a->path)))
+		return usage_error(&cmd_top, "bad cgroup: %s (want a path such "
+				   "as /a/b, or a numeric id)", arg);
+	a->subtree = true;
+	return -1;
 }
 
 static int show_loop(struct cgs_nl *nl, struct screen *s)
@@ -554,8 +546,8 @@ static int run(int argc, char **argv)
 	int ret;
 
 	ret = parse(argc, argv, &a);
-	if (ret)
-		return ret < 0 ? cmd_help(&cmd_top) : ret;
+	if (ret >= 0)
+		return ret;
 	/* One JSON object per line, whatever -p says. */
 	start_output(false);
 	s.tty = !opts.json && isatty(STDOUT_FILENO);

@@ -154,25 +154,12 @@ static int loop(struct cgs_nl *nl)
 
 static int run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cgs_nl *nl;
-	int c, ret;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (common_option(c))
-			continue;
-		if (c == 'h')
-			return cmd_help(&cmd_watch);
-		return option_error(&cmd_watch, c, argv);
-	}
-	if (optind < argc)
-		return usage_error(&cmd_watch, "unexpected argument: %s",
-				   argv[optind]);
-
+	ret = cmd_parse(&cmd_watch, argc, argv, NULL, NULL, NULL, NULL, 0);
+	if (ret >= 0)
+		return ret;
 	/* One JSON object per line, whatever -p says. */
 	start_output(false);
 	if (open_nl(&nl))

@@ -4,13 +4,18 @@
 
 #include "util/log.h"
 
+void cgs_vlog(const char *fmt, va_list ap)
+{
+	fputs("cgsharectl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cgs_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cgsharectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cgs_vlog(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
