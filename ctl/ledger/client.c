@@ -93,8 +93,9 @@ int cgs_nl_open(struct cgs_nl **nlp, unsigned int flags)
 	}
 	ret = genl_connect(nl->sk);
 	if (ret < 0) {
-		fprintf(stderr, "%s: cannot open a generic netlink socket: %s\n",
-			prog, nl_geterror(ret));
+		if (!(flags & CGS_NL_QUIET))
+			fprintf(stderr, "%s: cannot open a generic netlink "
+				"socket: %s\n", prog, nl_geterror(ret));
 		cgs_nl_close(nl);
 		return -EIO;
 	}
@@ -106,15 +107,18 @@ int cgs_nl_open(struct cgs_nl **nlp, unsigned int flags)
 
 	ret = genl_ctrl_resolve(nl->sk, CGSHARE_FAMILY_NAME);
 	if (ret == -NLE_OBJ_NOTFOUND) {
-		fprintf(stderr, "%s: the cgshare kernel module is not loaded; "
-			"load it with `modprobe cgshare` (or `insmod cgshare.ko`)\n",
-			prog);
+		if (!(flags & CGS_NL_QUIET))
+			fprintf(stderr, "%s: the cgshare kernel module is not "
+				"loaded; load it with `modprobe cgshare` (or "
+				"`insmod cgshare.ko`)\n", prog);
 		cgs_nl_close(nl);
 		return -ENOENT;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "%s: cannot resolve generic netlink family %s: %s\n",
-			prog, CGSHARE_FAMILY_NAME, nl_geterror(ret));
+		if (!(flags & CGS_NL_QUIET))
+			fprintf(stderr, "%s: cannot resolve generic netlink "
+				"family %s: %s\n", prog, CGSHARE_FAMILY_NAME,
+				nl_geterror(ret));
 		cgs_nl_close(nl);
 		return -EIO;
 	}

@@ -50,6 +50,7 @@ struct cgs_nl;
 
 enum {
 	CGS_NL_VERBOSE = 1u << 0,
+	CGS_NL_QUIET = 1u << 1,		/* no message on stderr at open */
 };
 
 /*
