@@ -107,12 +107,75 @@ struct widths {
 	int events;
 };
 
+/*
+ * The spec's metrics with a column heading are the table's columns (see
+ * uapi/cgshare.yaml's [.., col NAME] tags): times in seconds, or in CPUs
+ * as rates; sizes for humans. Memory events and GPU time follow.
+ */
+static const char *col_fmt(const struct cgs_metric *m)
+{
+	return m->unit == CGS_UNIT_BYTES ? "%7s " : "%8s ";
+}
+
+static uint32_t col_bits(bool gauges_only)
+{
+	uint32_t bits = 0;
+
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (cgs_ctr_info[c].col &&
+		    (!gauges_only || cgs_ctr_info[c].kind == CGS_GAUGE))
+			bits |= CGS_BIT(c);
+	return bits;
+}
+
 static void head(const struct widths *w, bool rates)
 {
-	out_text("%-*s %8s %8s %7s %7s %-*s %6s%s\n", w->path, "PATH",
-		 rates ? "CPU" : "CPU(s)", rates ? "WAIT" : "WAIT(s)",
-		 "MEM", "PEAK", w->events, rates ? "EVENTS(+)" : "EVENTS",
+	out_text("%-*s ", w->path, "PATH");
+	for (int c = 0; c < CGS_NR_CTR; c++) {
+		const struct cgs_metric *m = &cgs_ctr_info[c];
+		char h[32];
+
+		if (!m->col)
+			continue;
+		snprintf(h, sizeof(h), "%s%s", m->col,
+			 !rates && m->unit == CGS_UNIT_NS ? "(s)" : "");
+		out_text(col_fmt(m), h);
+	}
+	out_text("%-*s %6s%s\n", w->events, rates ? "EVENTS(+)" : "EVENTS",
 		 rates ? "GPU" : "GPU(s)", rates ? "  NOTE" : "");
+}
+
+/* A column's cell: the value, or with @r its rate where it has one. */
+static void col_cell(const struct cgs_metric *m, int c,
+		     const struct cgs_cgroup *cg, const struct cgs_rate *r)
+{
+	char key[64];
+
+	if (r && m->kind == CGS_COUNTER) {
+		/* cpu_usage_ns per ns is cpu_usage_cpus */
+		snprintf(key, sizeof(key), "%.*s_%s",
+			 (int)(strlen(m->key) - (m->unit == CGS_UNIT_NS ? 3 : 0)),
+			 m->key, m->unit == CGS_UNIT_NS ? "cpus" : "per_ns");
+		if (r->valid & CGS_BIT(c))
+			out_dbl(key, col_fmt(m), 2, r->per_ns[c]);
+		else
+			out_absent(col_fmt(m));
+	} else if (!cgs_has_ctr(cg, c)) {
+		out_absent(col_fmt(m));
+	} else if (m->unit == CGS_UNIT_BYTES) {
+		out_bytes(m->key, col_fmt(m), cg->ctr[c]);
+	} else if (m->unit == CGS_UNIT_NS) {
+		out_secs(m->key, col_fmt(m), cg->ctr[c]);
+	} else {
+		out_u64(m->key, col_fmt(m), cg->ctr[c]);
+	}
+}
+
+static void cols(const struct cgs_cgroup *cg, const struct cgs_rate *r)
+{
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (cgs_ctr_info[c].col)
+			col_cell(&cgs_ctr_info[c], c, cg, r);
 }
 
 static void widen(struct widths *w, const struct cgs_cgroup *cg,
@@ -128,18 +191,6 @@ static void widen(struct widths *w, const struct cgs_cgroup *cg,
 	n = strlen(buf);
 	if (n > w->events)
 		w->events = n;
-}
-
-static void mem_cols(const struct cgs_cgroup *cg)
-{
-	if (cgs_has_ctr(cg, CGS_MEM_CURRENT))
-		out_bytes("mem_current_bytes", "%7s ", cg->ctr[CGS_MEM_CURRENT]);
-	else
-		out_absent("%7s ");
-	if (cgs_has_ctr(cg, CGS_MEM_PEAK))
-		out_bytes("mem_peak_bytes", "%7s ", cg->ctr[CGS_MEM_PEAK]);
-	else
-		out_absent("%7s ");
 }
 
 static void id_path(const struct cgs_cgroup *cg, const struct widths *w)
@@ -159,13 +210,7 @@ static void total_row(const struct cgs_cgroup *cg, const struct widths *w)
 
 	out_obj_begin(NULL);
 	id_path(cg, w);
-	for (int c = CGS_CPU_USAGE_NS; c <= CGS_CPU_WAIT_NS; c++) {
-		if (cgs_has_ctr(cg, c))
-			out_secs(cgs_ctr_info[c].key, "%8s ", cg->ctr[c]);
-		else
-			out_absent("%8s ");
-	}
-	mem_cols(cg);
+	cols(cg, NULL);
 	events_summary(ev, sizeof(ev), cg->ctr, cg->present);
 	out_text("%-*s ", w->events, ev);
 	/* Text only: in JSON the per-device list below carries it. */
@@ -176,8 +221,7 @@ static void total_row(const struct cgs_cgroup *cg, const struct widths *w)
 	else
 		out_absent("%6s");
 	out_text("\n");
-	show_cgroup_json(cg, CGS_BIT(CGS_CPU_USAGE_NS) | CGS_BIT(CGS_CPU_WAIT_NS) |
-			 CGS_BIT(CGS_MEM_CURRENT) | CGS_BIT(CGS_MEM_PEAK));
+	show_cgroup_json(cg, col_bits(false));
 	out_obj_end();
 }
 
@@ -268,22 +312,12 @@ static void rate_gpus(const struct cgs_rate *r, const struct cgs_cgroup *cg)
 static void rate_row(const struct cgs_rate *r, const struct widths *w)
 {
 	const struct cgs_cgroup *cg = r->now ? r->now : r->prev;
-	static const char *const cpu_keys[] = {
-		[CGS_CPU_USAGE_NS] = "cpu_usage_cpus",
-		[CGS_CPU_WAIT_NS] = "cpu_wait_cpus",
-	};
 	char ev[128];
 
 	out_obj_begin(NULL);
 	id_path(cg, w);
 	out_str("state", NULL, state_names[r->state]);
-	for (int c = CGS_CPU_USAGE_NS; c <= CGS_CPU_WAIT_NS; c++) {
-		if (r->valid & CGS_BIT(c))
-			out_dbl(cpu_keys[c], "%8s ", 2, r->per_ns[c]);
-		else
-			out_absent("%8s ");
-	}
-	mem_cols(cg);
+	cols(cg, r);
 	if (r->state == CGS_RATE_LIVE)
 		events_summary(ev, sizeof(ev), r->delta, r->valid);
 	else
@@ -295,8 +329,7 @@ static void rate_row(const struct cgs_rate *r, const struct widths *w)
 	else if (r->clamped)
 		out_text("  clamped!");
 	out_text("\n");
-	show_cgroup_json(cg, CGS_BIT(CGS_MEM_CURRENT) | CGS_BIT(CGS_MEM_PEAK) |
-			 SHOW_SKIP_GPU);
+	show_cgroup_json(cg, col_bits(true) | SHOW_SKIP_GPU);
 	if (r->state == CGS_RATE_LIVE)
 		rate_deltas(r);
 	out_obj_end();

@@ -180,63 +180,6 @@ static const char *target_path(size_t i, const void *arg)
 	return ((const struct export_target *)arg)[i].path;
 }
 
-static const struct {
-	const char *name;
-	const char *type;
-	const char *help;
-	enum cgs_ctr ctr;
-	bool secs;
-} simple[] = {
-	{ "cgshare_cpu_usage_seconds_total", "counter",
-	  "CPU time used by the cgroup's tasks, descendants included.",
-	  CGS_CPU_USAGE_NS, true },
-	{ "cgshare_cpu_wait_seconds_total", "counter",
-	  "Time the cgroup's tasks were runnable but waiting for a CPU.",
-	  CGS_CPU_WAIT_NS, true },
-	{ "cgshare_cpu_switches_total", "counter",
-	  "Times a task of the cgroup was switched in.",
-	  CGS_CPU_SWITCHES, false },
-	{ "cgshare_memory_current_bytes", "gauge",
-	  "Memory charged to the cgroup (memory.current).",
-	  CGS_MEM_CURRENT, false },
-	{ "cgshare_memory_peak_bytes", "gauge",
-	  "Highest memory use recorded (memory.peak).",
-	  CGS_MEM_PEAK, false },
-	{ "cgshare_memory_swap_bytes", "gauge",
-	  "Swap used by the cgroup (memory.swap.current).",
-	  CGS_MEM_SWAP, false },
-};
-
-/* memory.events, in label order. */
-static const struct {
-	const char *name;
-	enum cgs_ctr ctr;
-} mem_events[] = {
-	{ "high", CGS_MEM_EVENTS_HIGH },
-	{ "low", CGS_MEM_EVENTS_LOW },
-	{ "max", CGS_MEM_EVENTS_MAX },
-	{ "oom", CGS_MEM_EVENTS_OOM },
-	{ "oom_kill", CGS_MEM_EVENTS_OOM_KILL },
-};
-
-static const struct {
-	const char *name;
-	const char *type;
-	const char *help;
-	enum cgs_gpu_ctr ctr;
-	bool secs;
-} gpu_fams[] = {
-	{ "cgshare_gpu_busy_seconds_total", "counter",
-	  "GPU execution time charged to the cgroup, per device.",
-	  CGS_GPU_BUSY_NS, true },
-	{ "cgshare_gpu_queue_seconds_total", "counter",
-	  "Time the cgroup's GPU jobs waited in a queue, per device.",
-	  CGS_GPU_QUEUE_NS, true },
-	{ "cgshare_gpu_memory_bytes", "gauge",
-	  "GPU device memory held by the cgroup itself, per device.",
-	  CGS_GPU_MEM_BYTES, false },
-};
-
 /* Limits from cgroupfs: absent where the file says "max" or is missing. */
 static const struct {
 	const char *name;
@@ -294,35 +237,71 @@ static bool limit_value(const struct cgfs_snap *s, enum cgfs_item item,
 /* Resources in label order. */
 static const enum cgs_res res_order[] = { CGS_CPU, CGS_GPU, CGS_MEM };
 
-static void render_simple(FILE *f, const struct view *w)
+/* A value in the family's unit: time in seconds, exactly. */
+static void put_value(FILE *f, const struct cgs_metric *m, uint64_t v)
 {
-	for (size_t k = 0; k < sizeof(simple) / sizeof(simple[0]); k++) {
-		family(f, simple[k].name, simple[k].type, simple[k].help);
+	switch (m->unit) {
+	case CGS_UNIT_NS:
+		put_secs(f, v);
+		break;
+	case CGS_UNIT_US:
+		put_secs(f, v * 1000);
+		break;
+	default:
+		put_u64(f, v);
+	}
+	fputc('\n', f);
+}
+
+static const char *kind_name(const struct cgs_metric *m)
+{
+	return m->kind == CGS_COUNTER ? "counter" : "gauge";
+}
+
+/*
+ * The members of the family that starts at @tbl[@first] (a labelled
+ * family's members follow each other in the spec), in label order.
+ */
+static size_t family_members(const struct cgs_metric *tbl, size_t n,
+			     size_t first, size_t *idx)
+{
+	size_t k = 0;
+
+	for (size_t i = first; i < n && !strcmp(tbl[i].family, tbl[first].family); i++) {
+		size_t j = k++;
+
+		/* insertion by label value: families are a handful long */
+		while (j && strcmp(tbl[idx[j - 1]].label_value, tbl[i].label_value) > 0) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = i;
+	}
+	return k;
+}
+
+/* Every cgroup-level metric of the spec, family by family. */
+static void render_cgroups(FILE *f, const struct view *w)
+{
+	size_t idx[CGS_NR_CTR], k;
+
+	for (size_t first = 0; first < CGS_NR_CTR; first += k) {
+		const struct cgs_metric *m0 = &cgs_ctr_info[first];
+
+		k = family_members(cgs_ctr_info, CGS_NR_CTR, first, idx);
+		family(f, m0->family, kind_name(m0), m0->help);
 		for (size_t i = 0; i < w->n; i++) {
 			const struct cgs_cgroup *cg = &w->in->cg[w->idx[i]];
 
-			if (!cgs_has_ctr(cg, simple[k].ctr))
-				continue;
-			labels(f, simple[k].name, path_of(cg), NULL, NULL);
-			if (simple[k].secs)
-				put_secs(f, cg->ctr[simple[k].ctr]);
-			else
-				put_u64(f, cg->ctr[simple[k].ctr]);
-			fputc('\n', f);
-		}
-	}
-	family(f, "cgshare_memory_events_total", "counter",
-	       "Memory events of the cgroup (memory.events), by event.");
-	for (size_t i = 0; i < w->n; i++) {
-		const struct cgs_cgroup *cg = &w->in->cg[w->idx[i]];
+			for (size_t j = 0; j < k; j++) {
+				const struct cgs_metric *m = &cgs_ctr_info[idx[j]];
 
-		for (size_t e = 0; e < sizeof(mem_events) / sizeof(mem_events[0]); e++) {
-			if (!cgs_has_ctr(cg, mem_events[e].ctr))
-				continue;
-			labels(f, "cgshare_memory_events_total", path_of(cg),
-			       "event", mem_events[e].name);
-			put_u64(f, cg->ctr[mem_events[e].ctr]);
-			fputc('\n', f);
+				if (!cgs_has_ctr(cg, idx[j]))
+					continue;
+				labels(f, m->family, path_of(cg), m->label,
+				       m->label_value);
+				put_value(f, m, cg->ctr[idx[j]]);
+			}
 		}
 	}
 }
@@ -335,12 +314,15 @@ static int cmp_gpu(const void *a, const void *b, void *arg)
 		       g[*(const unsigned int *)b].dev, sizeof(g->dev));
 }
 
+/* Per device: the label is the device's name. */
 static int render_gpu(FILE *f, const struct view *w)
 {
 	unsigned int *order = NULL, cap = 0;
 
-	for (size_t k = 0; k < sizeof(gpu_fams) / sizeof(gpu_fams[0]); k++) {
-		family(f, gpu_fams[k].name, gpu_fams[k].type, gpu_fams[k].help);
+	for (int c = 0; c < CGS_NR_GPU_CTR; c++) {
+		const struct cgs_metric *m = &cgs_gpu_ctr_info[c];
+
+		family(f, m->family, kind_name(m), m->help);
 		for (size_t i = 0; i < w->n; i++) {
 			const struct cgs_cgroup *cg = &w->in->cg[w->idx[i]];
 
@@ -362,19 +344,11 @@ static int render_gpu(FILE *f, const struct view *w)
 					cmp_gpu, cg->gpu);
 			for (unsigned int g = 0; g < cg->nr_gpu; g++) {
 				const struct cgs_gpu *d = &cg->gpu[order[g]];
-				char dev[sizeof(d->dev) + 1];
 
-				if (!(d->present & CGS_BIT(gpu_fams[k].ctr)))
+				if (!(d->present & CGS_BIT(c)))
 					continue;
-				memcpy(dev, d->dev, sizeof(d->dev));
-				dev[sizeof(d->dev)] = '\0';
-				labels(f, gpu_fams[k].name, path_of(cg), "dev",
-				       dev);
-				if (gpu_fams[k].secs)
-					put_secs(f, d->ctr[gpu_fams[k].ctr]);
-				else
-					put_u64(f, d->ctr[gpu_fams[k].ctr]);
-				fputc('\n', f);
+				labels(f, m->family, path_of(cg), "dev", d->dev);
+				put_value(f, m, d->ctr[c]);
 			}
 		}
 	}
@@ -441,7 +415,7 @@ int export_render(FILE *f, const struct export_input *in)
 	family(f, "cgshare_cgroups", "gauge",
 	       "Cgroups in the ledger, as seen by this exporter.");
 	fprintf(f, "cgshare_cgroups %zu\n", w.n);
-	render_simple(f, &w);
+	render_cgroups(f, &w);
 	ret = render_gpu(f, &w);
 	if (!ret) {
 		render_limits(f, &w);

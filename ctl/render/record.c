@@ -31,18 +31,11 @@ void show_cgroup_json(const struct cgs_cgroup *cg, uint32_t skip)
 	out_arr_end();
 }
 
-/* Most severe first: that is what an operator looks for. */
-static const struct {
-	enum cgs_ctr ctr;
-	const char *name;
-} events[] = {
-	{ CGS_MEM_EVENTS_OOM_KILL, "oom_kill" },
-	{ CGS_MEM_EVENTS_OOM, "oom" },
-	{ CGS_MEM_EVENTS_MAX, "max" },
-	{ CGS_MEM_EVENTS_HIGH, "high" },
-	{ CGS_MEM_EVENTS_LOW, "low" },
-};
-
+/*
+ * "oom_kill=1,high=3": the memory.events counters (the spec's family
+ * labelled "event"), most severe first, which is what an operator looks
+ * for; the spec lists them mildest first (low, high, max, oom, oom_kill).
+ */
 void events_summary(char *buf, size_t len, const uint64_t *ctr,
 		    uint32_t present)
 {
@@ -50,15 +43,17 @@ void events_summary(char *buf, size_t len, const uint64_t *ctr,
 	bool any = false;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (!(present & CGS_BIT(events[i].ctr)))
+	for (int c = CGS_NR_CTR - 1; c >= 0; c--) {
+		const struct cgs_metric *m = &cgs_ctr_info[c];
+
+		if (!m->label || strcmp(m->label, "event") ||
+		    !(present & CGS_BIT(c)))
 			continue;
 		any = true;
-		if (!ctr[events[i].ctr] || n >= len)
+		if (!ctr[c] || n >= len)
 			continue;
 		n += snprintf(buf + n, len - n, "%s%s=%llu", n ? "," : "",
-			      events[i].name,
-			      (unsigned long long)ctr[events[i].ctr]);
+			      m->label_value, (unsigned long long)ctr[c]);
 	}
 	if (!n)
 		snprintf(buf, len, "%s", any ? "0" : "-");
