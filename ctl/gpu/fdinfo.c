@@ -434,8 +434,8 @@ static char *read_cgroup(const char *path)
 	return res;
 }
 
-static struct gfd_seen *find_seen(const struct gfd_sample *s, const char *key,
-				  uint64_t id)
+const struct gfd_seen *gfd_find_seen(const struct gfd_sample *s,
+				    const char *key, uint64_t id)
 {
 	size_t i;
 
@@ -540,7 +540,7 @@ static int scan_pid(const char *root, int pid, struct gfd_sample *s)
 		if (!(c->has & GFD_HAS_ID))
 			continue;
 		key = c->has & GFD_HAS_PDEV ? c->pdev : c->driver;
-		if (find_seen(s, key, c->client_id)) {
+		if (gfd_find_seen(s, key, c->client_id)) {
 			s->shared++;
 			continue;
 		}

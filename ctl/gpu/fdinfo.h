@@ -100,6 +100,9 @@ struct gfd_sample {
 
 /* Scan root (e.g. "/proc"); 0, or -1 with errno when root is unreadable. */
 int gfd_scan(const char *root, struct gfd_sample *s);
+/* The client of driver key @key with id @id in @s, or NULL. */
+const struct gfd_seen *gfd_find_seen(const struct gfd_sample *s,
+				    const char *key, uint64_t id);
 void gfd_sample_free(struct gfd_sample *s);
 
 struct gfd_prev_eng {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "export/export.h"
+#include "tests/records.h"
 #include "tests/tap.h"
 
 static char *render(const struct export_input *in)
@@ -85,12 +86,6 @@ static void test_escape(void)
 #define ODD "/a\"b\\c\nd"
 #define ODD_ESC "/a\\\"b\\\\c\\nd"
 
-static void set(struct cgs_cgroup *cg, enum cgs_ctr c, uint64_t v)
-{
-	cg->present |= CGS_BIT(c);
-	cg->ctr[c] = v;
-}
-
 static void gpu(struct cgs_cgroup *cg, const char *dev, int c, uint64_t v)
 {
 	struct cgs_gpu *g = (struct cgs_gpu *)cgs_cgroup_find_gpu(cg, dev);
@@ -135,13 +130,13 @@ static void build(struct cgs_cgroup cg[3], struct cgfs_snap lim[3])
 	memset(lim, 0, 3 * sizeof(*lim));
 	cg[0].id = 10;
 	cg[0].path = strdup("/b");
-	set(&cg[0], CGS_CPU_USAGE_NS, 3000000000ull);
-	set(&cg[0], CGS_CPU_WAIT_NS, 1);
-	set(&cg[0], CGS_CPU_SWITCHES, 7);
-	set(&cg[0], CGS_MEM_CURRENT, 4096);
-	set(&cg[0], CGS_MEM_PEAK, 8192);
-	set(&cg[0], CGS_MEM_EVENTS_OOM_KILL, 0);
-	set(&cg[0], CGS_MEM_EVENTS_HIGH, 2);
+	rec_set(&cg[0], CGS_CPU_USAGE_NS, 3000000000ull);
+	rec_set(&cg[0], CGS_CPU_WAIT_NS, 1);
+	rec_set(&cg[0], CGS_CPU_SWITCHES, 7);
+	rec_set(&cg[0], CGS_MEM_CURRENT, 4096);
+	rec_set(&cg[0], CGS_MEM_PEAK, 8192);
+	rec_set(&cg[0], CGS_MEM_EVENTS_OOM_KILL, 0);
+	rec_set(&cg[0], CGS_MEM_EVENTS_HIGH, 2);
 	gpu(&cg[0], "card1", CGS_GPU_BUSY_NS, 2500000000ull);
 	gpu(&cg[0], "card1", CGS_GPU_MEM_BYTES, 1024);
 	gpu(&cg[0], "card0", CGS_GPU_BUSY_NS, 1000000000ull);
@@ -154,13 +149,13 @@ static void build(struct cgs_cgroup cg[3], struct cgfs_snap lim[3])
 
 	cg[1].id = 1;
 	cg[1].path = strdup("/");
-	set(&cg[1], CGS_CPU_USAGE_NS, 10000000000ull);
-	set(&cg[1], CGS_CPU_WAIT_NS, 0);
-	set(&cg[1], CGS_CPU_SWITCHES, 100);
+	rec_set(&cg[1], CGS_CPU_USAGE_NS, 10000000000ull);
+	rec_set(&cg[1], CGS_CPU_WAIT_NS, 0);
+	rec_set(&cg[1], CGS_CPU_SWITCHES, 100);
 
 	cg[2].id = 5;
 	cg[2].path = strdup(ODD);
-	set(&cg[2], CGS_CPU_USAGE_NS, 1500000000ull);
+	rec_set(&cg[2], CGS_CPU_USAGE_NS, 1500000000ull);
 	limit(&lim[2], CGFS_CPU_MAX, 33333);
 }
 
@@ -312,7 +307,7 @@ static void test_render(void)
 	memset(&dlim[3], 0, sizeof(dlim[3]));
 	dup[3].id = 20;
 	dup[3].path = "/b";
-	set(&dup[3], CGS_CPU_USAGE_NS, 42000000000ull);
+	rec_set(&dup[3], CGS_CPU_USAGE_NS, 42000000000ull);
 	in = (struct export_input){ dup, dlim, 4, NULL, 0 };
 	text2 = render(&in);
 	ok(strstr(text2, "cgshare_cgroups 3\n") &&
@@ -341,7 +336,7 @@ static void test_units(void)
 
 	cg.path = "/x";
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		set(&cg, CGS_CPU_USAGE_NS, t[i].ns);
+		rec_set(&cg, CGS_CPU_USAGE_NS, t[i].ns);
 		text = render(&in);
 		snprintf(want, sizeof(want),
 			 "cgshare_cpu_usage_seconds_total{cgroup=\"/x\"} %s\n",

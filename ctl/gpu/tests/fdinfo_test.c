@@ -181,17 +181,6 @@ static void parse_bad(void)
 	is_int(c.has, 0, "bad: empty text");
 }
 
-static const struct gfd_seen *seen(const struct gfd_sample *s, const char *key,
-				   uint64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].client_id == id && !strcmp(s->v[i].key, key))
-			return &s->v[i];
-	return NULL;
-}
-
 static void scan1(void)
 {
 	struct gfd_sample s;
@@ -202,7 +191,7 @@ static void scan1(void)
 	is_u64(s.n, 5, "scan s1: 5 distinct clients");
 	/* amdgpu 7 is open at 100/fd3, 100/fd4 (dup) and 101/fd3 (fork) */
 	is_int(s.shared, 2, "scan s1: 2 duplicate fds skipped");
-	e = seen(&s, "0000:03:00.0", 7);
+	e = gfd_find_seen(&s, "0000:03:00.0", 7);
 	ok(e && e->pid == 100 && !strcmp(e->cgroup, "/a"),
 	   "scan s1: shared client owned by lowest pid, cgroup /a");
 	/* 600: no cgroup file; 601: no fdinfo dir; 602: fd link dangles */
@@ -211,13 +200,13 @@ static void scan1(void)
 	/* panfrost 500/fd3: -5, PiB, no colon, overflow, ms, 3 words,
 	 * KiB overflow = 7 */
 	is_int(s.bad_lines, 7, "scan s1: 7 malformed lines counted");
-	e = seen(&s, "panfrost", 9);
+	e = gfd_find_seen(&s, "panfrost", 9);
 	ok(e && e->c.nr_eng == 2 && !strcmp(e->dev, "panfrost"),
 	   "scan s1: panfrost keeps its 2 good engines, dev = driver");
-	e = seen(&s, "msm", 2);
+	e = gfd_find_seen(&s, "msm", 2);
 	ok(e && !strcmp(e->dev, "msm/renderD128"),
 	   "scan s1: msm dev = driver/node from the fd link");
-	e = seen(&s, "0000:04:00.0", 11);
+	e = gfd_find_seen(&s, "0000:04:00.0", 11);
 	ok(e && !strcmp(e->dev, "0000:04:00.0") && !strcmp(e->cgroup, "/c"),
 	   "scan s1: xe dev = pdev, cgroup /c");
 	gfd_sample_free(&s);

@@ -5,28 +5,10 @@
 #include <stdlib.h>
 
 #include "policy/demand.h"
+#include "tests/records.h"
 #include "tests/tap.h"
 
 #define SEC 1000000000ull
-
-static struct cgs_cgroup *add(struct cgs_list *l, uint64_t id, uint64_t usage,
-			      uint64_t wait)
-{
-	struct cgs_cgroup *cg = cgs_list_add(l);
-
-	cg->has = CGS_HAS_ID;
-	cg->id = id;
-	cg->ctr[CGS_CPU_USAGE_NS] = usage;
-	cg->ctr[CGS_CPU_WAIT_NS] = wait;
-	cg->present = CGS_BIT(CGS_CPU_USAGE_NS) | CGS_BIT(CGS_CPU_WAIT_NS);
-	return cg;
-}
-
-static void set(struct cgs_cgroup *cg, enum cgs_ctr c, uint64_t v)
-{
-	cg->ctr[c] = v;
-	cg->present |= CGS_BIT(c);
-}
 
 static const struct cgs_demand_extra quiet = { -1, -1, INFINITY, INFINITY };
 
@@ -37,8 +19,8 @@ static void cpu(void)
 	struct cgs_demand_raw d;
 	struct cgs_rates r;
 
-	add(&a, 1, 10 * SEC, 1 * SEC);
-	add(&b, 1, 10 * SEC + SEC / 2, 1 * SEC + 3 * SEC / 10);
+	rec_add(&a, 1, 10 * SEC, 1 * SEC);
+	rec_add(&b, 1, 10 * SEC + SEC / 2, 1 * SEC + 3 * SEC / 10);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
 	is_int(cgs_demand_from_rate(&r.v[0], &x, &d), 0, "cpu: computes");
 	ok(d.has[CGS_CPU] && !d.has[CGS_MEM] && !d.has[CGS_GPU],
@@ -68,7 +50,7 @@ static void cpu(void)
 	cgs_rates_free(&r);
 
 	cgs_list_free(&b);
-	add(&b, 2, 0, 0);
+	rec_add(&b, 2, 0, 0);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
 	ok(cgs_demand_from_rate(&r.v[0], &x, &d) == -EINVAL,
 	   "cpu: a new cgroup has no demand yet");
@@ -85,13 +67,13 @@ static void memory(void)
 	struct cgs_cgroup *p, *q;
 	struct cgs_rates r;
 
-	p = add(&a, 1, 0, 0);
-	q = add(&b, 1, 0, 0);
-	set(q, CGS_MEM_CURRENT, 100 << 20);
-	set(p, CGS_MEM_EVENTS_HIGH, 10);
-	set(q, CGS_MEM_EVENTS_HIGH, 10);
-	set(p, CGS_MEM_EVENTS_MAX, 0);
-	set(q, CGS_MEM_EVENTS_MAX, 0);
+	p = rec_add(&a, 1, 0, 0);
+	q = rec_add(&b, 1, 0, 0);
+	rec_set(q, CGS_MEM_CURRENT, 100 << 20);
+	rec_set(p, CGS_MEM_EVENTS_HIGH, 10);
+	rec_set(q, CGS_MEM_EVENTS_HIGH, 10);
+	rec_set(p, CGS_MEM_EVENTS_MAX, 0);
+	rec_set(q, CGS_MEM_EVENTS_MAX, 0);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
 	cgs_demand_from_rate(&r.v[0], &x, &d);
 	ok(d.has[CGS_MEM], "memory: measured");
@@ -111,8 +93,8 @@ static void memory(void)
 	cgs_rates_free(&r);
 
 	x.mem_psi_some10 = -1;
-	set(q, CGS_MEM_EVENTS_HIGH, 14);
-	set(q, CGS_MEM_EVENTS_MAX, 1);
+	rec_set(q, CGS_MEM_EVENTS_HIGH, 14);
+	rec_set(q, CGS_MEM_EVENTS_MAX, 1);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
 	cgs_demand_from_rate(&r.v[0], &x, &d);
 	is_u64(d.mem_reclaim, 5, "memory: reclaim = high + max events");
@@ -131,8 +113,8 @@ static void gpu(void)
 	struct cgs_gpu *g;
 	struct cgs_rates r;
 
-	p = add(&a, 1, 0, 0);
-	q = add(&b, 1, 0, 0);
+	p = rec_add(&a, 1, 0, 0);
+	q = rec_add(&b, 1, 0, 0);
 	g = cgs_cgroup_add_gpu(p);
 	snprintf(g->dev, sizeof(g->dev), "card0");
 	g->present = CGS_BIT(CGS_GPU_BUSY_NS) | CGS_BIT(CGS_GPU_QUEUE_NS);

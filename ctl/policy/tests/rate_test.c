@@ -4,28 +4,10 @@
 #include <stdlib.h>
 
 #include "policy/rate.h"
+#include "tests/records.h"
 #include "tests/tap.h"
 
 #define SEC 1000000000ull
-
-static struct cgs_cgroup *add(struct cgs_list *l, uint64_t id,
-			      uint64_t usage, uint64_t wait)
-{
-	struct cgs_cgroup *cg = cgs_list_add(l);
-
-	cg->has = CGS_HAS_ID;
-	cg->id = id;
-	cg->ctr[CGS_CPU_USAGE_NS] = usage;
-	cg->ctr[CGS_CPU_WAIT_NS] = wait;
-	cg->present = CGS_BIT(CGS_CPU_USAGE_NS) | CGS_BIT(CGS_CPU_WAIT_NS);
-	return cg;
-}
-
-static void set(struct cgs_cgroup *cg, enum cgs_ctr c, uint64_t v)
-{
-	cg->ctr[c] = v;
-	cg->present |= CGS_BIT(c);
-}
 
 static struct cgs_gpu *gpu(struct cgs_cgroup *cg, const char *dev,
 			   uint64_t busy, uint64_t mem)
@@ -45,9 +27,9 @@ static void basic(void)
 	struct cgs_rates r;
 	struct cgs_cgroup *cg;
 
-	add(&a, 10, 1 * SEC, 0);
-	cg = add(&b, 10, 1 * SEC + SEC / 2, SEC / 5);
-	set(cg, CGS_MEM_CURRENT, 4096);
+	rec_add(&a, 10, 1 * SEC, 0);
+	cg = rec_add(&b, 10, 1 * SEC + SEC / 2, SEC / 5);
+	rec_set(cg, CGS_MEM_CURRENT, 4096);
 	is_int(cgs_rates_compute(&a, 100, &b, 100 + SEC, &r), 0,
 	       "basic: computes");
 	is_u64(r.n, 1, "basic: one row");
@@ -74,14 +56,14 @@ static void appear_vanish(void)
 	struct cgs_list a = { 0 }, b = { 0 };
 	struct cgs_rates r;
 
-	add(&a, 1, 0, 0);
-	add(&a, 2, 0, 0);
-	add(&a, 4, 0, 0);
-	add(&a, 9, 0, 0);
-	add(&b, 1, SEC, 0);
-	add(&b, 3, SEC, 0);
-	add(&b, 4, SEC, 0);
-	add(&b, 5, SEC, 0);
+	rec_add(&a, 1, 0, 0);
+	rec_add(&a, 2, 0, 0);
+	rec_add(&a, 4, 0, 0);
+	rec_add(&a, 9, 0, 0);
+	rec_add(&b, 1, SEC, 0);
+	rec_add(&b, 3, SEC, 0);
+	rec_add(&b, 4, SEC, 0);
+	rec_add(&b, 5, SEC, 0);
 	is_int(cgs_rates_compute(&a, 0, &b, SEC, &r), 0, "churn: computes");
 	is_u64(r.n, 6, "churn: 4 now + 2 gone");
 	ok(r.v[0].state == CGS_RATE_LIVE && r.v[0].now->id == 1, "churn: 1 live");
@@ -120,10 +102,10 @@ static void backwards(void)
 	struct cgs_cgroup *x, *y;
 	struct cgs_rates r;
 
-	x = add(&a, 7, 5 * SEC, SEC);
-	set(x, CGS_MEM_EVENTS_OOM_KILL, 3);
-	y = add(&b, 7, 4 * SEC, 2 * SEC);
-	set(y, CGS_MEM_EVENTS_OOM_KILL, 1);
+	x = rec_add(&a, 7, 5 * SEC, SEC);
+	rec_set(x, CGS_MEM_EVENTS_OOM_KILL, 3);
+	y = rec_add(&b, 7, 4 * SEC, 2 * SEC);
+	rec_set(y, CGS_MEM_EVENTS_OOM_KILL, 1);
 	is_int(cgs_rates_compute(&a, 0, &b, SEC, &r), 0, "backwards: computes");
 	is_u64(r.v[0].delta[CGS_CPU_USAGE_NS], 0, "backwards: usage delta is 0");
 	ok(r.v[0].per_ns[CGS_CPU_USAGE_NS] == 0, "backwards: usage rate is 0");
@@ -150,9 +132,9 @@ static void presence(void)
 	struct cgs_cgroup *y;
 	struct cgs_rates r;
 
-	add(&a, 1, 0, 0);
-	y = add(&b, 1, SEC, 0);
-	set(y, CGS_MEM_EVENTS_HIGH, 5);
+	rec_add(&a, 1, 0, 0);
+	y = rec_add(&b, 1, SEC, 0);
+	rec_set(y, CGS_MEM_EVENTS_HIGH, 5);
 	is_int(cgs_rates_compute(&a, 0, &b, 2 * SEC, &r), 0,
 	       "presence: computes");
 	ok(!(r.v[0].valid & CGS_BIT(CGS_MEM_EVENTS_HIGH)),
@@ -170,10 +152,10 @@ static void gpus(void)
 	struct cgs_cgroup *x, *y;
 	struct cgs_rates r;
 
-	x = add(&a, 1, 0, 0);
+	x = rec_add(&a, 1, 0, 0);
 	gpu(x, "card0", 10 * SEC, 100);
 	gpu(x, "card1", 5 * SEC, 100);
-	y = add(&b, 1, 0, 0);
+	y = rec_add(&b, 1, 0, 0);
 	gpu(y, "card1", 4 * SEC, 50);		/* went back */
 	gpu(y, "card2", SEC / 4, 10);		/* first charged just now */
 	gpu(y, "card0", 10 * SEC + SEC / 2, 200);
@@ -199,18 +181,18 @@ static void invalid(void)
 	struct cgs_list a = { 0 }, b = { 0 };
 	struct cgs_rates r;
 
-	add(&a, 1, 0, 0);
-	add(&b, 1, 0, 0);
+	rec_add(&a, 1, 0, 0);
+	rec_add(&b, 1, 0, 0);
 	is_int(cgs_rates_compute(&a, 5, &b, 5, &r), -EINVAL,
 	       "zero interval refused");
 	is_int(cgs_rates_compute(&a, 6, &b, 5, &r), -EINVAL,
 	       "negative interval refused");
-	add(&b, 1, 0, 0);
+	rec_add(&b, 1, 0, 0);
 	is_int(cgs_rates_compute(&a, 0, &b, 1, &r), -EINVAL,
 	       "duplicate id refused");
 	cgs_list_free(&b);
-	add(&b, 2, 0, 0);
-	add(&b, 1, 0, 0);
+	rec_add(&b, 2, 0, 0);
+	rec_add(&b, 1, 0, 0);
 	is_int(cgs_rates_compute(&a, 0, &b, 1, &r), -EINVAL,
 	       "unsorted sample refused");
 	cgs_list_sort_by_id(&b);
@@ -229,9 +211,9 @@ static void big(void)
 	/* 10,000 cgroups; every third vanishes, every fifth is new. */
 	for (uint64_t id = 1; id <= 10000; id++) {
 		if (id % 5)
-			add(&a, id, id, 0);
+			rec_add(&a, id, id, 0);
 		if (id % 3)
-			add(&b, id, 2 * id, 0);
+			rec_add(&b, id, 2 * id, 0);
 	}
 	is_int(cgs_rates_compute(&a, 0, &b, 10, &r), 0, "big: computes");
 	for (size_t i = 0; i < r.n; i++) {
