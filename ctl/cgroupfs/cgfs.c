@@ -349,17 +349,18 @@ int cgfs_psi_some_avg10(const char *text, double *avg10)
 	return 0;
 }
 
-static const char *const item_file[CGFS_NR_ITEMS] = {
-	[CGFS_CPU_MAX] = "cpu.max",
-	[CGFS_CPU_WEIGHT] = "cpu.weight",
-	[CGFS_CPU_STAT] = "cpu.stat",
-	[CGFS_MEM_CURRENT] = "memory.current",
-	[CGFS_MEM_HIGH] = "memory.high",
-	[CGFS_MEM_MAX] = "memory.max",
-	[CGFS_MEM_LOW] = "memory.low",
-	[CGFS_MEM_PRESSURE] = "memory.pressure",
-	[CGFS_CONTROLLERS] = "cgroup.controllers",
+static const char *const other_file[CGFS_NR_ITEMS - CGS_NR_LIM] = {
+	[CGFS_CPU_STAT - CGS_NR_LIM] = "cpu.stat",
+	[CGFS_MEM_CURRENT - CGS_NR_LIM] = "memory.current",
+	[CGFS_MEM_PRESSURE - CGS_NR_LIM] = "memory.pressure",
+	[CGFS_CONTROLLERS - CGS_NR_LIM] = "cgroup.controllers",
 };
+
+static const char *item_file(enum cgfs_item i)
+{
+	return (int)i < CGS_NR_LIM ? cgs_limit_file[i] :
+	       other_file[i - CGS_NR_LIM];
+}
 
 static bool parse_item(struct cgfs_snap *s, enum cgfs_item i, const char *buf)
 {
@@ -384,10 +385,9 @@ static bool parse_item(struct cgfs_snap *s, enum cgfs_item i, const char *buf)
 	case CGFS_CONTROLLERS:
 		s->dmem = cgfs_word_in(buf, "dmem");
 		return true;
-	case CGFS_NR_ITEMS:
-		break;
+	default:		/* dmem.max is keyed: not a snapshot item */
+		return false;
 	}
-	return false;
 }
 
 int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s)
@@ -397,9 +397,9 @@ int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < CGFS_NR_ITEMS; i++) {
-		if (!(want & CGFS_ITEM(i)))
+		if (!(want & CGFS_ITEM(i)) || i == (int)CGS_LIM_DMEM_MAX)
 			continue;
-		ret = cgfs_read(cg, item_file[i], buf, sizeof(buf));
+		ret = cgfs_read(cg, item_file(i), buf, sizeof(buf));
 		if (ret == -ENOENT)
 			return ret;
 		if (ret >= 0 && parse_item(s, i, buf))

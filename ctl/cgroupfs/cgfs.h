@@ -80,15 +80,17 @@ bool cgfs_has_controller(struct cgfs_cg *cg, const char *controller);
  * needs a value twice takes it from here, as oomd's CgroupContext does).
  */
 enum cgfs_item {
-	CGFS_CPU_MAX,		/* cpu_quota_us, cpu_period_us */
-	CGFS_CPU_WEIGHT,
-	CGFS_CPU_STAT,		/* nr_throttled */
+	/* the limit files, named by cgs_limit_file[] */
+	CGFS_CPU_MAX = CGS_LIM_CPU_MAX,	/* cpu_quota_us, cpu_period_us */
+	CGFS_CPU_WEIGHT = CGS_LIM_CPU_WEIGHT,
+	CGFS_MEM_HIGH = CGS_LIM_MEM_HIGH,
+	CGFS_MEM_MAX = CGS_LIM_MEM_MAX,
+	CGFS_MEM_LOW = CGS_LIM_MEM_LOW,
+	/* and what else a round reads */
+	CGFS_CPU_STAT = CGS_NR_LIM,	/* nr_throttled */
 	CGFS_MEM_CURRENT,
-	CGFS_MEM_HIGH,
-	CGFS_MEM_MAX,
-	CGFS_MEM_LOW,
-	CGFS_MEM_PRESSURE,	/* mem_psi_some10 */
-	CGFS_CONTROLLERS,	/* dmem */
+	CGFS_MEM_PRESSURE,		/* mem_psi_some10 */
+	CGFS_CONTROLLERS,		/* dmem */
 	CGFS_NR_ITEMS
 };
 

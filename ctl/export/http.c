@@ -17,6 +17,7 @@
 
 #include "export/export.h"
 #include "ledger/ledger.h"
+#include "util/time.h"
 
 struct export_server {
 	int fd;
@@ -191,10 +192,7 @@ int export_set_targets(struct export_server *s,
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return cgs_now_ns() / 1000000;
 }
 
 /* Waits for @events until @deadline; false on timeout or error. */
