@@ -19,6 +19,7 @@
 #include "export/export.h"
 #include "policy/rate.h"
 #include "render/out.h"
+#include "render/record.h"
 #include "util/args.h"
 #include "util/log.h"
 #include "util/loop.h"
@@ -241,6 +242,7 @@ static void show_row(const struct row *w, int pathw, bool ctl)
 	if (out_is_json()) {
 		if (cg->path)
 			out_str("path", NULL, cg->path);
+		show_k8s_json(cg->path);
 		out_str("state", NULL, r->state == CGS_RATE_NEW ? "new" : "live");
 	} else {
 		out_text("%-*s ", pathw, cg->path ? cg->path : "-");

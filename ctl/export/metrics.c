@@ -14,6 +14,7 @@
 #include "export/export.h"
 #include "util/utf8.h"
 #include "ledger/ledger.h"
+#include "model/k8s.h"
 #include "model/limits.h"
 
 /* -- rendering -- */
@@ -105,21 +106,57 @@ static void family(FILE *f, const char *name, const char *type,
 }
 
 /* Starts a sample: name{cgroup="..." and, if @key, ,key="val"}, then ' '. */
-static void labels(FILE *f, const char *name, const char *path,
+/*
+ * A cgroup's labels, escaped once per scrape and printed with each of its
+ * samples: cgroup="PATH", and for the kubelet's and the runtimes' cgroups
+ * qos_class, pod_uid and container_id (see model/k8s.h).
+ */
+static char *label_set(const char *path)
+{
+	struct cgs_k8s k;
+	const char *q;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	fputs("cgroup=\"", f);
+	export_escape(f, path);
+	fputc('"', f);
+	if (cgs_k8s_parse(path, &k)) {
+		q = cgs_qos_name(k.qos);
+		if (q)
+			fprintf(f, ",qos_class=\"%s\"", q);
+		if (k.pod_uid[0])
+			fprintf(f, ",pod_uid=\"%s\"", k.pod_uid);
+		if (k.container_id[0])
+			fprintf(f, ",container_id=\"%s\"", k.container_id);
+	}
+	if (fclose(f)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Starts a sample: name{LABELS and, if @key, ,key="val"}, then ' '. */
+static void labels(FILE *f, const char *name, const char *set,
 		   const char *key, const char *val)
 {
-	fprintf(f, "%s{cgroup=\"", name);
-	export_escape(f, path);
+	fprintf(f, "%s{%s", name, set);
 	if (key) {
-		fprintf(f, "\",%s=\"", key);
+		fprintf(f, ",%s=\"", key);
 		export_escape(f, val);
+		fputc('"', f);
 	}
-	fputs("\"} ", f);
+	fputs("} ", f);
 }
 
 struct view {
 	const struct export_input *in;
 	size_t *idx;		/* records to show, sorted by path */
+	char **lbl;		/* their label sets */
 	size_t n;
 };
 
@@ -298,7 +335,7 @@ static void render_cgroups(FILE *f, const struct view *w)
 
 				if (!cgs_has_ctr(cg, idx[j]))
 					continue;
-				labels(f, m->family, path_of(cg), m->label,
+				labels(f, m->family, w->lbl[i], m->label,
 				       m->label_value);
 				put_value(f, m, cg->ctr[idx[j]]);
 			}
@@ -347,7 +384,7 @@ static int render_gpu(FILE *f, const struct view *w)
 
 				if (!(d->present & CGS_BIT(c)))
 					continue;
-				labels(f, m->family, path_of(cg), "dev", d->dev);
+				labels(f, m->family, w->lbl[i], "dev", d->dev);
 				put_value(f, m, d->ctr[c]);
 			}
 		}
@@ -368,8 +405,7 @@ static void render_limits(FILE *f, const struct view *w)
 			if (!limit_value(&w->in->limits[w->idx[i]],
 					 limit_fams[k].item, &v))
 				continue;
-			labels(f, limit_fams[k].name,
-			       path_of(&w->in->cg[w->idx[i]]), NULL, NULL);
+			labels(f, limit_fams[k].name, w->lbl[i], NULL, NULL);
 			put_num(f, v);
 			fputc('\n', f);
 		}
@@ -388,17 +424,23 @@ static int render_targets(FILE *f, const struct export_input *in)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct export_target *t = &in->targets[idx[i]];
+		char *set = label_set(t->path);
 
+		if (!set) {
+			free(idx);
+			return -ENOMEM;
+		}
 		for (size_t r = 0; r < sizeof(res_order) / sizeof(res_order[0]); r++) {
 			enum cgs_res res = res_order[r];
 
 			if (!(t->present & CGS_BIT(res)))
 				continue;
-			labels(f, "cgshare_share", t->path, "resource",
+			labels(f, "cgshare_share", set, "resource",
 			       cgs_res_name(res));
 			put_num(f, t->share[res]);
 			fputc('\n', f);
 		}
+		free(set);
 	}
 	free(idx);
 	return 0;
@@ -410,17 +452,27 @@ int export_render(FILE *f, const struct export_input *in)
 	int ret;
 
 	w.idx = sorted(in->n, cmp_rec, rec_path, in, &w.n);
-	if (!w.idx)
-		return -ENOMEM;
-	family(f, "cgshare_cgroups", "gauge",
-	       "Cgroups in the ledger, as seen by this exporter.");
-	fprintf(f, "cgshare_cgroups %zu\n", w.n);
-	render_cgroups(f, &w);
-	ret = render_gpu(f, &w);
+	w.lbl = calloc(w.n ? w.n : 1, sizeof(*w.lbl));
+	ret = w.idx && w.lbl ? 0 : -ENOMEM;
+	for (size_t i = 0; !ret && i < w.n; i++) {
+		w.lbl[i] = label_set(path_of(&in->cg[w.idx[i]]));
+		if (!w.lbl[i])
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		family(f, "cgshare_cgroups", "gauge",
+		       "Cgroups in the ledger, as seen by this exporter.");
+		fprintf(f, "cgshare_cgroups %zu\n", w.n);
+		render_cgroups(f, &w);
+		ret = render_gpu(f, &w);
+	}
 	if (!ret) {
 		render_limits(f, &w);
 		ret = render_targets(f, in);
 	}
+	for (size_t i = 0; w.lbl && i < w.n; i++)
+		free(w.lbl[i]);
+	free(w.lbl);
 	free(w.idx);
 	if (!ret && (fflush(f) || ferror(f)))
 		ret = -EIO;

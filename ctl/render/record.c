@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "render/out.h"
+#include "model/k8s.h"
 #include "render/record.h"
 
 void show_gpu_json(const struct cgs_gpu *g)
@@ -13,8 +14,27 @@ void show_gpu_json(const struct cgs_gpu *g)
 			out_u64(cgs_gpu_ctr_info[c].key, NULL, g->ctr[c]);
 }
 
+void show_k8s_json(const char *path)
+{
+	struct cgs_k8s k;
+	const char *q;
+
+	if (!path || !cgs_k8s_parse(path, &k))
+		return;
+	q = cgs_qos_name(k.qos);
+	if (q)
+		out_str("qos_class", NULL, q);
+	if (k.pod_uid[0])
+		out_str("pod_uid", NULL, k.pod_uid);
+	if (k.container_id[0])
+		out_str("container_id", NULL, k.container_id);
+	if (k.runtime)
+		out_str("container_runtime", NULL, k.runtime);
+}
+
 void show_cgroup_json(const struct cgs_cgroup *cg, uint32_t skip)
 {
+	show_k8s_json(cg->path);
 	if (cg->has & CGS_HAS_PARENT)
 		out_u64("parent_id", NULL, cg->parent_id);
 	for (int c = 0; c < CGS_NR_CTR; c++)

@@ -9,8 +9,12 @@
 /* In @skip of show_cgroup_json(): leave the gpu array out. */
 #define SHOW_SKIP_GPU	CGS_BIT(CGS_NR_CTR)
 
+/* qos_class, pod_uid, container_id, container_runtime where @path has them. */
+void show_k8s_json(const char *path);
+
 /*
- * The JSON keys of a record that the caller did not print itself: parent_id,
+ * The JSON keys of a record that the caller did not print itself: the
+ * pod and container keys of show_k8s_json(), parent_id,
  * every counter not in @skip (CGS_BIT(enum cgs_ctr)) and the gpu array.
  * Absent values are left out; "gpu" is always an array. Nothing in text.
  */

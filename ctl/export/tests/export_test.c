@@ -354,6 +354,27 @@ static void test_units(void)
 	free(text);
 }
 
+/* A pod's container carries its pod and container labels on every sample. */
+static void test_k8s_labels(void)
+{
+	static const char path[] = "/kubepods.slice/kubepods-burstable.slice/"
+		"kubepods-burstable-pod7f3e5a52_1c0d_4b6f_9a33_0d2c6e8b1f44.slice/"
+		"cri-containerd-4c1b1a0f9d2e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f"
+		"0a9b8c7d6e5f4a3b.scope";
+	struct cgs_cgroup cg = { .id = 9, .path = (char *)path };
+	struct export_input in = { .cg = &cg, .n = 1 };
+	char *text, want[512];
+
+	rec_set(&cg, CGS_CPU_USAGE_NS, 2000000000ull);
+	text = render(&in);
+	snprintf(want, sizeof(want), "cgshare_cpu_usage_seconds_total{cgroup="
+		 "\"%s\",qos_class=\"burstable\",pod_uid=\"7f3e5a52-1c0d-"
+		 "4b6f-9a33-0d2c6e8b1f44\",container_id=\"4c1b1a0f9d2e8a7b6c5d"
+		 "4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b\"} 2\n", path);
+	ok(text && strstr(text, want), "k8s: qos_class, pod_uid, container_id");
+	free(text);
+}
+
 static void test_listen(void)
 {
 	struct sockaddr_storage ss;
@@ -516,6 +537,7 @@ int main(void)
 	test_escape();
 	test_render();
 	test_units();
+	test_k8s_labels();
 	test_listen();
 	test_limits();
 	test_http();
