@@ -194,8 +194,9 @@ static int record(struct cgfs_cg *cg, const char *file, const char *value)
 	return 0;
 }
 
-int cgfs_set(struct cgfs_cg *cg, const char *file, const char *value,
-	     unsigned int flags, bool dry_run, char *old, size_t oldlen)
+/* The value of @file as cgfs_write() compares it: a keyed file's line. */
+static int current(struct cgfs_cg *cg, const char *file, const char *value,
+		   unsigned int flags, char *out, size_t len)
 {
 	char cur[4096];
 	int ret;
@@ -204,23 +205,68 @@ int cgfs_set(struct cgfs_cg *cg, const char *file, const char *value,
 	if (ret < 0)
 		return ret;
 	if (flags & CGFS_KEYED) {
-		char line[512];
+		keyed_line(cur, value, out, len);
+	} else {
+		size_t n = strnlen(cur, len - 1);
 
-		keyed_line(cur, value, line, sizeof(line));
-		snprintf(cur, sizeof(cur), "%s", line);
+		memcpy(out, cur, n);	/* limit files are short */
+		out[n] = '\0';
 	}
-	snprintf(old, oldlen, "%s", cur);
-	if (!strcmp(cur, value))
+	return 0;
+}
+
+int cgfs_write(struct cgfs_cg *cg, struct cgfs_write *w)
+{
+	int ret;
+
+	w->now[0] = '\0';
+	ret = current(cg, w->file, w->value, w->flags, w->old, sizeof(w->old));
+	if (ret < 0)
+		return ret;
+	if (w->expect && strcmp(w->old, w->expect))
+		return -ESTALE;
+	if (!strcmp(w->old, w->value))
 		return 0;
-	if (dry_run)
+	if (w->flags & CGFS_DRY_RUN)
 		return 1;
-	if (cur[0]) {
-		ret = record(cg, file, cur);
+	if (w->old[0]) {
+		ret = record(cg, w->file, w->old);
 		if (ret)
 			return ret;
 	}
-	ret = write_once(cg, file, value);
-	return ret ? ret : 1;
+	ret = write_once(cg, w->file, w->value);
+	if (ret)
+		return ret;
+	/* What the kernel made of it: the value to expect next time. */
+	ret = current(cg, w->file, w->value, w->flags, w->now, sizeof(w->now));
+	return ret < 0 ? ret : 1;
+}
+
+int cgfs_set(struct cgfs_cg *cg, const char *file, const char *value,
+	     unsigned int flags, bool dry_run, char *old, size_t oldlen)
+{
+	struct cgfs_write w = {
+		.file = file,
+		.value = value,
+		.flags = flags | (dry_run ? CGFS_DRY_RUN : 0),
+	};
+	int ret = cgfs_write(cg, &w);
+
+	snprintf(old, oldlen, "%s", w.old);
+	return ret;
+}
+
+const char *cgfs_original(const struct cgfs_cg *cg, const char *file)
+{
+	for (unsigned int i = 0; i < cg->nr_orig; i++)
+		if (!strcmp(cg->orig[i].file, file))
+			return cg->orig[i].value;
+	return NULL;
+}
+
+int cgfs_remember(struct cgfs_cg *cg, const char *file, const char *value)
+{
+	return record(cg, file, value);
 }
 
 int cgfs_restore(struct cgfs_cg *cg, cgfs_restore_cb cb, void *arg)

@@ -54,14 +54,36 @@ int cgfs_read(struct cgfs_cg *cg, const char *file, char *buf, size_t len);
 /* Keyed files (dmem.max: "REGION VALUE" lines) compare by first word. */
 #define CGFS_KEYED	1u
 
+/* With CGFS_DRY_RUN nothing is written (1 then means "would be"). */
+#define CGFS_DRY_RUN	2u
+
+struct cgfs_write {
+	const char *file;
+	const char *value;
+	unsigned int flags;	/* CGFS_KEYED, CGFS_DRY_RUN */
+	/*
+	 * The value we wrote last, or NULL: another value there now was
+	 * written by someone else, and is left alone (-ESTALE).
+	 */
+	const char *expect;
+	char old[512];		/* out: the value found */
+	char now[512];		/* out: read back after writing */
+};
+
 /*
- * Sets @file to @value unless it holds it already. The value found is
- * copied into @old and recorded as the original on the cgroup's first
- * write to @file. Returns 1 when written, 0 when unchanged, or the errors
- * of cgfs_read(). With @dry_run nothing is written (1 means "would be").
+ * Sets w->file to w->value unless it holds it already. The value found is
+ * recorded as the original on the cgroup's first write to the file.
+ * Returns 1 when written, 0 when unchanged, -ESTALE when the file does not
+ * hold w->expect, or the errors of cgfs_read().
  */
+int cgfs_write(struct cgfs_cg *cg, struct cgfs_write *w);
+/* cgfs_write() without expect, reading back or @dry_run's flag. */
 int cgfs_set(struct cgfs_cg *cg, const char *file, const char *value,
 	     unsigned int flags, bool dry_run, char *old, size_t oldlen);
+/* The original recorded for @file, or NULL. */
+const char *cgfs_original(const struct cgfs_cg *cg, const char *file);
+/* Records @value as @file's original (one found by an earlier run). */
+int cgfs_remember(struct cgfs_cg *cg, const char *file, const char *value);
 
 /*
  * Writes back every original value. @cb, when set, is told of each file

@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "control/control.h"
+#include "control/state.h"
 #include "render/out.h"
 #include "util/args.h"
 #include "util/time.h"
@@ -98,6 +99,16 @@ static void show_resource(const struct cgs_ctl_round *rd,
 		limits_cell(p, r);
 }
 
+/* Why a planned limit is not written, for --explain; "" when it is. */
+static const char *left_alone(const struct cgs_ctl_cg *m, int l)
+{
+	if (!(m->writable & (1u << l)))
+		return " (observed only: the kubelet writes it)";
+	if (m->backoff & (1u << l))
+		return " (left alone: someone else wrote it since cgshare did)";
+	return "";
+}
+
 static void show_cgroup(const struct cgs_ctl_round *rd,
 			const struct cgs_ctl_cg *m, bool expl)
 {
@@ -122,10 +133,17 @@ static void show_cgroup(const struct cgs_ctl_round *rd,
 	for (int l = 0; l < CGS_NR_LIM; l++)
 		if (m->plan->want[l]) {
 			if (expl)
-				out_text("  -> %s %s\n", cgs_limit_file[l],
-					 m->plan->value[l]);
+				out_text("  -> %s %s%s\n", cgs_limit_file[l],
+					 m->plan->value[l], left_alone(m, l));
 			out_str(cgs_limit_file[l], NULL, m->plan->value[l]);
 		}
+	out_obj_end();
+	out_obj_begin("left_alone");
+	for (int l = 0; l < CGS_NR_LIM; l++)
+		if (m->plan->want[l] && *left_alone(m, l))
+			out_str(cgs_limit_file[l], NULL,
+				m->writable & (1u << l) ? "written by someone else" :
+				"the kubelet's");
 	out_obj_end();
 	out_obj_end();
 }
@@ -161,10 +179,12 @@ static void show_plan(const struct cgs_ctl_round *rd, bool expl)
 
 /* apply prints every change, old -> new. */
 static void print_change(const char *path, const char *file, const char *old,
-			 const char *value, bool written, void *arg)
+			 const char *value, bool written,
+			 const struct cgs_plan_cg *p, void *arg)
 {
 	unsigned int *changes = arg;
 
+	(void)p;
 	(*changes)++;
 	out_obj_begin(NULL);
 	out_str("path", "%s ", path);
@@ -178,6 +198,7 @@ static void print_change(const char *path, const char *file, const char *old,
 
 struct once_args {
 	const char *file;
+	const char *state;
 	bool explain, dry_run;
 };
 
@@ -193,6 +214,9 @@ static int once_opt(const struct cmd *cmd, int key, const char *arg,
 		return 0;
 	case 'e':
 		a->explain = true;
+		return 0;
+	case 's':
+		a->state = arg;
 		return 0;
 	default:
 		a->dry_run = true;
@@ -211,6 +235,7 @@ static int parse(const struct cmd *cmd, int argc, char **argv,
 	static const struct cmd_opt apply_opts[] = {
 		{ "config", 'c', true },
 		{ "dry-run", 'n', false },
+		{ "state", 's', true },
 		{ NULL, 0, false },
 	};
 	int ret;
@@ -251,6 +276,8 @@ static int once(const struct cmd *cmd, int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	o.dry_run = !write || a.dry_run;
+	/* apply records what it writes, as run does, for run --restore */
+	o.state_file = a.state ? a.state : cgs_state_default();
 	if (open_nl(&nl))
 		return 1;
 	if (cgs_ctl_open(&c, a.file, nl, &o)) {
@@ -311,6 +338,7 @@ static void apply_help(FILE *f)
 		"\n"
 		"  -c, --config FILE   the controller's configuration\n"
 		"  -n, --dry-run       print the changes, write nothing\n"
+		"  -s, --state FILE    where run keeps what was written (see run)\n"
 		"  -j, --json          JSON (see cgsharectl(8))\n");
 }
 

@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "control/control.h"
+#include "control/state.h"
 #include "export/export.h"
 #include "util/log.h"
 #include "util/loop.h"
@@ -20,6 +21,7 @@
 struct run_args {
 	const char *file;
 	const char *listen;
+	const char *state;
 	bool restore;
 };
 
@@ -31,15 +33,23 @@ struct daemon {
 	struct export_server *srv;
 	struct cgs_notify notify;
 	uint64_t rounds;
-	bool failing;
+	int failing;		/* the error sampling failed with, or 0 */
 };
 
+/* Memory limits say the usage they were planned for. */
 static void log_change(const char *path, const char *file, const char *old,
-		       const char *value, bool written, void *arg)
+		       const char *value, bool written,
+		       const struct cgs_plan_cg *p, void *arg)
 {
 	(void)arg;
 	(void)written;
-	cgs_log("%s %s: %s -> %s", path, file, old[0] ? old : "-", value);
+	if (!strncmp(file, "memory.", 7))
+		cgs_log("%s %s: %s -> %s (usage %llu)", path, file,
+			old[0] ? old : "-", value,
+			(unsigned long long)p->mem_current);
+	else
+		cgs_log("%s %s: %s -> %s", path, file, old[0] ? old : "-",
+			value);
 }
 
 /* Shares change only on rounds that act; between them they stand. */
@@ -54,12 +64,24 @@ static void publish(struct daemon *d)
 	if (!t)
 		return;		/* the last published shares stay */
 	for (size_t i = 0; i < r->n; i++) {
-		t[i].path = r->cg[i].path;
+		const struct cgs_ctl_cg *m = &r->cg[i];
+
+		t[i].path = m->path;
+		if (!m->measured)
+			continue;
 		for (int res = 0; res < CGS_NR_RES; res++) {
-			if (!r->cg[i].measured || !r->cg[i].plan->has[res])
+			if (!m->plan->has[res])
 				continue;
 			t[i].present |= 1u << res;
-			t[i].share[res] = r->cg[i].plan->share[res];
+			t[i].share[res] = m->plan->share[res];
+		}
+		for (int l = 0; l < CGS_NR_LIM; l++) {
+			if (!m->plan->want[l])
+				continue;
+			t[i].planned |= 1u << l;
+			t[i].limit[l] = m->plan->num[l];
+			if ((m->writable & ~m->backoff) & (1u << l))
+				t[i].written |= 1u << l;
 		}
 	}
 	export_set_targets(d->srv, t, r->n);
@@ -71,15 +93,20 @@ static void round_once(struct daemon *d)
 	const struct cgs_conf *k = cgs_ctl_round(d->ctl)->conf;
 	bool acting;
 
-	if (cgs_ctl_sample(d->ctl)) {
-		if (!d->failing)
-			cgs_log("sampling failed; retrying every interval");
-		d->failing = true;
+	int ret = cgs_ctl_sample(d->ctl);
+
+	if (ret) {
+		if (ret != d->failing)
+			cgs_log(ret == -ENODEV ? "the cgshare module is gone; the "
+				"limits stay as they are until it is back" :
+				"sampling failed; retrying every interval");
+		d->failing = ret;
 		return;
 	}
 	if (d->failing)
-		cgs_log("sampling works again");
-	d->failing = false;
+		cgs_log(d->failing == -ENODEV ? "the cgshare module is back" :
+			"sampling works again");
+	d->failing = 0;
 	d->rounds++;
 	acting = d->rounds > 1 && (d->rounds - 1) % k->act_every == 0;
 	if (!acting)
@@ -145,7 +172,10 @@ static int loop(struct daemon *d)
 static int start(struct daemon *d)
 {
 	static const int signals[] = { SIGHUP, SIGTERM, SIGINT, 0 };
-	struct cgs_ctl_opts o = { .restore = d->a->restore };
+	struct cgs_ctl_opts o = {
+		.restore = d->a->restore,
+		.state_file = d->a->state ? d->a->state : cgs_state_default(),
+	};
 	struct export_config ec = {
 		.listen = d->a->listen,
 		.timeout_ms = 5000,
@@ -198,6 +228,9 @@ static int run_opt(const struct cmd *cmd, int key, const char *arg, void *ctx)
 	case 'r':
 		a->restore = true;
 		return 0;
+	case 's':
+		a->state = arg;
+		return 0;
 	default:
 		if (export_parse_listen(arg, sa, &len))
 			return usage_error(cmd, "bad listen address: %s (want "
@@ -214,6 +247,7 @@ static int parse(int argc, char **argv, struct run_args *a)
 		{ "config", 'c', true },
 		{ "restore", 'r', false },
 		{ "listen", 'l', true },
+		{ "state", 's', true },
 		{ NULL, 0, false },
 	};
 	int ret;
@@ -257,6 +291,7 @@ static void run_help(FILE *f)
 {
 	fprintf(f,
 		"Usage: cgsharectl run -c FILE [--restore] [--listen ADDR:PORT]\n"
+		"                      [--state FILE]\n"
 		"\n"
 		"The controller daemon: samples every interval, acts every\n"
 		"act-every samples, logs each change (old -> new) on stderr.\n"
@@ -267,6 +302,10 @@ static void run_help(FILE *f)
 		"  -c, --config FILE   the controller's configuration\n"
 		"  -r, --restore       put back the limits found at start on exit\n"
 		"                      (and when a cgroup leaves the config)\n"
+		"  -s, --state FILE    what was written and what was there before,\n"
+		"                      kept across restarts (default\n"
+		"                      $RUNTIME_DIRECTORY or /run/cgshare/\n"
+		"                      controller.state)\n"
 		"  -l, --listen ADDR:PORT  also serve Prometheus metrics there,\n"
 		"                      with the controller's shares (see export)\n");
 }

@@ -27,6 +27,11 @@ struct cgs_ctl_opts {
 	bool dry_run;		/* never write (plan, top -c) */
 	bool restore;		/* put originals back when a cgroup leaves */
 	bool quiet;		/* no log line when a cgroup vanishes */
+	/*
+	 * Where what was written is kept across restarts (control/state.h),
+	 * or NULL to keep it in memory only.
+	 */
+	const char *state_file;
 };
 
 /* One managed cgroup as of the latest round. */
@@ -41,6 +46,8 @@ struct cgs_ctl_cg {
 	const struct cgs_demand_raw *raw;	/* latest interval, or NULL */
 	const struct cgs_plan_cg *plan;	/* demand, share, limit values */
 	const struct cgs_cgroup *rec;	/* its ledger record, or NULL */
+	unsigned int writable;		/* limits we may write (enum cgs_limit) */
+	unsigned int backoff;		/* ... but someone else wrote since */
 };
 
 struct cgs_ctl_round {
@@ -73,10 +80,14 @@ int cgs_ctl_sample(struct cgs_ctl *c);
 /* Shares and limit values from the samples so far; nothing written. */
 int cgs_ctl_plan(struct cgs_ctl *c);
 
-/* Told of each limit that changed (or, dry, would). */
+/*
+ * Told of each limit that changed (or, dry, would), with the plan it came
+ * from (what usage it was planned for, say).
+ */
 typedef void (*cgs_ctl_change_fn)(const char *path, const char *file,
 				  const char *old, const char *value,
-				  bool written, void *arg);
+				  bool written, const struct cgs_plan_cg *p,
+				  void *arg);
 /* Writes the planned values that differ; returns the failed writes. */
 unsigned int cgs_ctl_write(struct cgs_ctl *c, cgs_ctl_change_fn fn,
 			   void *arg);

@@ -12,6 +12,7 @@
 
 #include "cgroupfs/cgfs.h"
 #include "control/control.h"
+#include "control/state.h"
 #include "policy/rate.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -46,7 +47,8 @@ struct cgs_ctl {
 	struct cgs_list prev, cur;
 	uint64_t t_prev, t_cur;
 	double capacity[CGS_NR_RES];
-	bool said_dmem;
+	struct cgs_state state;
+	bool said_dmem, said_state;
 	struct cgs_ctl_round round;
 	struct cgs_ctl_cg *view;
 	struct cgs_plan_cg *plans;	/* scratch for cgs_plan() */
@@ -146,10 +148,21 @@ static void restore_cb(const struct cgfs_cg *cg, const char *file,
 		cgs_log("%s: %s restored to %s", cg->path, file, value);
 }
 
+static void save_state(struct cgs_ctl *c)
+{
+	int ret = cgs_state_save(&c->state);
+
+	if (ret && !c->said_state)
+		cgs_log("saving %s: %s; a restart will not know what this one "
+			"wrote", c->state.file, strerror(-ret));
+	c->said_state = ret != 0;
+}
+
 static void let_go(struct cgs_ctl *c, struct mcg *m)
 {
-	if (c->opts.restore && m->fs_open && !c->opts.dry_run)
-		cgfs_restore(&m->fs, restore_cb, NULL);
+	if (c->opts.restore && m->fs_open && !c->opts.dry_run &&
+	    !cgfs_restore(&m->fs, restore_cb, NULL))
+		cgs_state_forget(&c->state, m->path);
 	mcg_free(m);
 }
 
@@ -197,6 +210,8 @@ static int resolve(struct cgs_ctl *c)
 		}
 	}
 	qsort(v, n, sizeof(*v), by_path);
+	for (size_t i = 0; i < n; i++)
+		v[i].pub.writable = cgs_conf_writable(k, v[i].path);
 	for (size_t i = 0; i < c->n; i++) {
 		struct mcg *o = &c->cg[i], *m = find_mcg(v, n, o->path);
 
@@ -205,6 +220,7 @@ static int resolve(struct cgs_ctl *c)
 			continue;
 		}
 		m->pub.id = o->pub.id;
+		m->pub.backoff = o->pub.backoff;
 		m->fs = o->fs;
 		m->fs_open = o->fs_open;
 		m->hist = o->hist;
@@ -215,6 +231,7 @@ static int resolve(struct cgs_ctl *c)
 	free(c->cg);
 	c->cg = v;
 	c->n = n;
+	save_state(c);
 	free(c->view);
 	free(c->plans);
 	c->view = calloc(n + 1, sizeof(*c->view));
@@ -240,6 +257,8 @@ static void forget(struct cgs_ctl *c, struct mcg *m, const char *why)
 {
 	if (m->pub.id && !c->opts.quiet)
 		cgs_log("%s: %s; no longer shared", m->path, why);
+	/* What we wrote there is nobody's now: a new cgroup starts afresh. */
+	cgs_state_forget(&c->state, m->path);
 	if (m->fs_open)
 		cgfs_cg_close(&m->fs);
 	m->fs_open = false;
@@ -280,6 +299,18 @@ static const struct cgs_rate *find_rate(const struct cgs_rates *rs, uint64_t id)
 	return NULL;
 }
 
+/* What an earlier run found before it wrote: still the originals. */
+static void remember(struct cgs_ctl *c, struct mcg *m)
+{
+	const struct cgs_state_ent *e;
+
+	for (int l = 0; l < CGS_NR_LIM; l++) {
+		e = cgs_state_find(&c->state, m->path, cgs_limit_file[l]);
+		if (e && e->orig[0])
+			cgfs_remember(&m->fs, e->file, e->orig);
+	}
+}
+
 /* Opens and reads @m for this sample; false when it is not there. */
 static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
 		     const struct cgs_cgroup *rec)
@@ -290,12 +321,18 @@ static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
 	}
 	if (m->pub.id && m->pub.id != rec->id)
 		forget(c, m, "cgroup was recreated");
+	/* recreated while no controller ran: what was written is gone */
+	if (!m->pub.id && cgs_state_stale(&c->state, m->path, rec->id))
+		cgs_state_forget(&c->state, m->path);
 	/* In the ledger but not under our root: not ours. */
-	if (!m->fs_open && cgfs_cg_open(&c->fs, m->path, &m->fs)) {
-		forget(c, m, "cgroup vanished");
-		return false;
+	if (!m->fs_open) {
+		if (cgfs_cg_open(&c->fs, m->path, &m->fs)) {
+			forget(c, m, "cgroup vanished");
+			return false;
+		}
+		m->fs_open = true;
+		remember(c, m);
 	}
-	m->fs_open = true;
 	m->pub.id = rec->id;
 	m->pub.present = true;
 	if (cgfs_snapshot(&m->fs, SAMPLE_ITEMS, &m->snap)) {
@@ -317,7 +354,9 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 	ret = cgs_nl_cgroup_dump_list(c->nl, NULL, &c->cur);
 	c->t_cur = cgs_now_ns();
 	if (ret) {
-		cgs_nl_perror(c->nl, "reading the ledger");
+		/* The module gone is the caller's to say, once. */
+		if (ret != -ENODEV && !c->opts.quiet)
+			cgs_nl_perror(c->nl, "reading the ledger");
 		return ret;
 	}
 	cgs_list_sort_by_id(&c->cur);
@@ -468,6 +507,19 @@ int cgs_ctl_plan(struct cgs_ctl *c)
 	return 0;
 }
 
+/*
+ * A file that does not hold what we wrote last was written by someone
+ * else (the kubelet, an operator): we stop writing it, and say so once.
+ */
+static void back_off(struct mcg *m, enum cgs_limit l, const char *found,
+		     const char *ours)
+{
+	m->pub.backoff |= 1u << l;
+	cgs_log("%s %s: changed to %s by someone else since cgshare wrote %s; "
+		"leaving it alone until the configuration is reloaded",
+		m->path, cgs_limit_file[l], found[0] ? found : "-", ours);
+}
+
 /* Writes (or, dry, compares) each planned limit of @m. */
 static unsigned int write_mcg(struct cgs_ctl *c, struct mcg *m,
 			      cgs_ctl_change_fn fn, void *arg)
@@ -475,33 +527,49 @@ static unsigned int write_mcg(struct cgs_ctl *c, struct mcg *m,
 	unsigned int failed = 0;
 
 	for (int l = 0; l < CGS_NR_LIM && m->fs_open && !m->fs.gone; l++) {
-		const char *value = m->plan.value[l];
-		char old[512];
+		const struct cgs_state_ent *e;
+		struct cgfs_write w = {
+			.file = cgs_limit_file[l],
+			.value = m->plan.value[l],
+			.flags = (l == CGS_LIM_DMEM_MAX ? CGFS_KEYED : 0) |
+				 (c->opts.dry_run ? CGFS_DRY_RUN : 0),
+		};
 		int ret;
 
-		if (!m->plan.want[l])
+		if (!m->plan.want[l] || !(m->pub.writable & (1u << l)) ||
+		    (m->pub.backoff & (1u << l)))
 			continue;
-		ret = cgfs_set(&m->fs, cgs_limit_file[l], value,
-			       l == CGS_LIM_DMEM_MAX ? CGFS_KEYED : 0,
-			       c->opts.dry_run, old, sizeof(old));
+		e = cgs_state_find(&c->state, m->path, w.file);
+		w.expect = e && e->last[0] ? e->last : NULL;
+		ret = cgfs_write(&m->fs, &w);
 		if (ret == 0)
 			continue;
 		if (ret == -ENOENT) {
 			forget(c, m, "cgroup vanished");
 			break;
 		}
+		if (ret == -ESTALE) {
+			back_off(m, l, w.old, w.expect);
+			continue;
+		}
 		if (ret < 0) {
 			failed++;
-			cgs_log("%s: writing %s \"%s\": %s%s", m->path,
-				cgs_limit_file[l], value, strerror(-ret),
+			cgs_log("%s: writing %s \"%s\": %s%s", m->path, w.file,
+				w.value, strerror(-ret),
 				ret == -EOPNOTSUPP ? " (is its controller "
 				"enabled in the parent's cgroup.subtree_control?)"
 				: "");
 			continue;
 		}
+		if (!c->opts.dry_run) {
+			const char *orig = cgfs_original(&m->fs, w.file);
+
+			cgs_state_wrote(&c->state, m->path, m->pub.id, w.file,
+					orig ? orig : w.old, w.now);
+		}
 		if (fn)
-			fn(m->path, cgs_limit_file[l], old, value,
-			   !c->opts.dry_run, arg);
+			fn(m->path, w.file, w.old, w.value, !c->opts.dry_run,
+			   &m->plan, arg);
 	}
 	return failed;
 }
@@ -513,6 +581,7 @@ unsigned int cgs_ctl_write(struct cgs_ctl *c, cgs_ctl_change_fn fn, void *arg)
 	for (size_t i = 0; i < c->n; i++)
 		if (c->cg[i].plan.measured)
 			failed += write_mcg(c, &c->cg[i], fn, arg);
+	save_state(c);
 	return failed;
 }
 
@@ -570,6 +639,7 @@ int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
 		 const struct cgs_ctl_opts *o)
 {
 	struct cgs_ctl *c = calloc(1, sizeof(*c));
+	char err[512];
 	int ret;
 
 	*cp = NULL;
@@ -587,6 +657,12 @@ int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
 			strerror(-ret));
 		goto err;
 	}
+	ret = cgs_state_load(&c->state, c->opts.dry_run ? NULL :
+			     c->opts.state_file, err, sizeof(err));
+	if (ret) {
+		cgs_log("%s", err);
+		goto err;
+	}
 	c->nl = nl;
 	if (!nl) {
 		ret = cgs_nl_open(&c->nl, 0);
@@ -597,6 +673,7 @@ int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
 	*cp = c;
 	return 0;
 err:
+	cgs_state_free(&c->state);
 	cgfs_close(&c->fs);
 	cgs_conf_free(&c->conf);
 	free(c);
@@ -609,6 +686,8 @@ void cgs_ctl_close(struct cgs_ctl *c)
 		return;
 	for (size_t i = 0; i < c->n; i++)
 		let_go(c, &c->cg[i]);
+	save_state(c);
+	cgs_state_free(&c->state);
 	free(c->cg);
 	free(c->view);
 	free(c->plans);
@@ -647,5 +726,25 @@ int cgs_ctl_reload(struct cgs_ctl *c, const char *file, char *err,
 	}
 	cgs_conf_free(&c->conf);
 	c->conf = fresh;
+	/*
+	 * A new configuration: try again what others had written over, taking
+	 * what is there now as the starting point.
+	 */
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		for (int l = 0; l < CGS_NR_LIM; l++) {
+			const struct cgs_state_ent *e;
+
+			if (!(m->pub.backoff & (1u << l)))
+				continue;
+			e = cgs_state_find(&c->state, m->path, cgs_limit_file[l]);
+			if (e)
+				cgs_state_wrote(&c->state, m->path, e->id,
+						e->file, e->orig, "");
+		}
+		m->pub.backoff = 0;
+	}
+	save_state(c);
 	return 0;
 }

@@ -31,6 +31,9 @@ struct export_target {
 	const char *path;	/* as in the ledger: "/a/b" */
 	uint32_t present;	/* CGS_BIT(enum cgs_res) */
 	double share[CGS_NR_RES];
+	uint32_t planned;	/* CGS_BIT(enum cgs_limit): limit[] set */
+	uint32_t written;	/* ... and the controller writes it */
+	double limit[CGS_NR_LIM];	/* CPUs, weight, bytes; inf: max */
 };
 
 /* -- the renderer: records in, text out, no I/O but @f -- */

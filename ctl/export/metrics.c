@@ -412,23 +412,66 @@ static void render_limits(FILE *f, const struct view *w)
 	}
 }
 
+/*
+ * The limits the controller plans: the value (cpu.max in CPUs; "max"
+ * absent), and whether it writes it or only observes (a kubelet's
+ * cgroup, or a file someone else wrote since it did).
+ */
+static void render_planned(FILE *f, const struct export_input *in,
+			   const size_t *idx, size_t n, char **tset)
+{
+	family(f, "cgshare_planned_limit", "gauge",
+	       "Limit the controller plans for the cgroup, by file: cpu.max in "
+	       "CPUs, cpu.weight, bytes; absent when max.");
+	for (size_t i = 0; i < n && tset[i]; i++) {
+		const struct export_target *t = &in->targets[idx[i]];
+
+		for (int l = 0; l < CGS_NR_LIM; l++)
+			if ((t->planned & CGS_BIT(l)) && !isinf(t->limit[l])) {
+				labels(f, "cgshare_planned_limit", tset[i],
+				       "file", cgs_limit_file[l]);
+				put_num(f, t->limit[l]);
+				fputc('\n', f);
+			}
+	}
+	family(f, "cgshare_planned_limit_written", "gauge",
+	       "1 when the controller writes the planned limit, 0 when it only "
+	       "observes it (a kubelet's cgroup, or someone else wrote it).");
+	for (size_t i = 0; i < n && tset[i]; i++) {
+		const struct export_target *t = &in->targets[idx[i]];
+
+		for (int l = 0; l < CGS_NR_LIM; l++)
+			if (t->planned & CGS_BIT(l)) {
+				labels(f, "cgshare_planned_limit_written",
+				       tset[i], "file", cgs_limit_file[l]);
+				fputs(t->written & CGS_BIT(l) ? "1\n" : "0\n", f);
+			}
+	}
+}
+
 static int render_targets(FILE *f, const struct export_input *in)
 {
 	size_t *idx, n;
+	char **tset;
+	int ret = 0;
 
 	family(f, "cgshare_share", "gauge",
 	       "Share the controller set for the cgroup: cpu in CPUs, "
 	       "memory in bytes, gpu in devices.");
 	idx = sorted(in->nr_targets, cmp_target, target_path, in->targets, &n);
-	if (!idx)
+	tset = calloc(n ? n : 1, sizeof(*tset));
+	if (!idx || !tset) {
+		free(idx);
+		free(tset);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct export_target *t = &in->targets[idx[i]];
 		char *set = label_set(t->path);
 
 		if (!set) {
-			free(idx);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			break;
 		}
 		for (size_t r = 0; r < sizeof(res_order) / sizeof(res_order[0]); r++) {
 			enum cgs_res res = res_order[r];
@@ -440,10 +483,15 @@ static int render_targets(FILE *f, const struct export_input *in)
 			put_num(f, t->share[res]);
 			fputc('\n', f);
 		}
-		free(set);
+		tset[i] = set;
 	}
+	if (!ret)
+		render_planned(f, in, idx, n, tset);
+	for (size_t i = 0; i < n; i++)
+		free(tset[i]);
+	free(tset);
 	free(idx);
-	return 0;
+	return ret;
 }
 
 int export_render(FILE *f, const struct export_input *in)

@@ -379,6 +379,30 @@ int cgs_nl_cgroup_get(struct cgs_nl *nl, const struct cgs_target *t,
 	return ret;
 }
 
+/*
+ * A request to a family id nobody owns fails with ENOENT and no extended
+ * ACK, which our own "no such cgroup" always has. Ask the controller
+ * whether the family is still there, and under which id.
+ */
+static int family_check(struct cgs_nl *nl, int err)
+{
+	int fam;
+
+	if (err != -ENOENT || nl->error.msg[0])
+		return err;
+	fam = genl_ctrl_resolve(nl->sk, CGSHARE_FAMILY_NAME);
+	if (fam < 0) {
+		set_error(nl, -ENODEV, "the cgshare family is gone");
+		return -ENODEV;
+	}
+	if (fam != nl->family) {
+		nl->family = fam;
+		set_error(nl, -EAGAIN, "the cgshare family was registered again");
+		return -EAGAIN;
+	}
+	return err;
+}
+
 int cgs_nl_cgroup_dump(struct cgs_nl *nl, const struct cgs_target *t,
 		       cgs_cgroup_cb cb, void *arg, bool *intr)
 {
@@ -392,7 +416,7 @@ int cgs_nl_cgroup_dump(struct cgs_nl *nl, const struct cgs_target *t,
 	ret = put_target(msg, t) ? -EMSGSIZE :
 	      transact(nl, msg, cgroup_valid, &d, intr);
 	nlmsg_free(msg);
-	return ret;
+	return family_check(nl, ret);
 }
 
 static int list_add(struct cgs_cgroup *cg, void *arg)
@@ -416,6 +440,8 @@ int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 	for (int i = 0; i < DUMP_TRIES; i++) {
 		cgs_list_free(l);
 		ret = cgs_nl_cgroup_dump(nl, t, list_add, l, &intr);
+		if (ret == -EAGAIN)	/* the module came back: ask it */
+			ret = cgs_nl_cgroup_dump(nl, t, list_add, l, &intr);
 		if (ret || !intr)
 			return ret;
 		if (nl->flags & CGS_NL_VERBOSE)
@@ -432,30 +458,6 @@ static int ack_only(struct nlmsghdr *nlh, void *arg)
 	(void)nlh;
 	(void)arg;
 	return 0;
-}
-
-/*
- * A request to a family id nobody owns fails with ENOENT and no extended
- * ACK, which our own "no such cgroup" always has. Ask the controller
- * whether the family is still there, and under which id.
- */
-static int family_check(struct cgs_nl *nl, int err)
-{
-	int fam;
-
-	if (err != -ENOENT || nl->error.msg[0])
-		return err;
-	fam = genl_ctrl_resolve(nl->sk, CGSHARE_FAMILY_NAME);
-	if (fam < 0) {
-		set_error(nl, -ENODEV, "the cgshare family is gone");
-		return -ENODEV;
-	}
-	if (fam != nl->family) {
-		nl->family = fam;
-		set_error(nl, -EAGAIN, "the cgshare family was registered again");
-		return -EAGAIN;
-	}
-	return err;
 }
 
 int cgs_nl_cgroup_id(struct cgs_nl *nl, const char *path, uint64_t *id)

@@ -72,11 +72,16 @@ typedef int (*cgs_cgroup_cb)(struct cgs_cgroup *cg, void *arg);
 
 /*
  * Dumps every visible cgroup, or the subtree at @t when it is not NULL.
- * *@intr is set when the kernel flagged the dump as interrupted.
+ * *@intr is set when the kernel flagged the dump as interrupted. -ENODEV
+ * when the module is gone, -EAGAIN when it came back under a new family
+ * id (the next request goes to it), as for cgs_nl_charge().
  */
 int cgs_nl_cgroup_dump(struct cgs_nl *nl, const struct cgs_target *t,
 		       cgs_cgroup_cb cb, void *arg, bool *intr);
-/* A dump into @l, retried a few times while it comes back interrupted. */
+/*
+ * A dump into @l, retried a few times while it comes back interrupted,
+ * and once at once when the module came back (-EAGAIN).
+ */
 int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 			    struct cgs_list *l);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/args.h"
+#include "model/k8s.h"
 #include "model/model.h"
 #include "policy/config.h"
 
@@ -66,6 +67,9 @@ void cgs_conf_free(struct cgs_conf *c)
 		free(c->cg[i].path);
 	for (size_t i = 0; i < c->nr_parent; i++)
 		free(c->parent[i].path);
+	for (size_t i = 0; i < c->nr_kubelet_manage; i++)
+		free(c->kubelet_manage[i]);
+	free(c->kubelet_manage);
 	free(c->cg);
 	free(c->parent);
 	free(c->file);
@@ -366,6 +370,39 @@ static int str_line(struct parser *p, int argc, char **argv, char **dst)
 	return *dst ? 0 : fail(p, "out of memory");
 }
 
+/*
+ * kubelet manage PATH: the kubelet's cgroups below PATH may be written
+ * (only the knobs it leaves alone); elsewhere they are only observed.
+ * kubelet memory-qos on|off: its MemoryQoS feature gate, under which it
+ * writes memory.high and memory.min too.
+ */
+static int kubelet_line(struct parser *p, int argc, char **argv)
+{
+	struct cgs_conf *c = p->c;
+	char **v, *s;
+
+	if (argc == 3 && !strcmp(argv[1], "memory-qos")) {
+		if (strcmp(argv[2], "on") && strcmp(argv[2], "off"))
+			return fail(p, "kubelet memory-qos: want on or off, "
+				    "got %s", argv[2]);
+		c->kubelet_memory_qos = !strcmp(argv[2], "on");
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "manage"))
+		return fail(p, "kubelet: want: kubelet manage PATH, or "
+			    "kubelet memory-qos on|off");
+	if (path(p, argv[2], &s))
+		return -1;
+	v = realloc(c->kubelet_manage, (c->nr_kubelet_manage + 1) * sizeof(*v));
+	if (!v) {
+		free(s);
+		return fail(p, "out of memory");
+	}
+	c->kubelet_manage = v;
+	v[c->nr_kubelet_manage++] = s;
+	return 0;
+}
+
 static int directive(struct parser *p, int argc, char **argv)
 {
 	struct cgs_conf *c = p->c;
@@ -376,6 +413,8 @@ static int directive(struct parser *p, int argc, char **argv)
 		return cgroup_line(p, argc, argv);
 	if (!strcmp(k, "parent"))
 		return parent_line(p, argc, argv);
+	if (!strcmp(k, "kubelet"))
+		return kubelet_line(p, argc, argv);
 	if (!strcmp(k, "enforce"))
 		return enforce_line(p, argc, argv);
 	if (!strcmp(k, "policy") || !strcmp(k, "capacity"))
@@ -594,4 +633,28 @@ const struct cgs_conf_cgroup *cgs_conf_find(const struct cgs_conf *c,
 	if (!c->nr_cg)
 		return NULL;
 	return bsearch(&key, c->cg, c->nr_cg, sizeof(*c->cg), by_path);
+}
+
+static bool below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return true;
+	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
+}
+
+unsigned int cgs_conf_writable(const struct cgs_conf *c, const char *path)
+{
+	unsigned int mine = (1u << CGS_LIM_MEM_HIGH) | (1u << CGS_LIM_MEM_LOW) |
+			    (1u << CGS_LIM_DMEM_MAX);
+	struct cgs_k8s k;
+
+	if (!cgs_k8s_parse(path, &k) || !k.kubelet)
+		return (1u << CGS_NR_LIM) - 1;
+	for (size_t i = 0; i < c->nr_kubelet_manage; i++)
+		if (below(path, c->kubelet_manage[i]))
+			return c->kubelet_memory_qos ?
+			       mine & ~(1u << CGS_LIM_MEM_HIGH) : mine;
+	return 0;
 }

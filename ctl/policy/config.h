@@ -63,6 +63,9 @@ struct cgs_conf {
 	size_t nr_cg;
 	struct cgs_conf_parent *parent;
 	size_t nr_parent;
+	char **kubelet_manage;		/* kubelet subtrees we may write */
+	size_t nr_kubelet_manage;
+	bool kubelet_memory_qos;	/* the kubelet writes memory.high */
 };
 
 #define CGS_CONF_MAX_WINDOW 64
@@ -79,6 +82,15 @@ int cgs_conf_parse(const char *name, const char *text, struct cgs_conf *c,
 int cgs_conf_load(const char *file, struct cgs_conf *c, char *err,
 		  size_t errlen);
 void cgs_conf_free(struct cgs_conf *c);
+/*
+ * The limit files the controller may write in @path (bits of enum
+ * cgs_limit): all of them, but in the kubelet's cgroups (model/k8s.h)
+ * none unless a "kubelet manage" subtree holds it, and then only those
+ * the kubelet leaves alone: it writes cpu.weight, cpu.max and memory.max
+ * of every pod and container, and memory.high and memory.min as well
+ * under its MemoryQoS gate; memory.low and dmem.max are never its.
+ */
+unsigned int cgs_conf_writable(const struct cgs_conf *c, const char *path);
 /* The declared cgroup at @path, or NULL. */
 const struct cgs_conf_cgroup *cgs_conf_find(const struct cgs_conf *c,
 					    const char *path);

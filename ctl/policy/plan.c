@@ -151,6 +151,7 @@ static void put_max(struct cgs_plan_cg *c, enum cgs_limit l, uint64_t v)
 		put(c, l, "max");
 	else
 		put(c, l, "%" PRIu64, v);
+	c->num[l] = v == CGS_LIMIT_MAX ? INFINITY : (double)v;
 }
 
 /*
@@ -198,9 +199,11 @@ static void plan_one(const struct cgs_conf *k, uint64_t page,
 			put(c, CGS_LIM_CPU_MAX, "%" PRIu64 " %" PRIu64, q,
 			    k->cpu_period_us);
 		c->cpu_quota_us = q;
+		c->num[CGS_LIM_CPU_MAX] = q == CGS_LIMIT_MAX ? INFINITY :
+					  (double)q / k->cpu_period_us;
 	}
 	if (k->enforce_cpu & CGS_ENF_CPU_WEIGHT)
-		put(c, CGS_LIM_CPU_WEIGHT, "%" PRIu64, cgs_cpu_weight(c->weight));
+		put_max(c, CGS_LIM_CPU_WEIGHT, cgs_cpu_weight(c->weight));
 	if (c->has[CGS_MEM] && k->enforce_mem) {
 		double high = c->target[CGS_MEM];
 		uint64_t v;
@@ -221,10 +224,11 @@ static void plan_one(const struct cgs_conf *k, uint64_t page,
 				ceil(c->min[CGS_MEM] / page) * page);
 	}
 	if (c->gpu_mem_max && k->dmem_region) {
-		if (c->dmem)
+		if (c->dmem) {
 			put(c, CGS_LIM_DMEM_MAX, "%s %" PRIu64, k->dmem_region,
 			    c->gpu_mem_max);
-		else
+			c->num[CGS_LIM_DMEM_MAX] = c->gpu_mem_max;
+		} else
 			c->dmem_missing = true;
 	}
 }

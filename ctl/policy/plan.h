@@ -61,6 +61,7 @@ struct cgs_plan_cg {
 	/* out */
 	bool want[CGS_NR_LIM];
 	char value[CGS_NR_LIM][CGS_PLAN_VALUE_LEN];
+	double num[CGS_NR_LIM];		/* CPUs, weight, bytes; inf: max */
 	double target[CGS_NR_RES];	/* share + room, after hysteresis */
 	uint64_t cpu_quota_us;		/* cpu.max planned; CGS_LIMIT_MAX */
 	uint64_t mem_high_set;		/* memory.high planned; CGS_LIMIT_MAX */

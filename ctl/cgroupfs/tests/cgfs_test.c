@@ -121,6 +121,25 @@ static void io(void)
 			CGFS_KEYED, false, old, sizeof(old)), 0,
 	       "io: keyed unchanged by its line");
 
+	/* Someone else's write is seen, and left alone. */
+	{
+		struct cgfs_write w = { .file = "cpu.max",
+					.value = "40000 100000",
+					.expect = "30000 100000" };
+
+		is_int(cgfs_write(&cg, &w), 1, "io: expected value: written");
+		is_str(w.now, "40000 100000", "io: and read back");
+		put("a/cpu.max", "70000 100000\n");
+		w.value = "45000 100000";
+		w.expect = "40000 100000";
+		is_int(cgfs_write(&cg, &w), -ESTALE,
+		       "io: a value we did not write: -ESTALE");
+		is_str(get("a/cpu.max"), "70000 100000\n",
+		       "io: and it is left alone");
+		is_str(cgfs_original(&cg, "cpu.max"), "max 100000",
+		       "io: the original is still the first value");
+	}
+
 	is_int(cgfs_restore(&cg, NULL, NULL), 0, "io: restore succeeds");
 	is_str(get("a/cpu.max"), "max 100000", "io: cpu.max restored (first value)");
 	is_str(get("a/memory.high"), "max", "io: memory.high restored to max");

@@ -161,7 +161,10 @@ static void build(struct cgs_cgroup cg[3], struct cgfs_snap lim[3])
 
 static const struct export_target targets[] = {
 	{ .path = "/b", .present = CGS_BIT(CGS_MEM) |
-	  CGS_BIT(CGS_CPU), .share = { 0.5, 2e9, 0 } },
+	  CGS_BIT(CGS_CPU), .share = { 0.5, 2e9, 0 },
+	  .planned = CGS_BIT(CGS_LIM_CPU_MAX) | CGS_BIT(CGS_LIM_MEM_HIGH),
+	  .written = CGS_BIT(CGS_LIM_MEM_HIGH),
+	  .limit = { [CGS_LIM_CPU_MAX] = 0.5, [CGS_LIM_MEM_HIGH] = 1.0 / 0.0 } },
 	{ .path = ODD, .present = CGS_BIT(CGS_GPU),
 	  .share = { 0, 0, 1 } },
 };
@@ -190,7 +193,10 @@ static const char want_samples[] =
 	"cgshare_memory_low_bytes{cgroup=\"/b\"} 0\n"
 	"cgshare_share{cgroup=\"" ODD_ESC "\",resource=\"gpu\"} 1\n"
 	"cgshare_share{cgroup=\"/b\",resource=\"cpu\"} 0.5\n"
-	"cgshare_share{cgroup=\"/b\",resource=\"memory\"} 2000000000\n";
+	"cgshare_share{cgroup=\"/b\",resource=\"memory\"} 2000000000\n"
+	"cgshare_planned_limit{cgroup=\"/b\",file=\"cpu.max\"} 0.5\n"
+	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"cpu.max\"} 0\n"
+	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"memory.high\"} 1\n";
 
 static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_cgroups", "gauge" },
@@ -210,6 +216,8 @@ static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_memory_max_bytes", "gauge" },
 	{ "cgshare_memory_low_bytes", "gauge" },
 	{ "cgshare_share", "gauge" },
+	{ "cgshare_planned_limit", "gauge" },
+	{ "cgshare_planned_limit_written", "gauge" },
 };
 #define NR_FAM (sizeof(want_families) / sizeof(want_families[0]))
 

@@ -102,6 +102,8 @@ static void defaults(void)
 }
 
 static const struct { const char *text, *err; } bad[] = {
+	{ "kubelet manage\ncgroup /a\n", "b.conf:1: kubelet: want: kubelet manage PATH" },
+	{ "kubelet memory-qos maybe\ncgroup /a\n", "b.conf:1: kubelet memory-qos: want on or off" },
 	{ "cgroup /a\nfrobnicate 1\n", "b.conf:2: unknown directive 'frobnicate'" },
 	{ "interval 5ms\ncgroup /a\n", "b.conf:1: bad interval: 5ms" },
 	{ "interval\n", "b.conf:1: wrong number of arguments (want: interval" },
@@ -189,11 +191,51 @@ static void example(void)
 	cgs_conf_free(&c);
 }
 
+#define POD "/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod7f3e5a52_1c0d_4b6f_9a33_0d2c6e8b1f44.slice"
+#define BIT(l) (1u << (l))
+
+/*
+ * Which limits may be written: all of a plain cgroup's; none of the
+ * kubelet's but in a managed subtree, and there only those it leaves
+ * alone (memory.high too but under MemoryQoS).
+ */
+static void kubelet(void)
+{
+	unsigned int all = BIT(CGS_NR_LIM) - 1, mine = BIT(CGS_LIM_MEM_HIGH) |
+		BIT(CGS_LIM_MEM_LOW) | BIT(CGS_LIM_DMEM_MAX);
+	struct cgs_conf c;
+	char err[256];
+
+	ok(!cgs_conf_parse("k.conf", "parent /kubepods.slice\n", &c, err,
+			   sizeof(err)), "kubelet: parses");
+	is_u64(cgs_conf_writable(&c, "/jobs/a"), all, "kubelet: a plain cgroup: all");
+	is_u64(cgs_conf_writable(&c, POD), 0, "kubelet: a pod by default: none");
+	is_u64(cgs_conf_writable(&c, "/kubepods.slice"), 0,
+	       "kubelet: kubepods itself: none");
+	cgs_conf_free(&c);
+	ok(!cgs_conf_parse("k.conf", "kubelet manage /kubepods.slice/"
+			   "kubepods-burstable.slice\nparent /kubepods.slice\n",
+			   &c, err, sizeof(err)), "kubelet: manage parses");
+	is_u64(cgs_conf_writable(&c, POD), mine,
+	       "kubelet: a managed pod: memory.high, memory.low, dmem.max");
+	is_u64(cgs_conf_writable(&c, "/kubepods.slice/kubepods-besteffort.slice"),
+	       0, "kubelet: outside the managed subtree: none");
+	cgs_conf_free(&c);
+	ok(!cgs_conf_parse("k.conf", "kubelet manage /kubepods.slice\n"
+			   "kubelet memory-qos on\nparent /kubepods.slice\n",
+			   &c, err, sizeof(err)), "kubelet: memory-qos parses");
+	is_u64(cgs_conf_writable(&c, POD), mine & ~BIT(CGS_LIM_MEM_HIGH),
+	       "kubelet: under MemoryQoS memory.high is the kubelet's");
+	cgs_conf_free(&c);
+}
+
 int main(void)
 {
 	good();
 	defaults();
 	broken();
+	kubelet();
 	from_file();
 	example();
 	return tap_done();
