@@ -19,6 +19,7 @@ static const struct cmd *const cmds[] = {
 	&cmd_plan,
 	&cmd_apply,
 	&cmd_run,
+	&cmd_verify,
 	&cmd_top,
 	&cmd_export,
 	&cmd_gpu,

@@ -44,7 +44,7 @@ static int once(const char *root)
 	if (ret && opts.verbose)
 		fprintf(stderr, "cgsharectl: %s: %s; no limits\n", root,
 			strerror(-ret));
-	ret = export_scrape(nl, ret ? NULL : &fs, NULL, 0, &text, &len);
+	ret = export_scrape(nl, ret ? NULL : &fs, NULL, 0, NULL, &text, &len);
 	if (ret) {
 		if (ret == -ENOMEM)
 			fprintf(stderr, "cgsharectl: out of memory\n");

@@ -154,6 +154,10 @@ static void show_plan(const struct cgs_ctl_round *rd, bool expl)
 
 	out_obj_begin(NULL);
 	out_u64("interval_ns", NULL, rd->interval_ns);
+	out_str("scheduler", "scheduler: %s", rd->scheduler);
+	out_text("%s\n", strcmp(rd->scheduler, "fair") ? " (it obeys cpu.weight "
+		 "and cpu.max only if it implements them: see cgsharectl "
+		 "verify)" : "");
 	out_text("capacity: cpu %s CPUs, ",
 		 unit_fmt(CGS_CPU, rd->capacity[CGS_CPU], a, sizeof(a)));
 	out_text("memory %s, gpu %s\n",

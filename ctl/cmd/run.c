@@ -34,7 +34,13 @@ struct daemon {
 	struct cgs_notify notify;
 	uint64_t rounds;
 	int failing;		/* the error sampling failed with, or 0 */
+	char scheduler[80];	/* the one said last */
+	uint64_t next_verify;
+	struct export_control control;	/* by limit file: 1, 0, -1 */
 };
+
+/* How long the self-check measures before it judges the scheduler. */
+#define VERIFY_NS (10 * CGS_NSEC_PER_SEC)
 
 /* Memory limits say the usage they were planned for. */
 static void log_change(const char *path, const char *file, const char *old,
@@ -88,6 +94,52 @@ static void publish(struct daemon *d)
 	free(t);
 }
 
+/*
+ * The self-check: every VERIFY_NS, whether the scheduler obeys cpu.weight
+ * and cpu.max (policy/verify.h). A knob found ignored is said once and
+ * exported as such; cgshare no longer claims to enforce it.
+ */
+static void self_check(struct daemon *d)
+{
+	const struct cgs_ctl_round *r = cgs_ctl_round(d->ctl);
+	struct cgs_verify_knob v[CGS_NR_KNOBS];
+
+	if (strcmp(d->scheduler, r->scheduler)) {
+		cgs_log("CPU scheduler: %s", r->scheduler);
+		snprintf(d->scheduler, sizeof(d->scheduler), "%s", r->scheduler);
+		for (int l = 0; l < CGS_NR_LIM; l++)
+			d->control.honoured[l] = -1;	/* measure afresh */
+		d->next_verify = cgs_now_ns() + VERIFY_NS;
+		cgs_ctl_verify(d->ctl, v);
+	}
+	if (cgs_now_ns() < d->next_verify)
+		return;
+	d->next_verify = cgs_now_ns() + VERIFY_NS;
+	cgs_ctl_verify(d->ctl, v);
+	for (int k = 0; k < CGS_NR_KNOBS; k++) {
+		int *h = &d->control.honoured[cgs_knob_limit(k)], now;
+
+		if (v[k].verdict == CGS_VERDICT_UNKNOWN)
+			continue;
+		now = v[k].verdict == CGS_VERDICT_HONOURED;
+		if (now == *h)
+			continue;
+		if (now)
+			cgs_log("%s is obeyed by the scheduler %s", cgs_knob_file(k),
+				r->scheduler);
+		else
+			cgs_log("%s is not obeyed by the scheduler %s: %s got "
+				"%.2f where it should have %.2f; cgshare no "
+				"longer claims to enforce %s", cgs_knob_file(k),
+				r->scheduler, v[k].worst_path, v[k].got,
+				v[k].want, cgs_knob_file(k));
+		*h = now;
+	}
+	d->control.set = true;
+	if (d->srv)
+		export_set_control(d->srv, &d->control);
+}
+
 static void round_once(struct daemon *d)
 {
 	const struct cgs_conf *k = cgs_ctl_round(d->ctl)->conf;
@@ -107,6 +159,7 @@ static void round_once(struct daemon *d)
 		cgs_log(d->failing == -ENODEV ? "the cgshare module is back" :
 			"sampling works again");
 	d->failing = 0;
+	self_check(d);
 	d->rounds++;
 	acting = d->rounds > 1 && (d->rounds - 1) % k->act_every == 0;
 	if (!acting)
@@ -270,6 +323,8 @@ static int run_run(int argc, char **argv)
 	ret = parse(argc, argv, &a);
 	if (ret >= 0)
 		return ret;
+	for (int l = 0; l < CGS_NR_LIM; l++)
+		d.control.honoured[l] = -1;
 	cgs_notify_init(&d.notify);
 	ret = start(&d);
 	if (!ret) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroupfs/sched.h"
 #include "cmd/cmd.h"
 #include "render/out.h"
 
@@ -43,8 +44,14 @@ static void show_features(const struct cgs_status *st)
 
 static void show(const struct cgs_status *st)
 {
+	struct cgfs_sched sched;
+	char name[80];
+
+	cgfs_sched("/sys", &sched);
 	out_obj_begin(NULL);
 	out_bool("loaded", "loaded:      %s\n", true);
+	out_str("scheduler", "scheduler:   %s\n",
+		cgfs_sched_name(&sched, name, sizeof(name)));
 	if (st->has & CGS_STATUS_VERSION)
 		out_str("version", "version:     %s\n", st->version);
 	if (st->has & CGS_STATUS_FEATURES)

@@ -12,6 +12,7 @@
 #include "policy/demand.h"
 #include "policy/plan.h"
 #include "policy/share.h"
+#include "policy/verify.h"
 
 /*
  * The controller: a round samples the ledger and each managed cgroup's
@@ -48,6 +49,8 @@ struct cgs_ctl_cg {
 	const struct cgs_cgroup *rec;	/* its ledger record, or NULL */
 	unsigned int writable;		/* limits we may write (enum cgs_limit) */
 	unsigned int backoff;		/* ... but someone else wrote since */
+	double cpu_limit;		/* cpu.max in force, CPUs; inf: max */
+	double cpu_weight;		/* cpu.weight in force; 0: unknown */
 };
 
 struct cgs_ctl_round {
@@ -58,6 +61,7 @@ struct cgs_ctl_round {
 	const struct cgs_list *sample;	/* the whole ledger, sorted by id */
 	const struct cgs_ctl_cg *cg;	/* sorted by path */
 	size_t n;
+	const char *scheduler;		/* "fair", "sched_ext:NAME" */
 };
 
 /*
@@ -91,6 +95,14 @@ typedef void (*cgs_ctl_change_fn)(const char *path, const char *file,
 /* Writes the planned values that differ; returns the failed writes. */
 unsigned int cgs_ctl_write(struct cgs_ctl *c, cgs_ctl_change_fn fn,
 			   void *arg);
+
+/*
+ * Judges whether the scheduler obeys cpu.weight and cpu.max, from the
+ * usage and wait the managed cgroups had over the samples since the last
+ * call, with the limits in force (policy/verify.h); starts a new window.
+ * Returns how many cgroups the window had.
+ */
+size_t cgs_ctl_verify(struct cgs_ctl *c, struct cgs_verify_knob out[CGS_NR_KNOBS]);
 
 /* The latest round; valid until the next call on @c. */
 const struct cgs_ctl_round *cgs_ctl_round(struct cgs_ctl *c);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgroupfs/cgfs.h"
+#include "cgroupfs/sched.h"
 #include "control/control.h"
 #include "control/state.h"
 #include "policy/rate.h"
@@ -19,6 +20,7 @@
 
 /* What a sample reads of each managed cgroup, each file once. */
 #define SAMPLE_ITEMS (CGFS_ITEM(CGFS_CPU_STAT) | CGFS_ITEM(CGFS_CPU_MAX) | \
+		      CGFS_ITEM(CGFS_CPU_WEIGHT) | \
 		      CGFS_ITEM(CGFS_MEM_CURRENT) | CGFS_ITEM(CGFS_MEM_HIGH) | \
 		      CGFS_ITEM(CGFS_MEM_PRESSURE) | CGFS_ITEM(CGFS_CONTROLLERS))
 
@@ -33,6 +35,8 @@ struct mcg {				/* one managed cgroup */
 	struct cgs_demand_raw raw;
 	bool has_rate;			/* raw is from the latest interval */
 	uint64_t throttled;		/* cpu.stat nr_throttled; -1 unknown */
+	double vusage, vwait;		/* summed over the verify window */
+	unsigned int vn;
 	struct cgs_plan_cg plan;
 };
 
@@ -48,6 +52,8 @@ struct cgs_ctl {
 	uint64_t t_prev, t_cur;
 	double capacity[CGS_NR_RES];
 	struct cgs_state state;
+	struct cgfs_sched sched;
+	char sched_name[80];
 	bool said_dmem, said_state;
 	struct cgs_ctl_round round;
 	struct cgs_ctl_cg *view;
@@ -384,8 +390,12 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 			continue;
 		m->has_rate = true;
 		cgs_demand_push(&m->hist, &m->raw, c->conf.window);
+		m->vusage += m->raw.cpu_usage;
+		m->vwait += m->raw.cpu_wait;
+		m->vn++;
 	}
 	cgs_rates_free(&rs);
+	cgfs_sched("/sys", &c->sched);
 	c->capacity[CGS_CPU] = c->conf.capacity_set[CGS_CPU] ?
 		c->conf.capacity[CGS_CPU] : host_cpus();
 	c->capacity[CGS_MEM] = c->conf.capacity_set[CGS_MEM] ?
@@ -603,6 +613,13 @@ const struct cgs_ctl_round *cgs_ctl_round(struct cgs_ctl *c)
 		v->raw = m->has_rate ? &m->raw : NULL;
 		v->plan = &m->plan;
 		v->rec = m->pub.present ? find_rec(&c->cur, m->path) : NULL;
+		v->cpu_limit = INFINITY;
+		if ((m->snap.has & CGFS_ITEM(CGFS_CPU_MAX)) &&
+		    m->snap.cpu_quota_us != CGFS_MAX)
+			v->cpu_limit = (double)m->snap.cpu_quota_us /
+				       m->snap.cpu_period_us;
+		v->cpu_weight = m->snap.has & CGFS_ITEM(CGFS_CPU_WEIGHT) ?
+				m->snap.cpu_weight : 0;
 	}
 	r->t_ns = c->t_cur;
 	r->interval_ns = c->t_prev ? c->t_cur - c->t_prev : 0;
@@ -611,6 +628,8 @@ const struct cgs_ctl_round *cgs_ctl_round(struct cgs_ctl *c)
 	r->sample = &c->cur;
 	r->cg = c->view;
 	r->n = c->n;
+	r->scheduler = cgfs_sched_name(&c->sched, c->sched_name,
+				       sizeof(c->sched_name));
 	return r;
 }
 
@@ -620,6 +639,53 @@ const struct cgs_ctl_cg *cgs_ctl_find(struct cgs_ctl *c, const char *path)
 	struct mcg *m = path ? find_mcg(c->cg, c->n, path) : NULL;
 
 	return m ? &r->cg[m - c->cg] : NULL;
+}
+
+/* -- is the scheduler obeying? -- */
+
+size_t cgs_ctl_verify(struct cgs_ctl *c, struct cgs_verify_knob out[CGS_NR_KNOBS])
+{
+	const struct cgs_ctl_round *r = cgs_ctl_round(c);
+	struct cgs_verify_cg *v = calloc(c->n + 1, sizeof(*v));
+	int *at = calloc(c->n + 1, sizeof(*at));
+	size_t n = 0;
+
+	if (!v || !at) {
+		free(v);
+		free(at);
+		cgs_verify(NULL, 0, out);
+		return 0;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		at[i] = -1;
+		if (!m->vn || !m->pub.present)
+			continue;
+		v[n].path = m->path;
+		v[n].parent = -1;
+		/* sorted by path: the nearest ancestor in the window came before */
+		for (size_t j = i; j-- > 0; ) {
+			size_t l = strlen(c->cg[j].path);
+
+			if (at[j] >= 0 && !strncmp(m->path, c->cg[j].path, l) &&
+			    m->path[l] == '/') {
+				v[n].parent = at[j];
+				break;
+			}
+		}
+		v[n].usage = m->vusage / m->vn;
+		v[n].wait = m->vwait / m->vn;
+		v[n].weight = r->cg[i].cpu_weight;
+		v[n].quota = r->cg[i].cpu_limit;
+		at[i] = n++;
+		m->vusage = m->vwait = 0;
+		m->vn = 0;
+	}
+	cgs_verify(v, n, out);
+	free(v);
+	free(at);
+	return n;
 }
 
 /* -- life -- */

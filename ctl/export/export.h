@@ -38,12 +38,20 @@ struct export_target {
 
 /* -- the renderer: records in, text out, no I/O but @f -- */
 
+/* The controller's verdict on the scheduler (run --listen only). */
+struct export_control {
+	bool set;			/* else not exported */
+	int honoured[CGS_NR_LIM];	/* by limit file: 1, 0, -1 unknown */
+};
+
 struct export_input {
 	const struct cgs_cgroup *cg;	/* any order */
 	const struct cgfs_snap *limits;	/* parallel to cg, or NULL */
 	size_t n;
 	const struct export_target *targets;	/* any order, or NULL */
 	size_t nr_targets;
+	const char *scheduler;		/* "fair", "sched_ext:NAME", or NULL */
+	const struct export_control *control;	/* or NULL */
 };
 
 /*
@@ -95,6 +103,9 @@ void export_server_serve(struct export_server *s);
  */
 int export_set_targets(struct export_server *s,
 		       const struct export_target *t, size_t n);
+/* Replaces the controller's verdicts the next scrapes report. */
+void export_set_control(struct export_server *s,
+			const struct export_control *c);
 
 /*
  * One scrape's text, as the server would send it, into a malloc'ed buffer:
@@ -104,6 +115,7 @@ int export_set_targets(struct export_server *s,
 struct cgs_nl;
 int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
 		  const struct export_target *targets, size_t nr_targets,
-		  char **text, size_t *len);
+		  const struct export_control *control, char **text,
+		  size_t *len);
 
 #endif

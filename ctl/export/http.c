@@ -28,6 +28,7 @@ struct export_server {
 	char addr[INET6_ADDRSTRLEN + 8];
 	struct export_target *targets;
 	size_t nr_targets;
+	struct export_control control;
 };
 
 int export_parse_listen(const char *s, void *addr, unsigned int *len)
@@ -190,6 +191,12 @@ int export_set_targets(struct export_server *s,
 	return 0;
 }
 
+void export_set_control(struct export_server *s,
+			const struct export_control *c)
+{
+	s->control = *c;
+}
+
 static int64_t now_ms(void)
 {
 	return cgs_now_ns() / 1000000;
@@ -301,6 +308,7 @@ static int scrape(struct export_server *s, char **text, size_t *len)
 		}
 	}
 	ret = export_scrape(s->nl, s->fs.fd >= 0 ? &s->fs : NULL, s->targets, s->nr_targets,
+			    &s->control,
 			    text, len);
 	if (ret && ret != -ENOMEM) {
 		cgs_nl_perror(s->nl, "dumping the ledger");

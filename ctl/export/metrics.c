@@ -14,6 +14,7 @@
 #include "export/export.h"
 #include "util/utf8.h"
 #include "ledger/ledger.h"
+#include "cgroupfs/sched.h"
 #include "model/k8s.h"
 #include "model/limits.h"
 
@@ -494,6 +495,25 @@ static int render_targets(FILE *f, const struct export_input *in)
 	return ret;
 }
 
+/* Which scheduler runs the tasks, and whether it obeys the CPU knobs. */
+static void render_scheduler(FILE *f, const struct export_input *in)
+{
+	family(f, "cgshare_scheduler_info", "gauge",
+	       "The CPU scheduler in charge: fair, or sched_ext:NAME.");
+	if (in->scheduler) {
+		fputs("cgshare_scheduler_info{scheduler=\"", f);
+		export_escape(f, in->scheduler);
+		fputs("\"} 1\n", f);
+	}
+	family(f, "cgshare_cpu_control_honoured", "gauge",
+	       "1 when the scheduler was measured to obey the knob, 0 when it "
+	       "ignores it; absent while not measured (run --listen only).");
+	for (int l = 0; in->control && in->control->set && l < CGS_NR_LIM; l++)
+		if (in->control->honoured[l] >= 0)
+			fprintf(f, "cgshare_cpu_control_honoured{knob=\"%s\"} "
+				"%d\n", cgs_limit_file[l], in->control->honoured[l]);
+}
+
 int export_render(FILE *f, const struct export_input *in)
 {
 	struct view w = { .in = in };
@@ -518,6 +538,8 @@ int export_render(FILE *f, const struct export_input *in)
 		render_limits(f, &w);
 		ret = render_targets(f, in);
 	}
+	if (!ret)
+		render_scheduler(f, in);
 	for (size_t i = 0; w.lbl && i < w.n; i++)
 		free(w.lbl[i]);
 	free(w.lbl);
@@ -531,10 +553,14 @@ int export_render(FILE *f, const struct export_input *in)
 
 int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
 		  const struct export_target *targets, size_t nr_targets,
-		  char **text, size_t *len)
+		  const struct export_control *control, char **text,
+		  size_t *len)
 {
 	struct export_input in = { .targets = targets,
-				   .nr_targets = nr_targets };
+				   .nr_targets = nr_targets,
+				   .control = control };
+	struct cgfs_sched sched;
+	char sched_name[80];
 	struct cgs_list l = { 0 };
 	struct cgfs_snap *lim;
 	size_t j = 0;
@@ -564,6 +590,8 @@ int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
 		l.v[j++] = l.v[i];
 	}
 	l.n = j;
+	cgfs_sched("/sys", &sched);
+	in.scheduler = cgfs_sched_name(&sched, sched_name, sizeof(sched_name));
 	in.cg = l.v;
 	in.limits = fs ? lim : NULL;
 	in.n = l.n;

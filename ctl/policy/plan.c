@@ -112,24 +112,27 @@ static void unclaimed(const double *capacity, const struct cgs_plan_cg *cg,
 }
 
 /*
- * The water level among @c's siblings: share per weight of the ones held
- * back. A sibling that got all it asked for may grow up to it (its fair
- * share had it asked for more) before the next action; past it, it is
- * throttled, its demand rises, and it is re-shared.
+ * @c's weighted part of what its parent has (the capacity at the top),
+ * were every sibling to want all it could get: what it would be given if
+ * it asked for more. A cgroup that got all it asked for may grow that far
+ * before the next action; past it, it is throttled, its demand rises and
+ * it is re-shared. It does not depend on the siblings' demands, so a
+ * cgroup whose demand crosses its share does not flap between targets.
  */
-static void level(const struct cgs_plan_cg *cg, size_t n,
-		  const struct cgs_plan_cg *c, double *lvl)
+static void fair(const struct cgs_plan_cg *cg, size_t n,
+		 const struct cgs_plan_cg *c, const double *capacity,
+		 double *out)
 {
-	for (int r = 0; r < CGS_NR_RES; r++)
-		lvl[r] = 0;
-	for (size_t j = 0; j < n; j++) {
-		const struct cgs_plan_cg *s = &cg[j];
+	double wsum = 0;
 
-		if (!s->measured || s->parent != c->parent || s->weight <= 0)
-			continue;
-		for (int r = 0; r < CGS_NR_RES; r++)
-			if (!satisfied(s, r) && s->share[r] / s->weight > lvl[r])
-				lvl[r] = s->share[r] / s->weight;
+	for (size_t j = 0; j < n; j++)
+		if (cg[j].measured && cg[j].parent == c->parent)
+			wsum += cg[j].weight;
+	for (int r = 0; r < CGS_NR_RES; r++) {
+		double total = c->parent < 0 ? capacity[r] :
+			       cg[c->parent].share[r];
+
+		out[r] = wsum > 0 ? total * c->weight / wsum : 0;
 	}
 }
 
@@ -160,7 +163,7 @@ static void put_max(struct cgs_plan_cg *c, enum cgs_limit l, uint64_t v)
  * a held value never turns a satisfied cgroup into a bottlenecked one.
  */
 static void targets(const struct cgs_conf *k, struct cgs_plan_cg *c,
-		    const double *left, const double *wsum, const double *lvl,
+		    const double *left, const double *wsum, const double *fs,
 		    bool *sat)
 {
 	for (int r = 0; r < CGS_NR_RES; r++) {
@@ -173,8 +176,8 @@ static void targets(const struct cgs_conf *k, struct cgs_plan_cg *c,
 		t = c->share[r];
 		if (sat[r] && wsum[r] > 0)
 			t += left[r] * c->weight / wsum[r];
-		if (sat[r] && t < lvl[r] * c->weight)
-			t = lvl[r] * c->weight;
+		if (sat[r] && t < fs[r])
+			t = fs[r];
 		t = cgs_hysteresis(c->applied[r], t, k->hysteresis, abs_min);
 		c->applied[r] = c->target[r] = t;
 	}
@@ -182,14 +185,14 @@ static void targets(const struct cgs_conf *k, struct cgs_plan_cg *c,
 
 static void plan_one(const struct cgs_conf *k, uint64_t page,
 		     struct cgs_plan_cg *c, const double *left,
-		     const double *wsum, const double *lvl)
+		     const double *wsum, const double *fs)
 {
 	struct cgs_mem_rules rules = {
 		k->mem_floor, k->mem_headroom, k->mem_step, page,
 	};
 	bool sat[CGS_NR_RES];
 
-	targets(k, c, left, wsum, lvl, sat);
+	targets(k, c, left, wsum, fs, sat);
 	if (c->has[CGS_CPU] && (k->enforce_cpu & CGS_ENF_CPU_MAX)) {
 		uint64_t q = cgs_cpu_quota(c->target[CGS_CPU], k->cpu_period_us);
 
@@ -236,7 +239,7 @@ static void plan_one(const struct cgs_conf *k, uint64_t page,
 void cgs_plan(const struct cgs_conf *conf, const double *capacity,
 	      uint64_t page, struct cgs_plan_cg *cg, size_t n)
 {
-	double left[CGS_NR_RES], wsum[CGS_NR_RES], lvl[CGS_NR_RES];
+	double left[CGS_NR_RES], wsum[CGS_NR_RES], fs[CGS_NR_RES];
 
 	unclaimed(capacity, cg, n, left, wsum);
 	for (size_t i = 0; i < n; i++) {
@@ -247,7 +250,7 @@ void cgs_plan(const struct cgs_conf *conf, const double *capacity,
 		c->dmem_missing = false;
 		if (!c->measured)
 			continue;
-		level(cg, n, c, lvl);
-		plan_one(conf, page, c, left, wsum, lvl);
+		fair(cg, n, c, capacity, fs);
+		plan_one(conf, page, c, left, wsum, fs);
 	}
 }

@@ -71,8 +71,8 @@ struct cgs_plan_cg {
 /*
  * Plans @n cgroups (parents before children) against @capacity: each
  * measured cgroup's limit values. A cgroup that got all it asked for may
- * grow into its weighted part of what nobody claimed, and up to the water
- * level of its held-back siblings, before the next action.
+ * grow into its weighted part of what nobody claimed, and up to its
+ * weighted part of its parent's share, before the next action.
  */
 void cgs_plan(const struct cgs_conf *conf, const double *capacity,
 	      uint64_t page, struct cgs_plan_cg *cg, size_t n);

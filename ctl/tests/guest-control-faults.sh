@@ -9,6 +9,8 @@
 #   └── m   memory hog  growing faster than memory.high may step down
 #   /cfr/a              a CPU hog; its files written through a stand-in
 #                       root whose cpu.max and cpu.weight the kernel refuses
+#                       (links to sysctls: one that refuses the value, one
+#                       read-only)
 #   /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<UID>.slice
 #                       a pod with a CPU hog: the kubelet's
 #
@@ -19,8 +21,8 @@
 # 3. the module unloaded under run: said once, limits kept, and when it
 #    is back, run goes on
 # 4. a storm of SIGHUPs: run lives, and reloads
-# 5. writes the kernel refuses (EINVAL, EBUSY): each said with its file
-#    and errno, counted, the others still written, apply exits 1
+# 5. writes the kernel refuses (EINVAL, EACCES): each said with its file
+#    and errno, counted, apply exits 1
 # 6. a memory hog growing fast: memory.max is never written below its
 #    usage plus the headroom, and nothing is OOM-killed
 # 7. the kubelet's cgroups: only observed by default; under "kubelet
@@ -65,7 +67,7 @@ cleanup() {
 	# shellcheck disable=SC2086
 	[ -n "$PIDS" ] && kill $PIDS 2>/dev/null
 	sleep 0.5
-	for d in $T/a $T/b $T/m $T $CG/cfr/a $CG/cfr $CG/cfbusy/x $CG/cfbusy \
+	for d in $T/a $T/b $T/m $T $CG/cfr/a $CG/cfr \
 		$POD $CG/kubepods.slice/kubepods-burstable.slice \
 		$CG/kubepods.slice; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
@@ -166,16 +168,16 @@ result $RC "SIGTERM ends run, exit 0"
 
 # -- 5. writes the kernel refuses --
 # A stand-in cgroup root: /cfr/a's cpu.max is a sysctl that refuses what
-# is written (EINVAL), its cpu.weight the cgroup.procs of a cgroup with
-# controllers enabled, where pid 1 may not go (EBUSY).
-mkdir -p $CG/cfr/a $CG/cfbusy/x
-echo "+cpu" >$CG/cfbusy/cgroup.subtree_control
+# is written (0 to 2 only: EINVAL), its cpu.weight a read-only one
+# (EACCES, even for root).
+mkdir -p $CG/cfr/a
 hog $CG/cfr/a
 mkdir -p /tmp/cf-standin/cfr/a
 : >/tmp/cf-standin/cfr/a/cgroup.procs
 ln -s /proc/sys/vm/overcommit_memory /tmp/cf-standin/cfr/a/cpu.max
-ln -s $CG/cfbusy/cgroup.procs /tmp/cf-standin/cfr/a/cpu.weight
+ln -s /proc/sys/kernel/osrelease /tmp/cf-standin/cfr/a/cpu.weight
 OVERCOMMIT=$(cat /proc/sys/vm/overcommit_memory)
+OSRELEASE=$(cat /proc/sys/kernel/osrelease)
 cat >"$OUT/refuse.conf" <<EOF
 interval 200ms
 cgroup-root /tmp/cf-standin
@@ -191,11 +193,12 @@ rc=$?
 result $? "apply with refused writes exits 1 (got $rc)"
 check "cpu.max refused: Invalid argument, said with its file" \
 	grep -q '/cfr/a: writing cpu.max ".*": Invalid argument' "$OUT/refuse.err"
-check "cpu.weight refused: Device or resource busy" \
-	grep -q '/cfr/a: writing cpu.weight "1": Device or resource busy' "$OUT/refuse.err"
-check "both counted in the JSON" json "$OUT/refuse.json" 'd["errors"] == 2'
+check "cpu.weight refused: Permission denied" \
+	grep -q '/cfr/a: writing cpu.weight "1": Permission denied' "$OUT/refuse.err"
+check "both counted in the JSON, neither shown as a change" json \
+	"$OUT/refuse.json" 'd["errors"] == 2 and d["changes"] == []'
 check "nothing was changed by the refusals" sh -c \
-	"[ \$(cat /proc/sys/vm/overcommit_memory) = $OVERCOMMIT ] && ! grep -qx 1 $CG/cfbusy/cgroup.procs"
+	"[ \$(cat /proc/sys/vm/overcommit_memory) = $OVERCOMMIT ] && [ \$(cat /proc/sys/kernel/osrelease) = $OSRELEASE ]"
 
 # -- 6. a memory hog that grows fast --
 cat >"$OUT/mem.conf" <<EOF

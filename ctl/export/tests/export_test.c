@@ -169,6 +169,14 @@ static const struct export_target targets[] = {
 	  .share = { 0, 0, 1 } },
 };
 
+/* cpu.weight measured ignored, cpu.max not measured yet */
+static const struct export_control control = {
+	.set = true,
+	.honoured = { [CGS_LIM_CPU_MAX] = -1, [CGS_LIM_CPU_WEIGHT] = 0,
+		      [CGS_LIM_MEM_HIGH] = -1, [CGS_LIM_MEM_MAX] = -1,
+		      [CGS_LIM_MEM_LOW] = -1, [CGS_LIM_DMEM_MAX] = -1 },
+};
+
 static const char want_samples[] =
 	"cgshare_cgroups 3\n"
 	"cgshare_cpu_usage_seconds_total{cgroup=\"/\"} 10\n"
@@ -196,7 +204,9 @@ static const char want_samples[] =
 	"cgshare_share{cgroup=\"/b\",resource=\"memory\"} 2000000000\n"
 	"cgshare_planned_limit{cgroup=\"/b\",file=\"cpu.max\"} 0.5\n"
 	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"cpu.max\"} 0\n"
-	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"memory.high\"} 1\n";
+	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"memory.high\"} 1\n"
+	"cgshare_scheduler_info{scheduler=\"sched_ext:simple\"} 1\n"
+	"cgshare_cpu_control_honoured{knob=\"cpu.weight\"} 0\n";
 
 static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_cgroups", "gauge" },
@@ -218,6 +228,8 @@ static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_share", "gauge" },
 	{ "cgshare_planned_limit", "gauge" },
 	{ "cgshare_planned_limit_written", "gauge" },
+	{ "cgshare_scheduler_info", "gauge" },
+	{ "cgshare_cpu_control_honoured", "gauge" },
 };
 #define NR_FAM (sizeof(want_families) / sizeof(want_families[0]))
 
@@ -277,7 +289,8 @@ static void test_render(void)
 	char *text, *text2, *s;
 
 	build(cg, lim);
-	in = (struct export_input){ cg, lim, 3, targets, 2 };
+	in = (struct export_input){ cg, lim, 3, targets, 2, "sched_ext:simple",
+				    &control };
 	text = render(&in);
 	s = samples(text);
 	is_str(s, want_samples, "samples: names, labels, units, order");
@@ -295,13 +308,14 @@ static void test_render(void)
 		rev[i] = cg[2 - i];
 		rlim[i] = lim[2 - i];
 	}
-	in = (struct export_input){ rev, rlim, 3, targets, 2 };
+	in = (struct export_input){ rev, rlim, 3, targets, 2, "sched_ext:simple",
+				    &control };
 	text2 = render(&in);
 	is_str(text2, text, "output independent of input order");
 	free(text2);
 
 	/* Without limits or targets: the families stay, the samples go. */
-	in = (struct export_input){ cg, NULL, 3, NULL, 0 };
+	in = (struct export_input){ cg, NULL, 3, NULL, 0, NULL, NULL };
 	text2 = render(&in);
 	check_structure(text2, "no limits, no targets");
 	ok(!strstr(text2, "cgshare_cpu_max_cpus{") &&
@@ -316,7 +330,7 @@ static void test_render(void)
 	dup[3].id = 20;
 	dup[3].path = "/b";
 	rec_set(&dup[3], CGS_CPU_USAGE_NS, 42000000000ull);
-	in = (struct export_input){ dup, dlim, 4, NULL, 0 };
+	in = (struct export_input){ dup, dlim, 4, NULL, 0, NULL, NULL };
 	text2 = render(&in);
 	ok(strstr(text2, "cgshare_cgroups 3\n") &&
 	   strstr(text2, "cgshare_cpu_usage_seconds_total{cgroup=\"/b\"} 42\n") &&
@@ -340,7 +354,7 @@ static void test_units(void)
 	};
 	char want[128], *text;
 	struct cgs_cgroup cg = { .id = 2 };
-	struct export_input in = { &cg, NULL, 1, NULL, 0 };
+	struct export_input in = { &cg, NULL, 1, NULL, 0, NULL, NULL };
 
 	cg.path = "/x";
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {

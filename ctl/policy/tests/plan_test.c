@@ -101,7 +101,8 @@ static void held_back(void)
 
 /*
  * a (weight 1) asks for 0.2 CPU and gets it; b (weight 1) is held at 1.8.
- * Nothing is left unclaimed, but a may grow to b's water level, 1.8.
+ * Nothing is left unclaimed, but a may grow to its weighted part of the
+ * 2 CPUs, 1.0, whatever b asks for.
  */
 static void water_level(void)
 {
@@ -115,8 +116,20 @@ static void water_level(void)
 	cg(&v[1], 1, -1);
 	cpu(&v[1], 3, 1.8);
 	cgs_plan(&k, cap, PAGE, v, 2);
-	is_u64(v[0].cpu_quota_us, 180000, "level: satisfied a may grow to 1.8");
-	is_u64(v[1].cpu_quota_us, 180000, "level: held b at its share");
+	is_u64(v[0].cpu_quota_us, 100000, "fair: satisfied a may grow to 1.0");
+	is_u64(v[1].cpu_quota_us, 180000, "fair: held b at its share");
+	cpu(&v[1], 5, 1.8);
+	cgs_plan(&k, cap, PAGE, v, 2);
+	is_u64(v[0].cpu_quota_us, 100000, "fair: whatever b asks for");
+
+	/* weights 1:3, both satisfied at 1.0: b may grow to 1.5, a to 0.5 */
+	cg(&v[0], 1, -1);
+	cpu(&v[0], 1.0, 1.0);
+	cg(&v[1], 3, -1);
+	cpu(&v[1], 1.0, 1.0);
+	cgs_plan(&k, cap, PAGE, v, 2);
+	is_u64(v[0].cpu_quota_us, 100000, "fair: a at its share, above its part");
+	is_u64(v[1].cpu_quota_us, 150000, "fair: b to its part, never past capacity");
 	cgs_conf_free(&k);
 }
 
