@@ -171,13 +171,35 @@ static void keyed_line(const char *text, const char *value, char *out,
 	}
 }
 
+/* A keyed file's value is one line: its first word is the key. */
+static bool keyed_file(const char *file)
+{
+	return !strncmp(file, "dmem.", 5);
+}
+
+static bool same_key(const char *a, const char *b)
+{
+	size_t k = strcspn(a, " ");
+
+	return k == strcspn(b, " ") && !strncmp(a, b, k);
+}
+
+static struct cgfs_orig *find_orig(const struct cgfs_cg *cg, const char *file,
+				   const char *value)
+{
+	for (unsigned int i = 0; i < cg->nr_orig; i++)
+		if (!strcmp(cg->orig[i].file, file) &&
+		    (!keyed_file(file) || same_key(cg->orig[i].value, value)))
+			return &cg->orig[i];
+	return NULL;
+}
+
 static int record(struct cgfs_cg *cg, const char *file, const char *value)
 {
 	struct cgfs_orig *v;
 
-	for (unsigned int i = 0; i < cg->nr_orig; i++)
-		if (!strcmp(cg->orig[i].file, file))
-			return 0;
+	if (find_orig(cg, file, value))
+		return 0;
 	v = realloc(cg->orig, (cg->nr_orig + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -256,12 +278,12 @@ int cgfs_set(struct cgfs_cg *cg, const char *file, const char *value,
 	return ret;
 }
 
-const char *cgfs_original(const struct cgfs_cg *cg, const char *file)
+const char *cgfs_original(const struct cgfs_cg *cg, const char *file,
+			  const char *value)
 {
-	for (unsigned int i = 0; i < cg->nr_orig; i++)
-		if (!strcmp(cg->orig[i].file, file))
-			return cg->orig[i].value;
-	return NULL;
+	const struct cgfs_orig *o = find_orig(cg, file, value);
+
+	return o ? o->value : NULL;
 }
 
 int cgfs_remember(struct cgfs_cg *cg, const char *file, const char *value)
@@ -279,8 +301,8 @@ int cgfs_restore(struct cgfs_cg *cg, cgfs_restore_cb cb, void *arg)
 		int ret;
 
 		ret = cgfs_set(cg, o->file, o->value,
-			       strcmp(o->file, "dmem.max") ? 0 : CGFS_KEYED,
-			       false, old, sizeof(old));
+			       keyed_file(o->file) ? CGFS_KEYED : 0, false, old,
+			       sizeof(old));
 		if (ret == -ENOENT)
 			break;
 		if (ret < 0)
@@ -400,12 +422,71 @@ static const char *const other_file[CGFS_NR_ITEMS - CGS_NR_LIM] = {
 	[CGFS_MEM_CURRENT - CGS_NR_LIM] = "memory.current",
 	[CGFS_MEM_PRESSURE - CGS_NR_LIM] = "memory.pressure",
 	[CGFS_CONTROLLERS - CGS_NR_LIM] = "cgroup.controllers",
+	[CGFS_DMEM - CGS_NR_LIM] = "dmem.current",
 };
 
 static const char *item_file(enum cgfs_item i)
 {
 	return (int)i < CGS_NR_LIM ? cgs_limit_file[i] :
 	       other_file[i - CGS_NR_LIM];
+}
+
+static struct cgfs_region *region_of(struct cgfs_snap *s, const char *name,
+				      size_t n)
+{
+	struct cgfs_region *r;
+
+	for (unsigned int i = 0; i < s->nr_region; i++)
+		if (strlen(s->region[i].name) == n &&
+		    !strncmp(s->region[i].name, name, n))
+			return &s->region[i];
+	if (s->nr_region == CGFS_MAX_REGIONS || n >= CGFS_REGION_LEN)
+		return NULL;
+	r = &s->region[s->nr_region++];
+	memcpy(r->name, name, n);
+	r->name[n] = '\0';
+	r->max = r->low = CGFS_MAX;
+	return r;
+}
+
+/* "REGION VALUE" lines into @which of each region; false if malformed. */
+static bool parse_regions(struct cgfs_snap *s, const char *text, int which)
+{
+	for (const char *l = text; *l; ) {
+		size_t n = strcspn(l, "\n"), k = strcspn(l, " ");
+		struct cgfs_region *r;
+		char num[32];
+		uint64_t v;
+
+		if (k >= n || n - k - 1 >= sizeof(num))
+			return false;
+		snprintf(num, sizeof(num), "%.*s", (int)(n - k - 1), l + k + 1);
+		if (cgfs_parse_max(num, &v))
+			return false;
+		r = region_of(s, l, k);
+		if (r)
+			*(which == 0 ? &r->current : which == 1 ? &r->max :
+			  &r->low) = v;
+		l += n;
+		if (*l)
+			l++;
+	}
+	return true;
+}
+
+/* dmem.current names the regions; dmem.max and dmem.low complete them. */
+static bool read_dmem(struct cgfs_cg *cg, struct cgfs_snap *s, const char *cur)
+{
+	char buf[2048];
+
+	s->nr_region = 0;
+	if (!parse_regions(s, cur, 0))
+		return false;
+	if (cgfs_read(cg, "dmem.max", buf, sizeof(buf)) >= 0)
+		parse_regions(s, buf, 1);
+	if (cgfs_read(cg, "dmem.low", buf, sizeof(buf)) >= 0)
+		parse_regions(s, buf, 2);
+	return true;
 }
 
 static bool parse_item(struct cgfs_snap *s, enum cgfs_item i, const char *buf)
@@ -436,6 +517,12 @@ static bool parse_item(struct cgfs_snap *s, enum cgfs_item i, const char *buf)
 	}
 }
 
+static bool parse_other(struct cgfs_cg *cg, struct cgfs_snap *s,
+			enum cgfs_item i, const char *buf)
+{
+	return i == CGFS_DMEM ? read_dmem(cg, s, buf) : parse_item(s, i, buf);
+}
+
 int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s)
 {
 	char buf[1024];
@@ -443,12 +530,12 @@ int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < CGFS_NR_ITEMS; i++) {
-		if (!(want & CGFS_ITEM(i)) || i == (int)CGS_LIM_DMEM_MAX)
+		if (!(want & CGFS_ITEM(i)) || cgs_limit_keyed(i))
 			continue;
 		ret = cgfs_read(cg, item_file(i), buf, sizeof(buf));
 		if (ret == -ENOENT)
 			return ret;
-		if (ret >= 0 && parse_item(s, i, buf))
+		if (ret >= 0 && parse_other(cg, s, i, buf))
 			s->has |= CGFS_ITEM(i);
 	}
 	return 0;
@@ -467,4 +554,26 @@ int cgfs_snapshot_at(const struct cgfs *fs, const char *path, uint32_t want,
 	ret = cgfs_snapshot(&cg, want, s);
 	cgfs_cg_close(&cg);
 	return ret;
+}
+
+unsigned int cgfs_dmem_regions(const struct cgfs *fs, struct cgfs_region *r,
+			       unsigned int max)
+{
+	struct cgfs_snap *s = calloc(1, sizeof(*s));
+	struct cgfs_cg root;
+	char buf[2048];
+	unsigned int n = 0;
+
+	if (!s)
+		return 0;
+	if (!cgfs_cg_open(fs, "/", &root)) {
+		if (cgfs_read(&root, "dmem.capacity", buf, sizeof(buf)) >= 0 &&
+		    parse_regions(s, buf, 0)) {
+			n = s->nr_region < max ? s->nr_region : max;
+			memcpy(r, s->region, n * sizeof(*r));
+		}
+		cgfs_cg_close(&root);
+	}
+	free(s);
+	return n;
 }

@@ -51,7 +51,10 @@ void cgfs_cg_close(struct cgfs_cg *cg);
  */
 int cgfs_read(struct cgfs_cg *cg, const char *file, char *buf, size_t len);
 
-/* Keyed files (dmem.max: "REGION VALUE" lines) compare by first word. */
+/*
+ * Keyed files (the dmem.* files: "REGION VALUE" lines) compare, record
+ * and restore by their first word.
+ */
 #define CGFS_KEYED	1u
 
 /* With CGFS_DRY_RUN nothing is written (1 then means "would be"). */
@@ -80,8 +83,12 @@ int cgfs_write(struct cgfs_cg *cg, struct cgfs_write *w);
 /* cgfs_write() without expect, reading back or @dry_run's flag. */
 int cgfs_set(struct cgfs_cg *cg, const char *file, const char *value,
 	     unsigned int flags, bool dry_run, char *old, size_t oldlen);
-/* The original recorded for @file, or NULL. */
-const char *cgfs_original(const struct cgfs_cg *cg, const char *file);
+/*
+ * The original recorded for @file (for a keyed file, for the key of
+ * @value, its first word), or NULL.
+ */
+const char *cgfs_original(const struct cgfs_cg *cg, const char *file,
+			  const char *value);
 /* Records @value as @file's original (one found by an earlier run). */
 int cgfs_remember(struct cgfs_cg *cg, const char *file, const char *value);
 
@@ -113,7 +120,18 @@ enum cgfs_item {
 	CGFS_MEM_CURRENT,
 	CGFS_MEM_PRESSURE,		/* mem_psi_some10 */
 	CGFS_CONTROLLERS,		/* dmem */
+	CGFS_DMEM,			/* dmem.current, .max, .low: region[] */
 	CGFS_NR_ITEMS
+};
+
+#define CGFS_MAX_REGIONS 16
+#define CGFS_REGION_LEN 64
+
+/* One region of device memory (dmem.capacity of the root names them). */
+struct cgfs_region {
+	char name[CGFS_REGION_LEN];
+	uint64_t current;		/* dmem.current; capacity at the root */
+	uint64_t max, low;		/* CGFS_MAX for "max" */
 };
 
 #define CGFS_ITEM(i)	(1u << (i))
@@ -128,7 +146,17 @@ struct cgfs_snap {
 	uint64_t mem_high, mem_max, mem_low;	/* CGFS_MAX for "max" */
 	double mem_psi_some10;	/* %, "some avg10" */
 	bool dmem;		/* cgroup.controllers lists dmem */
+	struct cgfs_region region[CGFS_MAX_REGIONS];
+	unsigned int nr_region;
 };
+
+/*
+ * The regions of device memory the dmem controller has (the root's
+ * dmem.capacity), their capacity in ->current: how many, or 0 where the
+ * kernel has no dmem controller.
+ */
+unsigned int cgfs_dmem_regions(const struct cgfs *fs, struct cgfs_region *r,
+			       unsigned int max);
 
 /*
  * Reads the items in @want (CGFS_ITEM bits). 0, or -ENOENT when the cgroup

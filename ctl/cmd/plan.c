@@ -138,6 +138,24 @@ static void show_cgroup(const struct cgs_ctl_round *rd,
 			out_str(cgs_limit_file[l], NULL, m->plan->value[l]);
 		}
 	out_obj_end();
+	for (unsigned int g = 0; g < m->plan->nr_region; g++)
+		if (m->plan->dmem_pending & (1u << g)) {
+			char dev[64], a[32], b[32];
+
+			out_text("     %s (device %s): pending, usage %s above the "
+				 "cap %s\n", m->plan->region[g].name,
+				 cgs_dmem_device(m->plan->region[g].name, dev,
+						 sizeof(dev)),
+				 unit_fmt(CGS_MEM, m->plan->region[g].current, a,
+					  sizeof(a)),
+				 unit_fmt(CGS_MEM, m->plan->gpu_mem_max, b,
+					  sizeof(b)));
+		}
+	out_arr_begin("dmem_pending");
+	for (unsigned int g = 0; g < m->plan->nr_region; g++)
+		if (m->plan->dmem_pending & (1u << g))
+			out_str(NULL, NULL, m->plan->region[g].name);
+	out_arr_end();
 	out_obj_begin("left_alone");
 	for (int l = 0; l < CGS_NR_LIM; l++)
 		if (m->plan->want[l] && *left_alone(m, l))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroupfs/cgfs.h"
 #include "cgroupfs/sched.h"
 #include "cmd/cmd.h"
 #include "render/out.h"
@@ -42,6 +43,29 @@ static void show_features(const struct cgs_status *st)
 			st->gpu_bpf_reason : "no reason given");
 }
 
+/* The regions of device memory the dmem controller knows, if any. */
+static void show_regions(void)
+{
+	struct cgfs_region r[CGFS_MAX_REGIONS];
+	struct cgfs fs = { .fd = -1 };
+	unsigned int n = 0;
+	char dev[64];
+
+	if (!cgfs_open(&fs, "/sys/fs/cgroup"))
+		n = cgfs_dmem_regions(&fs, r, CGFS_MAX_REGIONS);
+	cgfs_close(&fs);
+	out_arr_begin("gpu_memory_regions");
+	for (unsigned int i = 0; i < n; i++) {
+		out_obj_begin(NULL);
+		out_str("region", "gpu memory:  %s", r[i].name);
+		out_str("device", " (device %s)",
+			cgs_dmem_device(r[i].name, dev, sizeof(dev)));
+		out_bytes("capacity_bytes", " %s\n", r[i].current);
+		out_obj_end();
+	}
+	out_arr_end();
+}
+
 static void show(const struct cgs_status *st)
 {
 	struct cgfs_sched sched;
@@ -52,6 +76,7 @@ static void show(const struct cgs_status *st)
 	out_bool("loaded", "loaded:      %s\n", true);
 	out_str("scheduler", "scheduler:   %s\n",
 		cgfs_sched_name(&sched, name, sizeof(name)));
+	show_regions();
 	if (st->has & CGS_STATUS_VERSION)
 		out_str("version", "version:     %s\n", st->version);
 	if (st->has & CGS_STATUS_FEATURES)

@@ -105,17 +105,18 @@ static void mcg_free(struct mcg *m)
 }
 
 static void mcg_init(struct mcg *m, char *path, int line, double weight,
-		     const double *min, const double *max, uint64_t gpu_mem)
+		     const struct cgs_conf_cgroup *d)
 {
 	memset(m, 0, sizeof(*m));
 	m->path = path;
 	m->line = line;
 	m->throttled = UINT64_MAX;
 	m->plan.weight = weight;
-	m->plan.gpu_mem_max = gpu_mem;
+	m->plan.gpu_mem_max = d ? d->gpu_mem_max : 0;
+	m->plan.gpu_mem_low = d ? d->gpu_mem_low : 0;
 	for (int r = 0; r < CGS_NR_RES; r++) {
-		m->plan.min[r] = min ? min[r] : 0;
-		m->pub.max[r] = max ? max[r] : CGS_UNLIMITED;
+		m->plan.min[r] = d ? d->min[r] : 0;
+		m->pub.max[r] = d ? d->max[r] : CGS_UNLIMITED;
 		m->plan.applied[r] = NAN;
 	}
 }
@@ -192,8 +193,7 @@ static int resolve(struct cgs_ctl *c)
 
 		if (!p)
 			goto nomem;
-		mcg_init(&v[n++], p, d->line, d->weight, d->min, d->max,
-			 d->gpu_mem_max);
+		mcg_init(&v[n++], p, d->line, d->weight, d);
 	}
 	for (size_t i = 0; i < c->cur.n; i++) {
 		const struct cgs_cgroup *r = &c->cur.v[i];
@@ -210,8 +210,7 @@ static int resolve(struct cgs_ctl *c)
 			p = strdup(r->path);
 			if (!p)
 				goto nomem;
-			mcg_init(&v[n++], p, 0, k->parent[j].weight, NULL,
-				 NULL, 0);
+			mcg_init(&v[n++], p, 0, k->parent[j].weight, NULL);
 			break;
 		}
 	}
@@ -309,11 +308,16 @@ static const struct cgs_rate *find_rate(const struct cgs_rates *rs, uint64_t id)
 static void remember(struct cgs_ctl *c, struct mcg *m)
 {
 	const struct cgs_state_ent *e;
+	char file[32];
+	size_t n;
 
-	for (int l = 0; l < CGS_NR_LIM; l++) {
-		e = cgs_state_find(&c->state, m->path, cgs_limit_file[l]);
-		if (e && e->orig[0])
-			cgfs_remember(&m->fs, e->file, e->orig);
+	e = cgs_state_of(&c->state, m->path, &n);
+	for (size_t i = 0; i < n; i++, e++) {
+		/* "dmem.max REGION": the file is the first word */
+		snprintf(file, sizeof(file), "%.*s", (int)strcspn(e->file, " "),
+			 e->file);
+		if (e->orig[0])
+			cgfs_remember(&m->fs, file, e->orig);
 	}
 }
 
@@ -341,7 +345,9 @@ static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
 	}
 	m->pub.id = rec->id;
 	m->pub.present = true;
-	if (cgfs_snapshot(&m->fs, SAMPLE_ITEMS, &m->snap)) {
+	if (cgfs_snapshot(&m->fs, SAMPLE_ITEMS | (m->plan.gpu_mem_max ||
+			  m->plan.gpu_mem_low ? CGFS_ITEM(CGFS_DMEM) : 0),
+			  &m->snap)) {
 		forget(c, m, "cgroup vanished");
 		return false;
 	}
@@ -501,6 +507,17 @@ int cgs_ctl_plan(struct cgs_ctl *c)
 		m->plan.mem_current = m->snap.has & CGFS_ITEM(CGFS_MEM_CURRENT) ?
 			m->snap.mem_current : m->raw.mem_current;
 		m->plan.dmem = m->snap.dmem;
+		m->plan.nr_region = 0;
+		for (unsigned int g = 0; g < m->snap.nr_region &&
+		     g < CGS_PLAN_REGIONS; g++) {
+			struct cgs_plan_region *pr = &m->plan.region[g];
+
+			snprintf(pr->name, sizeof(pr->name), "%s",
+				 m->snap.region[g].name);
+			pr->current = m->snap.region[g].current;
+			pr->max = m->snap.region[g].max;
+			m->plan.nr_region++;
+		}
 		c->plans[i] = m->plan;
 	}
 	cgs_plan(&c->conf, c->capacity, page, c->plans, c->n);
@@ -530,56 +547,88 @@ static void back_off(struct mcg *m, enum cgs_limit l, const char *found,
 		m->path, cgs_limit_file[l], found[0] ? found : "-", ours);
 }
 
-/* Writes (or, dry, compares) each planned limit of @m. */
+/*
+ * Writes (or, dry, compares) @value to limit @l of @m: one write, or for a
+ * keyed file one line, kept in the state under "FILE KEY". Returns 0, or
+ * -ENOENT when the cgroup is gone, or 1 for a failed write.
+ */
+static int write_one(struct cgs_ctl *c, struct mcg *m, enum cgs_limit l,
+		     const char *value, cgs_ctl_change_fn fn, void *arg)
+{
+	bool keyed = cgs_limit_keyed(l);
+	const struct cgs_state_ent *e;
+	struct cgfs_write w = {
+		.file = cgs_limit_file[l],
+		.value = value,
+		.flags = (keyed ? CGFS_KEYED : 0) |
+			 (c->opts.dry_run ? CGFS_DRY_RUN : 0),
+	};
+	char key[128];
+	int ret;
+
+	snprintf(key, sizeof(key), "%s%s%.*s", w.file, keyed ? " " : "",
+		 keyed ? (int)strcspn(value, " ") : 0, value);
+	e = cgs_state_find(&c->state, m->path, key);
+	w.expect = e && e->last[0] ? e->last : NULL;
+	ret = cgfs_write(&m->fs, &w);
+	if (ret == 0)
+		return 0;
+	if (ret == -ENOENT) {
+		forget(c, m, "cgroup vanished");
+		return ret;
+	}
+	if (ret == -ESTALE) {
+		back_off(m, l, w.old, w.expect);
+		return 0;
+	}
+	if (ret < 0) {
+		cgs_log("%s: writing %s \"%s\": %s%s", m->path, w.file, value,
+			strerror(-ret), ret == -EOPNOTSUPP ? " (is its "
+			"controller enabled in the parent's "
+			"cgroup.subtree_control?)" : "");
+		return 1;
+	}
+	if (!c->opts.dry_run) {
+		const char *orig = cgfs_original(&m->fs, w.file, value);
+
+		cgs_state_wrote(&c->state, m->path, m->pub.id, key,
+				orig ? orig : w.old, w.now);
+	}
+	if (fn)
+		fn(m->path, w.file, w.old, value, !c->opts.dry_run, &m->plan,
+		   arg);
+	return 0;
+}
+
+/* Writes each planned limit of @m, a keyed one line by line. */
 static unsigned int write_mcg(struct cgs_ctl *c, struct mcg *m,
 			      cgs_ctl_change_fn fn, void *arg)
 {
 	unsigned int failed = 0;
+	char line[CGS_PLAN_VALUE_LEN];
 
 	for (int l = 0; l < CGS_NR_LIM && m->fs_open && !m->fs.gone; l++) {
-		const struct cgs_state_ent *e;
-		struct cgfs_write w = {
-			.file = cgs_limit_file[l],
-			.value = m->plan.value[l],
-			.flags = (l == CGS_LIM_DMEM_MAX ? CGFS_KEYED : 0) |
-				 (c->opts.dry_run ? CGFS_DRY_RUN : 0),
-		};
-		int ret;
+		const char *v = m->plan.value[l];
+		int ret = 0;
 
 		if (!m->plan.want[l] || !(m->pub.writable & (1u << l)) ||
 		    (m->pub.backoff & (1u << l)))
 			continue;
-		e = cgs_state_find(&c->state, m->path, w.file);
-		w.expect = e && e->last[0] ? e->last : NULL;
-		ret = cgfs_write(&m->fs, &w);
-		if (ret == 0)
-			continue;
-		if (ret == -ENOENT) {
-			forget(c, m, "cgroup vanished");
+		if (!cgs_limit_keyed(l)) {
+			ret = write_one(c, m, l, v, fn, arg);
+		} else {
+			for (; *v && ret >= 0; v += strcspn(v, "\n"),
+			     v += *v == '\n') {
+				snprintf(line, sizeof(line), "%.*s",
+					 (int)strcspn(v, "\n"), v);
+				ret = write_one(c, m, l, line, fn, arg);
+				failed += ret > 0;
+			}
+			ret = ret > 0 ? 0 : ret;
+		}
+		if (ret == -ENOENT)
 			break;
-		}
-		if (ret == -ESTALE) {
-			back_off(m, l, w.old, w.expect);
-			continue;
-		}
-		if (ret < 0) {
-			failed++;
-			cgs_log("%s: writing %s \"%s\": %s%s", m->path, w.file,
-				w.value, strerror(-ret),
-				ret == -EOPNOTSUPP ? " (is its controller "
-				"enabled in the parent's cgroup.subtree_control?)"
-				: "");
-			continue;
-		}
-		if (!c->opts.dry_run) {
-			const char *orig = cgfs_original(&m->fs, w.file);
-
-			cgs_state_wrote(&c->state, m->path, m->pub.id, w.file,
-					orig ? orig : w.old, w.now);
-		}
-		if (fn)
-			fn(m->path, w.file, w.old, w.value, !c->opts.dry_run,
-			   &m->plan, arg);
+		failed += ret > 0;
 	}
 	return failed;
 }

@@ -119,6 +119,18 @@ int cgs_state_wrote(struct cgs_state *s, const char *path,
 	return 0;
 }
 
+const struct cgs_state_ent *cgs_state_of(const struct cgs_state *s,
+					 const char *path, size_t *n)
+{
+	size_t at, end;
+
+	lookup(s, path, "", &at);
+	for (end = at; end < s->n && !strcmp(s->v[end].path, path); end++)
+		;
+	*n = end - at;
+	return *n ? &s->v[at] : NULL;
+}
+
 bool cgs_state_stale(const struct cgs_state *s, const char *path,
 		     unsigned long long id)
 {

@@ -46,7 +46,11 @@ int cgs_state_load(struct cgs_state *s, const char *file, char *err,
 void cgs_state_free(struct cgs_state *s);
 const struct cgs_state_ent *cgs_state_find(const struct cgs_state *s,
 					   const char *path, const char *file);
-/* Records a write: @orig is kept from the first, @last replaced. */
+/* The entries of @path, *@n of them in a row, or NULL. */
+const struct cgs_state_ent *cgs_state_of(const struct cgs_state *s,
+					 const char *path, size_t *n);
+/*
+ * Records a write (a keyed file's, as "FILE KEY", one per key): @orig is kept from the first, @last replaced. */
 int cgs_state_wrote(struct cgs_state *s, const char *path,
 		    unsigned long long id, const char *file, const char *orig,
 		    const char *last);

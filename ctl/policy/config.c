@@ -74,7 +74,6 @@ void cgs_conf_free(struct cgs_conf *c)
 	free(c->parent);
 	free(c->file);
 	free(c->cgroup_root);
-	free(c->dmem_region);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -179,7 +178,8 @@ static int cgroup_line(struct parser *p, int argc, char **argv)
 	if (argc < 2 || argc % 2)
 		return fail(p, "cgroup: want: cgroup PATH [KEY VALUE]... "
 			    "(keys: weight, min-cpu, max-cpu, min-memory, "
-			    "max-memory, min-gpu, max-gpu, max-gpu-memory)");
+			    "max-memory, min-gpu, max-gpu, max-gpu-memory, "
+			    "min-gpu-memory)");
 	v = realloc(c->cg, (c->nr_cg + 1) * sizeof(*v));
 	if (!v)
 		return fail(p, "out of memory");
@@ -209,6 +209,9 @@ static int cgroup_line(struct parser *p, int argc, char **argv)
 		} else if (!strcmp(k, "max-gpu-memory")) {
 			if (size(p, k, val, &cg->gpu_mem_max))
 				return -1;
+		} else if (!strcmp(k, "min-gpu-memory")) {
+			if (size(p, k, val, &cg->gpu_mem_low))
+				return -1;
 		} else if ((is_min || !strncmp(k, "max-", 4)) &&
 			   !res_parse(k + 4, &r)) {
 			if (r == CGS_MEM) {
@@ -225,7 +228,8 @@ static int cgroup_line(struct parser *p, int argc, char **argv)
 		} else {
 			return fail(p, "cgroup: unknown key '%s' (keys: weight, "
 				    "min-cpu, max-cpu, min-memory, max-memory, "
-				    "min-gpu, max-gpu, max-gpu-memory)", k);
+				    "min-gpu, max-gpu, max-gpu-memory, "
+				    "min-gpu-memory)", k);
 		}
 	}
 	for (int r = 0; r < CGS_NR_RES; r++)
@@ -300,7 +304,7 @@ static int enforce_line(struct parser *p, int argc, char **argv)
 	if (!strcmp(argv[1], "gpu"))
 		return fail(p, "enforce gpu: GPU time has no enforcement "
 			    "mechanism; it is shared and reported only (GPU "
-			    "memory: max-gpu-memory with dmem-region)");
+			    "memory: max-gpu-memory and min-gpu-memory)");
 	return fail(p, "enforce %s %s: want enforce cpu max|weight|both|none "
 		    "or enforce memory high|max|both|none", argv[1], argv[2]);
 }
@@ -359,8 +363,7 @@ static int res_line(struct parser *p, int argc, char **argv)
 
 static int str_line(struct parser *p, int argc, char **argv, char **dst)
 {
-	if (want_args(p, argc, 1, 1, !strcmp(argv[0], "cgroup-root") ?
-		      "cgroup-root PATH" : "dmem-region NAME"))
+	if (want_args(p, argc, 1, 1, "cgroup-root PATH"))
 		return -1;
 	if (!strcmp(argv[0], "cgroup-root") && argv[1][0] != '/')
 		return fail(p, "cgroup-root: want an absolute path, got %s",
@@ -425,7 +428,8 @@ static int directive(struct parser *p, int argc, char **argv)
 	if (!strcmp(k, "cgroup-root"))
 		return str_line(p, argc, argv, &c->cgroup_root);
 	if (!strcmp(k, "dmem-region"))
-		return str_line(p, argc, argv, &c->dmem_region);
+		return fail(p, "dmem-region: regions are read from dmem.capacity "
+			    "now; remove this line");
 	if (!strcmp(k, "interval") || !strcmp(k, "cpu-period")) {
 		bool iv = k[0] == 'i';
 
@@ -647,7 +651,7 @@ static bool below(const char *path, const char *root)
 unsigned int cgs_conf_writable(const struct cgs_conf *c, const char *path)
 {
 	unsigned int mine = (1u << CGS_LIM_MEM_HIGH) | (1u << CGS_LIM_MEM_LOW) |
-			    (1u << CGS_LIM_DMEM_MAX);
+			    (1u << CGS_LIM_DMEM_MAX) | (1u << CGS_LIM_DMEM_LOW);
 	struct cgs_k8s k;
 
 	if (!cgs_k8s_parse(path, &k) || !k.kubelet)

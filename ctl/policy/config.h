@@ -32,7 +32,8 @@ struct cgs_conf_cgroup {
 	double weight;		/* > 0 */
 	double min[CGS_NR_RES];	/* CPUs, bytes, GPUs; 0 when unset */
 	double max[CGS_NR_RES];	/* CGS_UNLIMITED when unset */
-	uint64_t gpu_mem_max;	/* dmem.max, 0 when unset */
+	uint64_t gpu_mem_max;	/* dmem.max of each region, 0 when unset */
+	uint64_t gpu_mem_low;	/* dmem.low of each region, 0 when unset */
 };
 
 struct cgs_conf_parent {
@@ -57,7 +58,6 @@ struct cgs_conf {
 	uint64_t cpu_period_us;
 	unsigned int enforce_cpu;	/* CGS_ENF_CPU_* */
 	unsigned int enforce_mem;	/* CGS_ENF_MEM_* */
-	char *dmem_region;		/* NULL: dmem.max not written */
 
 	struct cgs_conf_cgroup *cg;	/* sorted by path, parents first */
 	size_t nr_cg;
@@ -88,7 +88,7 @@ void cgs_conf_free(struct cgs_conf *c);
  * none unless a "kubelet manage" subtree holds it, and then only those
  * the kubelet leaves alone: it writes cpu.weight, cpu.max and memory.max
  * of every pod and container, and memory.high and memory.min as well
- * under its MemoryQoS gate; memory.low and dmem.max are never its.
+ * under its MemoryQoS gate; memory.low and the dmem files are never its.
  */
 unsigned int cgs_conf_writable(const struct cgs_conf *c, const char *path);
 /* The declared cgroup at @path, or NULL. */

@@ -3,8 +3,8 @@
  * Shares to limit values. The rules are the design's: cpu.max quota at
  * least 1 ms per period, cpu.weight 1..10000, memory.high lowered in
  * bounded steps and never below the floor, memory.max never below usage
- * plus headroom, memory.low from guarantees, dmem.max where the kernel has
- * the dmem controller.
+ * plus headroom, memory.low from guarantees, dmem.max and dmem.low per
+ * region of device memory where the kernel has the dmem controller.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -183,6 +183,46 @@ static void targets(const struct cgs_conf *k, struct cgs_plan_cg *c,
 	}
 }
 
+/* Appends "REGION VALUE" to a keyed limit's lines. */
+static void put_line(struct cgs_plan_cg *c, enum cgs_limit l,
+		     const char *region, uint64_t v)
+{
+	size_t n = strlen(c->value[l]);
+
+	snprintf(c->value[l] + n, sizeof(c->value[l]) - n, "%s%s %" PRIu64,
+		 n ? "\n" : "", region, v);
+	c->want[l] = true;
+}
+
+/*
+ * Device memory, per region: dmem.max toward the configured cap in the
+ * steps memory.high takes (a limit below usage is accepted and does
+ * nothing in mainline, so usage is stepped down, and what is still above
+ * the target is said pending); dmem.low from the guarantee. Parents come
+ * before children, so protections are written top-down.
+ */
+static void plan_dmem(const struct cgs_conf *k, struct cgs_plan_cg *c)
+{
+	struct cgs_mem_rules rules = { 0, 0, k->mem_step, 1 };
+
+	c->value[CGS_LIM_DMEM_MAX][0] = c->value[CGS_LIM_DMEM_LOW][0] = '\0';
+	for (unsigned int i = 0; i < c->nr_region; i++) {
+		const struct cgs_plan_region *r = &c->region[i];
+
+		if (c->gpu_mem_max) {
+			put_line(c, CGS_LIM_DMEM_MAX, r->name,
+				 cgs_mem_high(c->gpu_mem_max, r->max,
+					      r->current, &rules));
+			if (r->current > c->gpu_mem_max)
+				c->dmem_pending |= 1u << i;
+		}
+		if (c->gpu_mem_low)
+			put_line(c, CGS_LIM_DMEM_LOW, r->name, c->gpu_mem_low);
+	}
+	c->num[CGS_LIM_DMEM_MAX] = c->gpu_mem_max;
+	c->num[CGS_LIM_DMEM_LOW] = c->gpu_mem_low;
+}
+
 static void plan_one(const struct cgs_conf *k, uint64_t page,
 		     struct cgs_plan_cg *c, const double *left,
 		     const double *wsum, const double *fs)
@@ -226,12 +266,10 @@ static void plan_one(const struct cgs_conf *k, uint64_t page,
 			put_max(c, CGS_LIM_MEM_LOW,
 				ceil(c->min[CGS_MEM] / page) * page);
 	}
-	if (c->gpu_mem_max && k->dmem_region) {
-		if (c->dmem) {
-			put(c, CGS_LIM_DMEM_MAX, "%s %" PRIu64, k->dmem_region,
-			    c->gpu_mem_max);
-			c->num[CGS_LIM_DMEM_MAX] = c->gpu_mem_max;
-		} else
+	if (c->gpu_mem_max || c->gpu_mem_low) {
+		if (c->dmem && c->nr_region)
+			plan_dmem(k, c);
+		else
 			c->dmem_missing = true;
 	}
 }
@@ -248,6 +286,7 @@ void cgs_plan(const struct cgs_conf *conf, const double *capacity,
 		memset(c->want, 0, sizeof(c->want));
 		c->cpu_quota_us = c->mem_high_set = CGS_LIMIT_MAX;
 		c->dmem_missing = false;
+		c->dmem_pending = 0;
 		if (!c->measured)
 			continue;
 		fair(cg, n, c, capacity, fs);

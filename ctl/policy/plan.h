@@ -39,6 +39,16 @@ uint64_t cgs_mem_max(double target, uint64_t usage,
 		     const struct cgs_mem_rules *r);
 
 #define CGS_PLAN_VALUE_LEN 96
+#define CGS_PLAN_REGIONS 16
+/* A keyed limit's value: one "REGION VALUE" line per region. */
+#define CGS_PLAN_KEYED_LEN (CGS_PLAN_REGIONS * CGS_PLAN_VALUE_LEN)
+
+/* A region of device memory, as a cgroup sees it this round. */
+struct cgs_plan_region {
+	char name[64];
+	uint64_t current;		/* dmem.current */
+	uint64_t max;			/* dmem.max now (CGS_LIMIT_MAX) */
+};
 
 /* One managed cgroup, as the plan sees it. */
 struct cgs_plan_cg {
@@ -46,6 +56,7 @@ struct cgs_plan_cg {
 	double weight;
 	double min[CGS_NR_RES];
 	uint64_t gpu_mem_max;		/* dmem.max, 0 when not configured */
+	uint64_t gpu_mem_low;		/* dmem.low, 0 when not configured */
 	/* in: the solver's output; unmeasured cgroups are left alone */
 	bool measured;
 	int parent;			/* nearest measured ancestor here, -1 */
@@ -56,16 +67,20 @@ struct cgs_plan_cg {
 	uint64_t mem_high;		/* memory.high now (CGS_LIMIT_MAX) */
 	uint64_t mem_current;
 	bool dmem;			/* the dmem controller is enabled */
+	struct cgs_plan_region region[CGS_PLAN_REGIONS];
+	unsigned int nr_region;
 	/* in/out: the target last acted on, per resource; NAN for none */
 	double applied[CGS_NR_RES];
 	/* out */
 	bool want[CGS_NR_LIM];
-	char value[CGS_NR_LIM][CGS_PLAN_VALUE_LEN];
+	char value[CGS_NR_LIM][CGS_PLAN_KEYED_LEN];
 	double num[CGS_NR_LIM];		/* CPUs, weight, bytes; inf: max */
 	double target[CGS_NR_RES];	/* share + room, after hysteresis */
 	uint64_t cpu_quota_us;		/* cpu.max planned; CGS_LIMIT_MAX */
 	uint64_t mem_high_set;		/* memory.high planned; CGS_LIMIT_MAX */
-	bool dmem_missing;		/* gpu_mem_max, but no dmem controller */
+	bool dmem_missing;		/* gpu memory set, but no dmem controller */
+	uint32_t dmem_pending;		/* regions still above their dmem.max
+					 * target (bit per region[]) */
 };
 
 /*

@@ -136,7 +136,7 @@ static void io(void)
 		       "io: a value we did not write: -ESTALE");
 		is_str(get("a/cpu.max"), "70000 100000\n",
 		       "io: and it is left alone");
-		is_str(cgfs_original(&cg, "cpu.max"), "max 100000",
+		is_str(cgfs_original(&cg, "cpu.max", NULL), "max 100000",
 		       "io: the original is still the first value");
 	}
 

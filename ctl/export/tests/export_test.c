@@ -174,7 +174,8 @@ static const struct export_control control = {
 	.set = true,
 	.honoured = { [CGS_LIM_CPU_MAX] = -1, [CGS_LIM_CPU_WEIGHT] = 0,
 		      [CGS_LIM_MEM_HIGH] = -1, [CGS_LIM_MEM_MAX] = -1,
-		      [CGS_LIM_MEM_LOW] = -1, [CGS_LIM_DMEM_MAX] = -1 },
+		      [CGS_LIM_MEM_LOW] = -1, [CGS_LIM_DMEM_MAX] = -1,
+		      [CGS_LIM_DMEM_LOW] = -1 },
 };
 
 static const char want_samples[] =

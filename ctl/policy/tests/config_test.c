@@ -203,7 +203,7 @@ static void example(void)
 static void kubelet(void)
 {
 	unsigned int all = BIT(CGS_NR_LIM) - 1, mine = BIT(CGS_LIM_MEM_HIGH) |
-		BIT(CGS_LIM_MEM_LOW) | BIT(CGS_LIM_DMEM_MAX);
+		BIT(CGS_LIM_MEM_LOW) | BIT(CGS_LIM_DMEM_MAX) | BIT(CGS_LIM_DMEM_LOW);
 	struct cgs_conf c;
 	char err[256];
 
@@ -218,7 +218,7 @@ static void kubelet(void)
 			   "kubepods-burstable.slice\nparent /kubepods.slice\n",
 			   &c, err, sizeof(err)), "kubelet: manage parses");
 	is_u64(cgs_conf_writable(&c, POD), mine,
-	       "kubelet: a managed pod: memory.high, memory.low, dmem.max");
+	       "kubelet: a managed pod: memory.high, memory.low, dmem");
 	is_u64(cgs_conf_writable(&c, "/kubepods.slice/kubepods-besteffort.slice"),
 	       0, "kubelet: outside the managed subtree: none");
 	cgs_conf_free(&c);

@@ -199,25 +199,43 @@ static void memory(void)
 	cgs_conf_free(&k);
 }
 
-/* dmem.max only where the controller is: said, not silently skipped. */
+/*
+ * Device memory, two regions: dmem.max only where the controller is (said,
+ * not silently skipped); a cap below usage stepped down 10 % at a time and
+ * said pending; dmem.low from the guarantee, per region.
+ */
 static void dmem(void)
 {
 	static const double cap[CGS_NR_RES] = { 2, 1e12, 1 };
 	struct cgs_plan_cg v[1];
 	struct cgs_conf k;
 
-	conf(&k, "dmem-region drm/0000:03:00.0/vram0\n"
-	     "cgroup /a max-gpu-memory 1G\n");
+	conf(&k, "cgroup /a max-gpu-memory 1G min-gpu-memory 256M\n");
 	cg(&v[0], 1, -1);
 	cpu(&v[0], 1, 1);
 	v[0].gpu_mem_max = 1 << 30;
+	v[0].gpu_mem_low = 256 << 20;
+	v[0].nr_region = 2;
+	snprintf(v[0].region[0].name, 64, "drm/0000:03:00.0/vram0");
+	v[0].region[0].current = 100 << 20;
+	v[0].region[0].max = CGS_LIMIT_MAX;
+	snprintf(v[0].region[1].name, 64, "drm/0000:04:00.0/vram0");
+	v[0].region[1].current = 2000ull << 20;
+	v[0].region[1].max = CGS_LIMIT_MAX;
 	cgs_plan(&k, cap, PAGE, v, 1);
 	ok(!v[0].want[CGS_LIM_DMEM_MAX] && v[0].dmem_missing,
 	   "dmem: no controller: nothing planned, and flagged");
 	v[0].dmem = true;
 	cgs_plan(&k, cap, PAGE, v, 1);
-	is_str(v[0].value[CGS_LIM_DMEM_MAX], "drm/0000:03:00.0/vram0 1073741824",
-	       "dmem: region and bytes");
+	/* 2000M in use: 10 % off the usage, not the 1G cap at once */
+	is_str(v[0].value[CGS_LIM_DMEM_MAX],
+	       "drm/0000:03:00.0/vram0 1073741824\n"
+	       "drm/0000:04:00.0/vram0 1887436800",
+	       "dmem: the cap where it fits, a step where usage is above");
+	is_u64(v[0].dmem_pending, 2, "dmem: the second region said pending");
+	is_str(v[0].value[CGS_LIM_DMEM_LOW],
+	       "drm/0000:03:00.0/vram0 268435456\n"
+	       "drm/0000:04:00.0/vram0 268435456", "dmem: dmem.low per region");
 	ok(!v[0].dmem_missing, "dmem: not flagged");
 	cgs_conf_free(&k);
 }
