@@ -353,7 +353,7 @@ static void plan_help(FILE *f)
 static void apply_help(FILE *f)
 {
 	fprintf(f,
-		"Usage: cgsharectl apply -c FILE [--dry-run] [-j]\n"
+		"Usage: cgsharectl apply -c FILE [--dry-run] [--state FILE] [-j]\n"
 		"\n"
 		"One round of the controller: plan, then write the limits that\n"
 		"changed, printing each as old -> new.\n"
@@ -376,6 +376,6 @@ const struct cmd cmd_apply = {
 	.name = "apply",
 	.run = apply_run,
 	.help = apply_help,
-	.usage = "cgsharectl apply -c FILE [--dry-run] [-j]",
+	.usage = "cgsharectl apply -c FILE [--dry-run] [--state FILE] [-j]",
 	.summary = "one round of the controller: plan, then write",
 };

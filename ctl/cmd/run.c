@@ -369,6 +369,7 @@ const struct cmd cmd_run = {
 	.name = "run",
 	.run = run_run,
 	.help = run_help,
-	.usage = "cgsharectl run -c FILE [--restore] [--listen ADDR:PORT]",
+	.usage = "cgsharectl run -c FILE [--restore] [--listen ADDR:PORT] "
+		 "[--state FILE]",
 	.summary = "the controller daemon",
 };
