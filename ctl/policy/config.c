@@ -376,24 +376,27 @@ static int str_line(struct parser *p, int argc, char **argv, char **dst)
 /*
  * kubelet manage PATH: the kubelet's cgroups below PATH may be written
  * (only the knobs it leaves alone); elsewhere they are only observed.
- * kubelet memory-qos on|off: its MemoryQoS feature gate, under which it
- * writes memory.high and memory.min too.
+ * kubelet memory-high on|off, kubelet memory-protection on|off: what its
+ * MemoryQoS settings make it write besides (see cgs_conf_writable()).
  */
 static int kubelet_line(struct parser *p, int argc, char **argv)
 {
 	struct cgs_conf *c = p->c;
 	char **v, *s;
 
-	if (argc == 3 && !strcmp(argv[1], "memory-qos")) {
+	if (argc == 3 && (!strcmp(argv[1], "memory-high") ||
+			  !strcmp(argv[1], "memory-protection"))) {
 		if (strcmp(argv[2], "on") && strcmp(argv[2], "off"))
-			return fail(p, "kubelet memory-qos: want on or off, "
-				    "got %s", argv[2]);
-		c->kubelet_memory_qos = !strcmp(argv[2], "on");
+			return fail(p, "kubelet %s: want on or off, got %s",
+				    argv[1], argv[2]);
+		*(argv[1][7] == 'h' ? &c->kubelet_memory_high :
+		  &c->kubelet_memory_protection) = !strcmp(argv[2], "on");
 		return 0;
 	}
 	if (argc != 3 || strcmp(argv[1], "manage"))
-		return fail(p, "kubelet: want: kubelet manage PATH, or "
-			    "kubelet memory-qos on|off");
+		return fail(p, "kubelet: want: kubelet manage PATH, kubelet "
+			    "memory-high on|off or kubelet memory-protection "
+			    "on|off");
 	if (path(p, argv[2], &s))
 		return -1;
 	v = realloc(c->kubelet_manage, (c->nr_kubelet_manage + 1) * sizeof(*v));
@@ -650,15 +653,17 @@ static bool below(const char *path, const char *root)
 
 unsigned int cgs_conf_writable(const struct cgs_conf *c, const char *path)
 {
-	unsigned int mine = (1u << CGS_LIM_MEM_HIGH) | (1u << CGS_LIM_MEM_LOW) |
-			    (1u << CGS_LIM_DMEM_MAX) | (1u << CGS_LIM_DMEM_LOW);
+	unsigned int mine = (1u << CGS_LIM_DMEM_MAX) | (1u << CGS_LIM_DMEM_LOW);
 	struct cgs_k8s k;
 
 	if (!cgs_k8s_parse(path, &k) || !k.kubelet)
 		return (1u << CGS_NR_LIM) - 1;
+	if (!c->kubelet_memory_high)
+		mine |= 1u << CGS_LIM_MEM_HIGH;
+	if (!c->kubelet_memory_protection)
+		mine |= 1u << CGS_LIM_MEM_LOW;
 	for (size_t i = 0; i < c->nr_kubelet_manage; i++)
 		if (below(path, c->kubelet_manage[i]))
-			return c->kubelet_memory_qos ?
-			       mine & ~(1u << CGS_LIM_MEM_HIGH) : mine;
+			return mine;
 	return 0;
 }

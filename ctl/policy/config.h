@@ -65,7 +65,8 @@ struct cgs_conf {
 	size_t nr_parent;
 	char **kubelet_manage;		/* kubelet subtrees we may write */
 	size_t nr_kubelet_manage;
-	bool kubelet_memory_qos;	/* the kubelet writes memory.high */
+	bool kubelet_memory_high;	/* the kubelet writes memory.high */
+	bool kubelet_memory_protection;	/* ... memory.min and memory.low */
 };
 
 #define CGS_CONF_MAX_WINDOW 64
@@ -86,9 +87,14 @@ void cgs_conf_free(struct cgs_conf *c);
  * The limit files the controller may write in @path (bits of enum
  * cgs_limit): all of them, but in the kubelet's cgroups (model/k8s.h)
  * none unless a "kubelet manage" subtree holds it, and then only those
- * the kubelet leaves alone: it writes cpu.weight, cpu.max and memory.max
- * of every pod and container, and memory.high and memory.min as well
- * under its MemoryQoS gate; memory.low and the dmem files are never its.
+ * the kubelet leaves alone. It writes cpu.weight, cpu.max and memory.max
+ * of every pod and container. Its MemoryQoS feature (alpha 1.22-1.36,
+ * beta and on by default from 1.37) adds memory.high where throttling is
+ * on ("kubelet memory-high on": the gate's default in 1.22-1.36,
+ * memoryThrottlingFactor set in 1.37), and memory.min, and from 1.36
+ * memory.low, where memory reservation is on ("kubelet memory-protection
+ * on": the gate in 1.22-1.35, memoryReservationPolicy: TieredReservation
+ * from 1.36). The dmem files are never its.
  */
 unsigned int cgs_conf_writable(const struct cgs_conf *c, const char *path);
 /* The declared cgroup at @path, or NULL. */

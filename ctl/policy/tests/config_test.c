@@ -103,7 +103,8 @@ static void defaults(void)
 
 static const struct { const char *text, *err; } bad[] = {
 	{ "kubelet manage\ncgroup /a\n", "b.conf:1: kubelet: want: kubelet manage PATH" },
-	{ "kubelet memory-qos maybe\ncgroup /a\n", "b.conf:1: kubelet memory-qos: want on or off" },
+	{ "kubelet memory-high maybe\ncgroup /a\n", "b.conf:1: kubelet memory-high: want on or off" },
+	{ "kubelet memory-qos on\ncgroup /a\n", "b.conf:1: kubelet: want: kubelet manage PATH" },
 	{ "cgroup /a\nfrobnicate 1\n", "b.conf:2: unknown directive 'frobnicate'" },
 	{ "interval 5ms\ncgroup /a\n", "b.conf:1: bad interval: 5ms" },
 	{ "interval\n", "b.conf:1: wrong number of arguments (want: interval" },
@@ -223,10 +224,17 @@ static void kubelet(void)
 	       0, "kubelet: outside the managed subtree: none");
 	cgs_conf_free(&c);
 	ok(!cgs_conf_parse("k.conf", "kubelet manage /kubepods.slice\n"
-			   "kubelet memory-qos on\nparent /kubepods.slice\n",
-			   &c, err, sizeof(err)), "kubelet: memory-qos parses");
+			   "kubelet memory-high on\nparent /kubepods.slice\n",
+			   &c, err, sizeof(err)), "kubelet: memory-high parses");
 	is_u64(cgs_conf_writable(&c, POD), mine & ~BIT(CGS_LIM_MEM_HIGH),
-	       "kubelet: under MemoryQoS memory.high is the kubelet's");
+	       "kubelet: with its throttling, memory.high is the kubelet's");
+	cgs_conf_free(&c);
+	ok(!cgs_conf_parse("k.conf", "kubelet manage /kubepods.slice\n"
+			   "kubelet memory-protection on\nkubelet memory-high on\n"
+			   "parent /kubepods.slice\n", &c, err, sizeof(err)),
+	   "kubelet: memory-protection parses");
+	is_u64(cgs_conf_writable(&c, POD), BIT(CGS_LIM_DMEM_MAX) |
+	       BIT(CGS_LIM_DMEM_LOW), "kubelet: with both, only the dmem files");
 	cgs_conf_free(&c);
 }
 
