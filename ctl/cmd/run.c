@@ -135,9 +135,6 @@ static void self_check(struct daemon *d)
 				v[k].want, cgs_knob_file(k));
 		*h = now;
 	}
-	d->control.set = true;
-	if (d->srv)
-		export_set_control(d->srv, &d->control);
 }
 
 static void round_once(struct daemon *d)
@@ -161,6 +158,7 @@ static void round_once(struct daemon *d)
 	d->failing = 0;
 	self_check(d);
 	d->rounds++;
+	d->control.last_round_s = cgs_wall_ns() / 1e9;
 	acting = d->rounds > 1 && (d->rounds - 1) % k->act_every == 0;
 	if (!acting)
 		return;
@@ -217,6 +215,9 @@ static int loop(struct daemon *d)
 		if (now < next)
 			continue;
 		round_once(d);
+		d->control.interval_s = cgs_ctl_round(d->ctl)->conf->interval_ns / 1e9;
+		if (d->srv)
+			export_set_control(d->srv, &d->control);
 		next = cgs_tick_next(next, cgs_ctl_round(d->ctl)->conf->interval_ns,
 				     cgs_now_ns());
 	}
@@ -325,6 +326,7 @@ static int run_run(int argc, char **argv)
 		return ret;
 	for (int l = 0; l < CGS_NR_LIM; l++)
 		d.control.honoured[l] = -1;
+	d.control.set = true;
 	cgs_notify_init(&d.notify);
 	ret = start(&d);
 	if (!ret) {

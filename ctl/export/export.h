@@ -38,10 +38,12 @@ struct export_target {
 
 /* -- the renderer: records in, text out, no I/O but @f -- */
 
-/* The controller's verdict on the scheduler (run --listen only). */
+/* The controller's own state (run --listen only). */
 struct export_control {
 	bool set;			/* else not exported */
 	int honoured[CGS_NR_LIM];	/* by limit file: 1, 0, -1 unknown */
+	double interval_s;		/* the configured interval */
+	double last_round_s;		/* Unix time of the last round; 0 none */
 };
 
 struct export_input {

@@ -514,6 +514,32 @@ static void render_scheduler(FILE *f, const struct export_input *in)
 				"%d\n", cgs_limit_file[l], in->control->honoured[l]);
 }
 
+/*
+ * Whether the controller is alive: alerts compare the two. Declared
+ * always; samples only from run --listen.
+ */
+static void render_controller(FILE *f, const struct export_control *c)
+{
+	bool run = c && c->set;
+
+	family(f, "cgshare_controller_interval_seconds", "gauge",
+	       "The controller's configured interval between rounds "
+	       "(run --listen only).");
+	if (run) {
+		fputs("cgshare_controller_interval_seconds ", f);
+		put_num(f, c->interval_s);
+		fputc('\n', f);
+	}
+	family(f, "cgshare_controller_last_round_timestamp_seconds", "gauge",
+	       "Unix time the controller last finished a round (run --listen "
+	       "only; absent before the first).");
+	if (run && c->last_round_s > 0) {
+		fputs("cgshare_controller_last_round_timestamp_seconds ", f);
+		put_num(f, c->last_round_s);
+		fputc('\n', f);
+	}
+}
+
 int export_render(FILE *f, const struct export_input *in)
 {
 	struct view w = { .in = in };
@@ -538,8 +564,10 @@ int export_render(FILE *f, const struct export_input *in)
 		render_limits(f, &w);
 		ret = render_targets(f, in);
 	}
-	if (!ret)
+	if (!ret) {
 		render_scheduler(f, in);
+		render_controller(f, in->control);
+	}
 	for (size_t i = 0; w.lbl && i < w.n; i++)
 		free(w.lbl[i]);
 	free(w.lbl);

@@ -176,6 +176,8 @@ static const struct export_control control = {
 		      [CGS_LIM_MEM_HIGH] = -1, [CGS_LIM_MEM_MAX] = -1,
 		      [CGS_LIM_MEM_LOW] = -1, [CGS_LIM_DMEM_MAX] = -1,
 		      [CGS_LIM_DMEM_LOW] = -1 },
+	.interval_s = 2.5,
+	.last_round_s = 1796000000.25,
 };
 
 static const char want_samples[] =
@@ -207,7 +209,9 @@ static const char want_samples[] =
 	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"cpu.max\"} 0\n"
 	"cgshare_planned_limit_written{cgroup=\"/b\",file=\"memory.high\"} 1\n"
 	"cgshare_scheduler_info{scheduler=\"sched_ext:simple\"} 1\n"
-	"cgshare_cpu_control_honoured{knob=\"cpu.weight\"} 0\n";
+	"cgshare_cpu_control_honoured{knob=\"cpu.weight\"} 0\n"
+	"cgshare_controller_interval_seconds 2.5\n"
+	"cgshare_controller_last_round_timestamp_seconds 1796000000.25\n";
 
 static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_cgroups", "gauge" },
@@ -231,6 +235,8 @@ static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_planned_limit_written", "gauge" },
 	{ "cgshare_scheduler_info", "gauge" },
 	{ "cgshare_cpu_control_honoured", "gauge" },
+	{ "cgshare_controller_interval_seconds", "gauge" },
+	{ "cgshare_controller_last_round_timestamp_seconds", "gauge" },
 };
 #define NR_FAM (sizeof(want_families) / sizeof(want_families[0]))
 
