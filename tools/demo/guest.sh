@@ -83,7 +83,7 @@ controller() {
 		    except OSError:
 		        return {}
 		    return {m[0]: float(m[1]) for m in re.findall(
-		        r'^cgshare_share\{cgroup="/demo/(\w+)",resource="cpu"\} (\S+)$', text, re.M)}
+		        r'^cgshare_share\{cgroup="/demo/(\w+)"[^}]*resource="cpu"\} (\S+)$', text, re.M)}
 		t0 = prev = time.monotonic()
 		u = {c: usage(c) for c in groups}
 		rows, reweighted = [], None

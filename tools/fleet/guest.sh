@@ -146,7 +146,7 @@ case $ROLE in
 pods)
 	curl -sf -m 5 -o "$OUT/last.prom" "http://$ADDR:$PORT/metrics"
 	check "pods: cgshare_share computed for each pod (observe only)" \
-		test "$(grep -c '^cgshare_share{cgroup="/kubepods.slice/kubepods-[a-z]*.slice/kubepods-[a-z]*-pod[0-9a-f_]*.slice",resource="cpu"}' "$OUT/last.prom")" = 3
+		test "$(grep -c '^cgshare_share{cgroup="/kubepods.slice/kubepods-[a-z]*.slice/kubepods-[a-z]*-pod[0-9a-f_]*.slice"[^}]*resource="cpu"}' "$OUT/last.prom")" = 3
 	kill -TERM "$SERVER"
 	wait "$SERVER"
 	result $? "pods: run exits 0 on SIGTERM"
