@@ -2,7 +2,8 @@
 #
 #   make                 module for $(KDIR) and cgsharectl
 #   make check           host unit tests, then the guest suite on Debian's
-#                        6.1 and 6.12 kernels under QEMU
+#                        6.1 and 6.12 kernels under QEMU, the deploy/
+#                        checks and the three-guest Prometheus scenario
 #   make demo            boot a guest, run known work, show stats and watch
 #   make example         the controller's worked example of the README
 #   make bench           benchmarks in the guest, printed as ratios
@@ -21,7 +22,7 @@ export VERSION BUILD KERNELS V
 
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
-	kernels install dkms-install clean example
+	kernels install dkms-install clean example check-deploy check-fleet
 
 all: module ctl
 
@@ -36,9 +37,9 @@ module:
 # every kernel.
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 guest_btf = $(shell sed -n 's/^VMLINUX=//p' $(BUILD)/kernels/$(lastword $(KERNELS))/env)
-check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
+check check-host check-guest check-fleet demo example bench: VMLINUX_BTF = $(guest_btf)
 # Warnings are errors in the project's own checks only.
-check check-host check-guest: export WERROR = 1
+check check-host check-guest check-fleet: export WERROR = 1
 
 ctl:
 	$(MAKE) -C ctl VMLINUX_BTF=$(VMLINUX_BTF)
@@ -46,7 +47,7 @@ ctl:
 kernels:
 	tools/fetch-kernels.sh $(KERNELS)
 
-check: check-host check-guest
+check: check-host check-deploy check-guest check-fleet
 
 check-host: kernels ctl
 	$(MAKE) -C ctl check VMLINUX_BTF=$(VMLINUX_BTF)
@@ -57,6 +58,14 @@ uapi: kernels
 
 check-guest: kernels ctl
 	tools/vm-suite.sh $(KERNELS)
+
+# deploy/: rules (promtool), Kubernetes manifests, dashboard; offline
+check-deploy:
+	tools/check-deploy.sh
+
+# three guests at once scraped by one Prometheus (tools/fleet.sh)
+check-fleet: kernels ctl
+	tools/fleet.sh
 
 demo: kernels ctl
 	tools/demo.sh $(firstword $(KERNELS))
