@@ -14,6 +14,7 @@
 #include "ledger.h"
 #include "lifetime.h"
 #include "memory.h"
+#include "psi.h"
 #include "netlink.h"
 #include "nl_policy.gen.h"
 
@@ -52,6 +53,31 @@ static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
+	return 0;
+}
+
+/* Attributes @type, @type + 1, ... of type "uint". */
+static int put_uints(struct sk_buff *skb, int type, const u64 *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (put_uint(skb, type + i, v[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* Limits and pressure are read live: a released cgroup has neither. */
+static int fill_live(struct sk_buff *skb, struct cgroup *cgrp)
+{
+	u64 lim[CGSHARE_MEM_NR_LIMITS], psi[CGSHARE_PSI_NR];
+
+	if (cgshare_mem_limits(cgrp, lim) &&
+	    put_uints(skb, CGSHARE_A_CGROUP_MEM_HIGH, lim, ARRAY_SIZE(lim)))
+		return -EMSGSIZE;
+	if (cgshare_psi_read(cgrp, psi) &&
+	    put_uints(skb, CGSHARE_A_CGROUP_CPU_PRESSURE_SOME_NS, psi, ARRAY_SIZE(psi)))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -111,6 +137,8 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	    put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
 	    put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
 	    fill_mem(skb, v) || fill_gpu(skb, v->rec))
+		goto cancel;
+	if (!v->final && fill_live(skb, cgrp))
 		goto cancel;
 
 	genlmsg_end(skb, hdr);
