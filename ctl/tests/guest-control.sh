@@ -91,6 +91,9 @@ command -v python3 >/dev/null || bail "python3 needed for the workloads"
 if ! "$CTL" status >/dev/null 2>&1; then
 	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
 fi
+# The controller's sample: the dump and the cgroup iterator (cpu.max, ...)
+grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf
+"$CTL" bpf pin >/dev/null || bail "cannot pin the cgroup iterator"
 echo "+cpu +memory" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/c
 echo "+cpu +memory" >$T/cgroup.subtree_control
