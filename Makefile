@@ -7,6 +7,7 @@
 #   make demo            boot a guest, run known work, show stats and watch
 #   make example         the controller's worked example of the README
 #   make bench           benchmarks in the guest, printed as ratios
+#   make soak            30 minutes of everything at once in a guest
 #   make install         module, cgsharectl, man page (DESTDIR, PREFIX)
 #   make dkms-install    register the source with DKMS
 
@@ -22,7 +23,7 @@ export VERSION BUILD KERNELS V
 
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
-	kernels install dkms-install clean example check-deploy check-fleet
+	kernels install dkms-install clean example check-deploy check-fleet soak
 
 all: module ctl
 
@@ -37,7 +38,7 @@ module:
 # every kernel.
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 guest_btf = $(shell sed -n 's/^VMLINUX=//p' $(BUILD)/kernels/$(lastword $(KERNELS))/env)
-check check-host check-guest check-fleet demo example bench: VMLINUX_BTF = $(guest_btf)
+check check-host check-guest check-fleet demo example bench soak: VMLINUX_BTF = $(guest_btf)
 # Warnings are errors in the project's own checks only.
 check check-host check-guest check-fleet: export WERROR = 1
 
@@ -75,6 +76,10 @@ example: kernels ctl
 
 bench: kernels ctl
 	tools/bench.sh $(KERNELS)
+
+# half an hour of churn, dumps, scrapes, charges and fences; not in check
+soak: kernels ctl
+	tools/soak.sh
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) \
