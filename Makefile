@@ -30,18 +30,11 @@ module:
 		"install the headers for this kernel or set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) modules
 
-# vmlinux.h for the BPF collectors is made from the target kernel's BTF:
-# the running kernel's, or for the guest targets (check, demo, bench,
-# example) the BTF of the last kernel in KERNELS. One CO-RE object serves
-# every kernel.
-VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-guest_btf = $(shell sed -n 's/^VMLINUX=//p' $(BUILD)/kernels/$(lastword $(KERNELS))/env)
-check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
 # Warnings are errors in the project's own checks only.
 check check-host check-guest: export WERROR = 1
 
 ctl:
-	$(MAKE) -C ctl VMLINUX_BTF=$(VMLINUX_BTF)
+	$(MAKE) -C ctl
 
 kernels:
 	tools/fetch-kernels.sh $(KERNELS)
@@ -49,7 +42,7 @@ kernels:
 check: check-host check-guest
 
 check-host: kernels ctl
-	$(MAKE) -C ctl check VMLINUX_BTF=$(VMLINUX_BTF)
+	$(MAKE) -C ctl check
 	tools/check-uapi.sh
 
 uapi: kernels
@@ -70,7 +63,7 @@ bench: kernels ctl
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CGSHARE_VERSION=$(VERSION) \
 		INSTALL_MOD_DIR=extra modules_install
-	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) VMLINUX_BTF=$(VMLINUX_BTF)
+	$(MAKE) -C ctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 dkms-install:
 	tools/dkms-install.sh $(VERSION)
