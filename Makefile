@@ -9,7 +9,8 @@
 #   make install         module, cgsharectl, man page (DESTDIR, PREFIX)
 #   make dkms-install    register the source with DKMS
 
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+# The one version of the module, cgsharectl and the packages.
+VERSION := $(shell cat $(CURDIR)/VERSION)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
