@@ -22,6 +22,7 @@
 #include "control.h"
 #include "export.h"
 #include "main.h"
+#include "notify.h"
 #include "out.h"
 #include "rate.h"
 
@@ -1070,40 +1071,15 @@ static int apply_run(int argc, char **argv)
 
 /* -- run -- */
 
-/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
-static void notify(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t len;
-	int fd;
-
-	if (!path || (path[0] != '/' && path[0] != '@'))
-		return;
-	len = strlen(path);
-	if (len >= sizeof(sa.sun_path))
-		return;
-	memcpy(sa.sun_path, path, len);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0';	/* abstract namespace */
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		   offsetof(struct sockaddr_un, sun_path) + len) < 0)
-		logmsg("sd_notify: %s", strerror(errno));
-	close(fd);
-}
-
 static void reload(struct ctl *c, const char *file)
 {
 	struct cgs_conf fresh;
 	char err[512];
 
-	notify("RELOADING=1");
+	cgs_notify("RELOADING=1");
 	if (cgs_conf_load(file, &fresh, err, sizeof(err))) {
 		logmsg("reload: keeping the old configuration: %s", err);
-		notify("READY=1\nSTATUS=reload failed; old configuration kept");
+		cgs_notify("READY=1\nSTATUS=reload failed; old configuration kept");
 		return;
 	}
 	if (strcmp(fresh.cgroup_root, c->conf.cgroup_root)) {
@@ -1115,7 +1091,7 @@ static void reload(struct ctl *c, const char *file)
 			       "the cgroup root %s: %s", fresh.cgroup_root,
 			       strerror(-ret));
 			cgs_conf_free(&fresh);
-			notify("READY=1");
+			cgs_notify("READY=1");
 			return;
 		}
 		/* Cgroups under the old root are no longer ours to hold. */
@@ -1128,7 +1104,7 @@ static void reload(struct ctl *c, const char *file)
 	c->conf = fresh;
 	logmsg("reloaded %s: %zu cgroups, %zu parents", file, c->conf.nr_cg,
 	       c->conf.nr_parent);
-	notify("READY=1\nSTATUS=configuration reloaded");
+	cgs_notify("READY=1\nSTATUS=configuration reloaded");
 }
 
 static void call_hook(struct ctl *c, bool acted)
@@ -1176,6 +1152,9 @@ static int loop(struct ctl *c, const char *file, int sfd)
 		uint64_t t = now_ns();
 		int timeout = t >= next ? 0 : (next - t + 999999) / 1000000;
 		struct signalfd_siginfo si;
+
+		cgs_watchdog_kick();
+		timeout = cgs_watchdog_timeout(timeout);
 
 		for (int i = 0; i < ext.nr_fd; i++) {
 			pfd[i + 1].fd = ext.fd[i].fd;
@@ -1259,9 +1238,9 @@ static int run_run(int argc, char **argv)
 	logmsg("running: %s, %zu cgroups, %zu parents, sampling every %.3gs, "
 	       "acting every %u samples", a.file, c.conf.nr_cg,
 	       c.conf.nr_parent, c.conf.interval_ns / 1e9, c.conf.act_every);
-	notify("READY=1\nSTATUS=sharing");
+	cgs_notify("READY=1\nSTATUS=sharing");
 	ret = loop(&c, a.file, sfd);
-	notify("STOPPING=1");
+	cgs_notify("STOPPING=1");
 	if (ret)
 		logmsg("run: %s", strerror(-ret));
 	ctl_stop(&c);

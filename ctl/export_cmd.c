@@ -12,6 +12,7 @@
 #include "control.h"
 #include "export.h"
 #include "main.h"
+#include "notify.h"
 
 static volatile sig_atomic_t stop;
 
@@ -95,8 +96,13 @@ static int serve(const struct export_config *cfg)
 		export_server_addr(s));
 	pfd.fd = export_server_fd(s);
 	pfd.events = POLLIN;
+	cgs_notify("READY=1\nSTATUS=serving metrics");
 	while (!stop) {
-		if (ppoll(&pfd, 1, NULL, &wait) < 0) {
+		int wd = cgs_watchdog_ms();
+		struct timespec ts = { .tv_sec = wd / 1000, .tv_nsec = wd % 1000 * 1000000L };
+
+		cgs_watchdog_kick();
+		if (ppoll(&pfd, 1, wd < 0 ? NULL : &ts, &wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "cgsharectl: poll: %s\n",
@@ -104,8 +110,10 @@ static int serve(const struct export_config *cfg)
 			ret = 1;
 			break;
 		}
-		export_server_serve(s);
+		if (pfd.revents)
+			export_server_serve(s);
 	}
+	cgs_notify("STOPPING=1");
 	export_server_close(s);
 	if (opts.verbose && stop)
 		fprintf(stderr, "cgsharectl: exporter stopped\n");

@@ -16,6 +16,7 @@
 #include "gpu_bpf.h"
 #include "gpu_charge.h"
 #include "main.h"
+#include "notify.h"
 #include "out.h"
 
 #define DEFAULT_INTERVAL_NS	(5 * 1000000000ull)
@@ -414,9 +415,14 @@ static int sleep_until(uint64_t deadline, const sigset_t *unblocked)
 		uint64_t now = mono_ns(), left;
 		struct timespec ts;
 
+		int wd = cgs_watchdog_ms();
+
+		cgs_watchdog_kick();
 		if (now >= deadline)
 			return 0;
 		left = deadline - now;
+		if (wd >= 0 && left > (uint64_t)wd * 1000000)
+			left = (uint64_t)wd * 1000000;
 		ts.tv_sec = left / 1000000000;
 		ts.tv_nsec = left % 1000000000;
 		if (ppoll(NULL, 0, &ts, unblocked) < 0 && errno != EINTR) {
@@ -442,6 +448,8 @@ static int loop(struct collector *c, const sigset_t *unblocked)
 			return 1;
 		}
 		report(c, round, &r);
+		if (round == 1)
+			cgs_notify("READY=1\nSTATUS=collecting");
 		done = round;
 		if (!c->fd_on && !c->nv_on) {
 			fprintf(stderr, "cgsharectl: gpu collect: no source "
