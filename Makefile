@@ -44,7 +44,7 @@ export VERSION BUILD KERNELS V
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
 	kernels install uninstall dkms-install dkms-remove clean example deps \
-	deps-ensure deb check-install check-system install-module install-ctl \
+	deps-ensure deb dkms-source check-install check-system install-module install-ctl \
 	uninstall-module
 
 all: module ctl
@@ -125,6 +125,14 @@ uninstall: uninstall-module
 		$(DESTDIR)$(SYSCONFDIR)/cgshare/cgshare.conf.example \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/cgshare 2>/dev/null
+
+# The module's source as DKMS and the cgshare-dkms package ship it.
+DKMS_FILES = Kbuild $(wildcard kmod/*.[ch]) uapi/linux/cgshare.h bpf/cgshare_kfunc.h
+dkms-source:
+	@test -n "$(DKMS_SRC)" || { echo "cgshare: set DKMS_SRC=DIR" >&2; exit 1; }
+	install -d $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf.in >$(DKMS_SRC)/dkms.conf
 
 dkms-install:
 	tools/dkms-install.sh $(VERSION)
