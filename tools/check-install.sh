@@ -209,6 +209,18 @@ for TAG in "$@"; do
 	fi
 done
 
+# README's host package list is tools/deps.sh's "host" group.
+readme=$(awk '/^### On a host, from source/ { on = 1 } on && /apt-get install/ { grab = 1 }
+	grab { line = $0; sub(/\\$/, "", line); sub(/linux-headers-[$][(]uname -r[)]/, "", line); printf "%s ", line; if ($0 !~ /\\$/) exit }' \
+	"$CGSHARE_ROOT/README.md" | tr ' ' '\n' | grep -v -e '^$' -e '^apt-get$' -e '^install$' \
+	| sort | tr '\n' ' ')
+deps=$("$CGSHARE_ROOT/tools/deps.sh" list host | sort | tr '\n' ' ')
+if [[ -n $readme && $readme == "$deps" ]]; then
+	ok "README's host package list is tools/deps.sh's host group"
+else
+	notok "README lists '$readme', tools/deps.sh host has '$deps'"
+fi
+
 # The units: verified as installed, and their exposure scores.
 LOG=$OUT/units.log
 : >"$LOG"

@@ -85,6 +85,16 @@ else
 	diag </tmp/t.out
 fi
 diag </tmp/t.out
+# Debian's 6.1 headers ship no vmlinux (so no module BTF); 6.12's do.
+if [[ ${CGSHARE_TAG:-} == 6.1 ]]; then
+	grep -q "gpu-bpf: *off (cgshare.ko was built without BTF" /tmp/t.out &&
+		ok "on stock 6.1 status says plainly that gpu-bpf is off, and why" ||
+		notok "status on 6.1 does not say gpu-bpf is off for want of BTF"
+else
+	grep -q "^features:.* gpu-bpf" /tmp/t.out &&
+		ok "the DKMS-built module has BTF on $(uname -r): gpu-bpf on" ||
+		notok "gpu-bpf is off on $(uname -r)"
+fi
 modprobe -r cgshare
 t "modprobe cgshare" modprobe cgshare
 [[ $(cat /sys/module/cgshare/version 2>/dev/null) == "$version" ]] &&
