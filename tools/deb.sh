@@ -9,7 +9,8 @@
 # $BUILD/deb/src, and checks them with lintian. debian/changelog is
 # written from VERSION, the one version of everything. Results:
 # $BUILD/deb/*.deb, lintian's findings in $BUILD/deb/lintian.txt. Fails
-# when the build fails or lintian reports an error.
+# when the build fails or lintian reports an error. Environment: JOBS
+# (parallel build jobs, default all CPUs), BUILD, SOURCE_DATE_EPOCH.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +41,7 @@ fi
 } >"$SRC/debian/changelog"
 
 note "building cgshare-dkms and cgsharectl $VERSION (dpkg-buildpackage)"
-if ! (cd "$SRC" && dpkg-buildpackage -us -uc -b -j"$(nproc)") >"$OUT/build.log" 2>&1; then
+if ! (cd "$SRC" && dpkg-buildpackage -us -uc -b -j"${JOBS:-$(nproc)}") >"$OUT/build.log" 2>&1; then
 	tail -n 30 "$OUT/build.log" >&2
 	die "dpkg-buildpackage failed; full log: $OUT/build.log"
 fi
