@@ -220,7 +220,14 @@ if [[ $MODE == full ]]; then
 fi
 
 # --- purge -------------------------------------------------------------
-t "apt purge cgsharectl cgshare-dkms" apt-get purge -y cgsharectl cgshare-dkms
+if timeout 300 apt-get purge -y cgsharectl cgshare-dkms >/tmp/t.out 2>&1; then
+	ok "apt purge cgsharectl cgshare-dkms"
+else
+	notok "apt purge cgsharectl cgshare-dkms (exit $?)"
+	tail -n 20 /tmp/t.out | diag
+	systemctl list-jobs --no-pager | diag
+	ps -eo pid,stat,wchan:24,args | awk '/dpkg|systemctl|cgsharectl|modprobe|rmmod|dkms/' | diag
+fi
 for u in cgshare cgshare-export cgshare-gpu; do
 	st=$(systemctl is-active $u)
 	[[ $st == inactive || $st == unknown ]] && ok "$u.service stopped by the purge ($st)" ||
