@@ -67,7 +67,7 @@ echo $((VM_TIMEOUT > 120 ? VM_TIMEOUT - 90 : VM_TIMEOUT / 2)) >"$OUT/in/deadline
 KERNEL=${VMLINUX:-$VMLINUZ}
 [[ -f $KERNEL ]] || KERNEL=$VMLINUZ
 APPEND="root=/dev/vda rw console=ttyS0 loglevel=5 panic=-1 mitigations=off"
-APPEND+=" systemd.show_status=error cgshare.test=1"
+APPEND+=" systemd.show_status=error cgshare_test=1"
 # shellcheck disable=SC2054 # commas belong to QEMU options
 QEMU=(
 	qemu-system-x86_64 -accel "$VM_ACCEL" -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM"

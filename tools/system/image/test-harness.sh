@@ -10,7 +10,7 @@
 set -uo pipefail
 D=/run/cgshare-test
 mkdir -p "$D"
-modprobe -q 9pnet_virtio 9p
+modprobe -qa 9pnet_virtio 9p
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 cgshare_out "$D" || {
 	echo "cgshare-test-harness: cannot mount the 9p share" >/dev/console
 	systemctl poweroff --no-block
