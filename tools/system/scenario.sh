@@ -110,6 +110,8 @@ cat >/etc/cgshare/cgshare.conf <<-EOF
 	window 4
 	hysteresis 5%
 	policy cpu maxmin
+	# leave half a CPU to the system: dpkg, DKMS and depmod under TCG
+	capacity cpu 1.5
 	enforce cpu both
 	enforce memory none
 	cpu-period 100ms
@@ -220,6 +222,11 @@ if [[ $MODE == full ]]; then
 fi
 
 # --- purge -------------------------------------------------------------
+# Frozen, the hogs keep their cgroups (and limits) but no longer starve
+# the removal (the first run spent 10 minutes in dkms remove and depmod).
+if [[ $MODE == full ]]; then
+	podman pause "${ids[@]}" >/dev/null 2>&1 || echo "# podman pause failed"
+fi
 if timeout 300 apt-get purge -y cgsharectl cgshare-dkms >/tmp/t.out 2>&1; then
 	ok "apt purge cgsharectl cgshare-dkms"
 else
