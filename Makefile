@@ -4,9 +4,10 @@
 #   make deps            install the Debian packages everything here needs
 #                        (tools/deps.sh; as root)
 #   make check           host unit tests, the install tests (DKMS, make
-#                        install, packages, units), the guest suite on
-#                        Debian's 6.1 and 6.12 kernels and the install
-#                        scenario on a Debian system under QEMU
+#                        install, units), the guest suite on Debian's 6.1
+#                        and 6.12 kernels under QEMU
+#   make check-system    the .debs, and the install scenario on a Debian
+#                        system image under QEMU
 #   make demo            boot a guest, run known work, show stats and watch
 #   make example         the controller's worked example of the README
 #   make bench           benchmarks in the guest, printed as ratios
