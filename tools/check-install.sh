@@ -56,6 +56,8 @@ check() {
 
 # The namespace: everything dkms and make install write is a tmpfs.
 sandbox() {
+	# (a machine whose kernel has no modules may lack /lib/modules itself)
+	mkdir -p /lib/modules /var/lib/dkms /usr/src /usr/local
 	mount -t tmpfs cgshare-mods /lib/modules
 	mount -t tmpfs cgshare-dkms /var/lib/dkms
 	mount -t tmpfs cgshare-src /usr/src
