@@ -219,6 +219,24 @@ if [[ $MODE == full ]]; then
 	restarts=$(systemctl show -p NRestarts --value cgshare)
 	((restarts == 0)) && ok "cgshare.service never restarted (NRestarts=0)" ||
 		notok "cgshare.service restarted $restarts times"
+
+	# --- killed mid-run: systemd restarts it, and its state survives --
+	# (RuntimeDirectoryPreserve=yes: the purge below must still put back
+	# the cpu.max the first run found, though a second run wrote on)
+	st=/run/cgshare/controller.state
+	if [[ $(grep -cP 'libpod-.*\tcpu.max\t' $st 2>/dev/null) -ge 3 ]]; then
+		ok "$st holds what it wrote to the containers' cpu.max, and what was there"
+	else
+		notok "$st has no cpu.max lines for the three containers"
+		head -n 20 $st 2>&1 | diag
+	fi
+	systemctl kill -s KILL cgshare
+	if wait_for 60 sh -c '[ "$(systemctl show -p NRestarts --value cgshare)" = 1 ] && systemctl is-active -q cgshare'; then
+		ok "killed with SIGKILL, cgshare.service was restarted (Restart=on-failure) and is active"
+	else
+		notok "after SIGKILL: $(systemctl is-active cgshare), NRestarts=$(systemctl show -p NRestarts --value cgshare)"
+	fi
+	[[ -s $st ]] && ok "its state file outlived the restart" || notok "$st is gone after the restart"
 fi
 
 # --- purge -------------------------------------------------------------
