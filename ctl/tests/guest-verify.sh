@@ -95,29 +95,30 @@ for c in a b c; do hog $T/$c; hog $T/$c; hog $T/$c; done
 hog $T/d
 hog $T/d
 
+# (check, from tap-lib.sh, sets name and rc: hence sname and vrc)
 # measure NAME WEIGHT-VERDICT MAX-VERDICT CHECK-RATIO(yes|no) SCHEDULER
 measure() {
-	name=$1
+	sname=$1
 	sleep 10
 	a0=$(usage a) b0=$(usage b)
-	"$CTL" -j verify -c "$OUT/verify.conf" -i 10s >"$OUT/verify-$name.json" \
-		2>"$OUT/verify-$name.err"
-	rc=$?
+	"$CTL" -j verify -c "$OUT/verify.conf" -i 10s >"$OUT/verify-$sname.json" \
+		2>"$OUT/verify-$sname.err"
+	vrc=$?
 	a1=$(usage a) b1=$(usage b)
 	ratio=$(awk "BEGIN { a = $a1 - $a0; b = $b1 - $b0; if (a > 0) printf \"%.3f\", b / a; else print 0 }")
-	echo "# $name: b:a by cpu.stat $ratio; verify: $(tr -d '\n' <"$OUT/verify-$name.json")"
-	check "$name: verify names the scheduler" json "$OUT/verify-$name.json" \
+	echo "# $sname: b:a by cpu.stat $ratio; verify: $(tr -d '\n' <"$OUT/verify-$sname.json")"
+	check "$sname: verify names the scheduler" json "$OUT/verify-$sname.json" \
 		"d['scheduler'] == '$5'"
-	check "$name: cpu.weight $2" json "$OUT/verify-$name.json" \
+	check "$sname: cpu.weight $2" json "$OUT/verify-$sname.json" \
 		"d['knobs']['cpu.weight']['verdict'] == '$2'"
-	check "$name: cpu.max $3" json "$OUT/verify-$name.json" \
+	check "$sname: cpu.max $3" json "$OUT/verify-$sname.json" \
 		"d['knobs']['cpu.max']['verdict'] == '$3'"
 	if [ "$2" = honoured ] && [ "$3" = honoured ]; then want=0; else want=1; fi
-	[ $rc = $want ]
-	result $? "$name: verify exits $want when a knob is ignored, 0 if none (got $rc)"
+	[ $vrc = $want ]
+	result $? "$sname: verify exits $want when a knob is ignored, 0 if none (got $vrc)"
 	if [ "$4" = yes ]; then
 		awk "BEGIN { exit !($ratio >= 1.6 && $ratio <= 2.4) }"
-		result $? "$name: b used twice what a did by cpu.stat, within 20 % ($ratio)"
+		result $? "$sname: b used twice what a did by cpu.stat, within 20 % ($ratio)"
 	fi
 }
 
