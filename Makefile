@@ -84,6 +84,7 @@ check-guest: kernels ctl
 
 # deploy/: rules (promtool), Kubernetes manifests, dashboard; offline
 check-deploy:
+	$(MAKE) -C ctl policy/tests/config_test
 	tools/check-deploy.sh
 
 # three guests at once scraped by one Prometheus (tools/fleet.sh)
