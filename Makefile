@@ -32,10 +32,13 @@ module:
 
 # vmlinux.h for the BPF collectors is made from the target kernel's BTF:
 # the running kernel's, or for the guest targets (check, demo, bench,
-# example) the BTF of the last kernel in KERNELS. One CO-RE object serves
-# every kernel.
+# example) the BTF of 6.12 when it is in KERNELS, else of the last kernel
+# in KERNELS. One CO-RE object serves every kernel. (7.x's BTF declares
+# anonymous struct members by tag, which clang takes only with
+# -fms-extensions.)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-guest_btf = $(shell sed -n 's/^VMLINUX=//p' $(BUILD)/kernels/$(lastword $(KERNELS))/env)
+BTF_KERNEL = $(if $(filter 6.12,$(KERNELS)),6.12,$(lastword $(KERNELS)))
+guest_btf = $(shell sed -n 's/^VMLINUX=//p' $$(tools/fetch-kernels.sh --env $(BTF_KERNEL)))
 check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
 # Warnings are errors in the project's own checks only.
 check check-host check-guest: export WERROR = 1

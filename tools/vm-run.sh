@@ -7,7 +7,8 @@
 # qemu-system-x86_64 with TCG and runs CMD inside it, in the host's own root
 # file system (shared read-only over virtio-9p), so host-built binaries run
 # unchanged.  OUTDIR is shared read-write at the same path.  The guest is a
-# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG.
+# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG,
+# cached in $CGSHARE_CACHE/initramfs (see tools/lib.sh).
 #
 # In the guest, CMD runs as root in the directory vm-run.sh was started
 # from, with PATH, HOME=/root, and CGSHARE_KVER, CGSHARE_TAG, CGSHARE_KO,
@@ -26,7 +27,7 @@
 # Environment: VM_TIMEOUT (s, 900), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
 # VM_ACCEL (QEMU -accel, tcg,thread=single: see below),
 # VM_APPEND (extra kernel arguments), VM_KERNEL (image to boot), VM_LOG_ALLOW (ERE of log lines to
-# forgive), BUILD, V.
+# forgive), BUILD, CGSHARE_CACHE, V.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -114,30 +115,12 @@ resolve_modules() {
 	done
 }
 
-# The per-kernel part of the initramfs, cached next to the kernel.
-base_initramfs() {
-	local img=$BUILD/kernels/$TAG/initramfs.cpio stamp want mods
-	mods=$(resolve_modules)
-	want=$( {
-		sha256sum "$GUEST_DIR/init" "$BUSYBOX"
-		printf '%s\n' "$KVER" "$mods"
-	} | sha256sum | cut -d' ' -f1)
-	stamp=$img.stamp
-	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		printf '%s\n' "$img"
-		return
-	fi
-	# other runs of this kernel may be building it right now
-	exec 8>"$img.lock"
-	flock 8 || die "cannot lock $img.lock"
-	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		exec 8>&-
-		printf '%s\n' "$img"
-		return
-	fi
+# make_initramfs DIR MODS: the per-kernel part of the initramfs, as
+# DIR/initramfs.cpio.
+# shellcheck disable=SC2317 # called through cache_build
+make_initramfs() {
+	local dir=$1 mods=$2 tmp=$1/tree rel name
 	verbose "building the initramfs for $KVER"
-	local tmp rel name
-	tmp=$(mktemp -d "$BUILD/kernels/$TAG/initramfs.XXXXXX")
 	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
 	cp "$BUSYBOX" "$tmp/bin/busybox"
 	for name in $("$BUSYBOX" --list); do
@@ -160,13 +143,23 @@ base_initramfs() {
 	if [[ $EUID == 0 ]]; then
 		mknod -m 600 "$tmp/dev/console" c 5 1
 	fi
-	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tmp.cpio" ||
-		die "cpio failed building $img"
+	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$dir/initramfs.cpio" ||
+		die "cpio failed building the initramfs for $KVER"
 	rm -rf "$tmp"
-	mv "$tmp.cpio" "$img"
-	printf '%s\n' "$want" >"$stamp"
-	exec 8>&-
-	printf '%s\n' "$img"
+}
+
+# The per-kernel part of the initramfs, in the cache under the hash of what
+# it is made of; prints its path.
+base_initramfs() {
+	local mods key dir
+	mods=$(resolve_modules)
+	key=$( {
+		sha256sum "$GUEST_DIR/init" "$BUSYBOX" | cut -d' ' -f1
+		printf '%s\n' "$KVER" "$MODDIR" "$mods"
+	} | sha256sum | cut -c1-16)
+	dir=$(cache_dir initramfs "$key")
+	cache_build "$dir" make_initramfs "$mods"
+	printf '%s\n' "$dir/initramfs.cpio"
 }
 
 # OUTDIR: absolute, existing, no characters that the kernel command line
@@ -194,7 +187,7 @@ keep_paths() {
 	done < <(printf '%s\n' "$@" | awk '{ print length($0), $0 }' | sort -n | cut -d' ' -f2-)
 	printf '%s\n' "${kept[*]}"
 }
-KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$PWD")
+KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$CGSHARE_CACHE" "$PWD")
 rm -rf "$OUT/.vm"
 rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout,log-problems}
 mkdir -p "$OUT/.vm"

@@ -85,7 +85,7 @@ run_kernel() {
 		kfail "fetching the kernel failed"
 		return
 	fi
-	kver=$(sed -n 's/^KVER=//p' "$BUILD/kernels/$tag/env")
+	kver=$(kernel_env "$tag" && echo "$KVER")
 	if ! "$TOOLS/build-module.sh" "$tag"; then
 		kfail "building cgshare.ko for $kver failed"
 		return
