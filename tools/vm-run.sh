@@ -18,7 +18,8 @@
 #
 # Results in OUTDIR: console.log (serial console), stdout and stderr (CMD's),
 # dmesg (whole kernel log), rc (CMD's exit status), log-problems (the
-# offending kernel log lines, if any); when CMD hangs, the guest
+# kernel log lines that match tools/guest/log-patterns, if any); when CMD
+# hangs, the guest
 # dumps its tasks to tasks-at-timeout and powers off a minute before
 # VM_TIMEOUT.  CMD's stdout is also
 # streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
@@ -60,10 +61,8 @@ VM_APPEND=${VM_APPEND:-}
 VM_LOG_ALLOW=${VM_LOG_ALLOW:-}
 
 # What fails a run when it shows up in the guest's kernel log.
-BAD_LOG='WARNING:|BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|'
-BAD_LOG+='rcu_sched self-detected stall|rcu: INFO|INFO: rcu|hung_task|'
-BAD_LOG+='blocked for more than|kmemleak|Call Trace:|refcount_t:|'
-BAD_LOG+='list_add corruption|list_del corruption|Kernel panic|UBSAN:|KASAN:'
+BAD_LOG=$(sed -e '/^#/d' -e '/^$/d' "$CGSHARE_ROOT/tools/guest/log-patterns" | paste -sd '|')
+[[ -n $BAD_LOG ]] || die "no patterns in tools/guest/log-patterns"
 
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd cpio cpio
