@@ -3,6 +3,10 @@
 #   make                 module for $(KDIR) and cgsharectl
 #   make check           host unit tests, then the guest suite on Debian's
 #                        6.1 and 6.12 kernels under QEMU
+#   make check-guest KERNELS=6.1 TESTS=counters
+#                        the guest suite only: some kernels, some tests
+#                        (names from selftests/tests.list); JOBS=2 runs
+#                        two guests at once
 #   make demo            boot a guest, run known work, show stats and watch
 #   make example         the controller's worked example of the README
 #   make bench           benchmarks in the guest, printed as ratios
@@ -15,9 +19,15 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= $(CURDIR)/build
 KERNELS ?= 6.1 6.12
+# The guest tests to run (default: all of selftests/tests.list) and how
+# many guests at once.
+TESTS ?=
+JOBS ?= 1
 V ?= 0
 
-export VERSION BUILD KERNELS V
+export VERSION BUILD KERNELS JOBS V
+# TESTS is ours, not the sub-makes' (ctl's unit tests use the name).
+MAKEOVERRIDES := $(filter-out TESTS=%,$(MAKEOVERRIDES))
 
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
@@ -59,7 +69,7 @@ uapi: kernels
 	tools/check-uapi.sh --write
 
 check-guest: kernels ctl
-	tools/vm-suite.sh $(KERNELS)
+	TESTS="$(TESTS)" tools/vm-suite.sh $(KERNELS)
 
 demo: kernels ctl
 	tools/demo.sh $(firstword $(KERNELS))
