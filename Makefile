@@ -2,7 +2,7 @@
 #
 #   make                 module for $(KDIR) and cgsharectl
 #   make check           host unit tests, then the guest suite on Debian's
-#                        6.1 and 6.12 kernels under QEMU
+#                        6.1, 6.12 and 7.3 kernels under QEMU
 #   make check-guest KERNELS=6.1 TESTS=counters
 #                        the guest suite only: some kernels, some tests
 #                        (names from selftests/tests.list); JOBS=2 runs
@@ -18,14 +18,18 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= $(CURDIR)/build
-KERNELS ?= 6.1 6.12
+# Debian's kernels the guest suite runs on: bookworm's 6.1, bookworm-
+# backports' 6.12 and trixie-backports' newest series, NEWEST_KERNEL (each
+# tag's suites are in tools/fetch-kernels.sh).
+NEWEST_KERNEL ?= 7.3
+KERNELS ?= 6.1 6.12 $(NEWEST_KERNEL)
 # The guest tests to run (default: all of selftests/tests.list) and how
 # many guests at once.
 TESTS ?=
 JOBS ?= 1
 V ?= 0
 
-export VERSION BUILD KERNELS JOBS V
+export VERSION BUILD KERNELS NEWEST_KERNEL JOBS V
 # TESTS is ours, not the sub-makes' (ctl's unit tests use the name).
 MAKEOVERRIDES := $(filter-out TESTS=%,$(MAKEOVERRIDES))
 

@@ -18,7 +18,8 @@
 # clean.  Kernel-level failures (fetch, builds, plan, exit status, log, VM
 # crash or timeout) count as failed tests too.  `# SKIP` counts as
 # skipped, never as passed.  Output per kernel in $BUILD/vm/TAG/ (stdout =
-# TAP, stderr, console.log, dmesg, rc, log-problems, summary).  With JOBS=1
+# TAP, stderr, console.log, dmesg, rc, log-problems, times = seconds of
+# each build step, summary).  With JOBS=1
 # a kernel's output is streamed as it runs; with more, it goes to
 # $BUILD/vm/TAG/suite.log and is printed when that kernel's run ends.
 # The last line printed is `N passed, N failed, N skipped` over all
@@ -102,12 +103,21 @@ has_sched_ext() {
 	grep -qx 'CONFIG_SCHED_CLASS_EXT=y' "$KCONFIG"
 }
 
+# step NAME CMD...: runs CMD, adding "NAME SECONDS" to $out/times
+step() {
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	echo "$name $((SECONDS - t0))" >>"$out/times"
+	return "$rc"
+}
+
 # prepare: fetch and build what the guest of $tag needs; failures go to
-# $out/kfail.
+# $out/kfail, the time of each step to $out/times.
 prepare() {
 	local out=$BUILD/vm/$tag
 	k_fail=0
-	if ! "$TOOLS/fetch-kernels.sh" "$tag"; then
+	if ! step fetch "$TOOLS/fetch-kernels.sh" "$tag"; then
 		kfail "fetching the kernel failed"
 		return
 	fi
@@ -117,17 +127,21 @@ prepare() {
 	fi
 	kernel_env "$tag"
 	echo "$KVER" >"$out/kver"
-	if ! "$TOOLS/build-module.sh" "$tag"; then
+	if [[ -n ${BUILDROOT:-} ]] && ! step root "$TOOLS/build-root.sh" "$BUILDROOT" >/dev/null; then
+		kfail "making the $BUILDROOT build root failed"
+		return
+	fi
+	if ! step module "$TOOLS/build-module.sh" "$tag"; then
 		kfail "building cgshare.ko for $KVER failed"
 		return
 	fi
 	# The same module without BTF: the BPF-off path (ctl/tests/guest-gpu-bpf.sh).
-	if ! MODULE_BTF=off "$TOOLS/build-module.sh" "$tag"; then
+	if ! MODULE_BTF=off step module-nobtf "$TOOLS/build-module.sh" "$tag"; then
 		kfail "building cgshare.ko without BTF for $KVER failed"
 		return
 	fi
 	if selected selftests/sched_ext.sh && has_sched_ext &&
-		! "$TOOLS/build-scx.sh" "$tag" >"$out/scx"; then
+		! step scx "$TOOLS/build-scx.sh" "$tag" >"$out/scx"; then
 		kfail "building the sched_ext schedulers for $KVER failed"
 	fi
 }
@@ -190,7 +204,7 @@ finish() {
 	total_skip=$((total_skip + s))
 	line="kernel $tag ($kv): $p ok, $f not ok, $s skip"
 	[[ $plan != - ]] && line+=" (plan $plan)"
-	line+=", build ${prep_secs[$tag]} s, guest $secs s"
+	line+=", build ${prep_secs[$tag]} s ($(awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $1, $2 }' "$out/times" 2>/dev/null)), guest $secs s"
 	((f == 0)) && line+=" - PASS" || line+=" - FAIL, logs in $out/"
 	summaries+=("$line")
 	printf '%s\n' "$line" >"$out/summary"
