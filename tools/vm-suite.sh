@@ -204,7 +204,7 @@ finish() {
 	total_skip=$((total_skip + s))
 	line="kernel $tag ($kv): $p ok, $f not ok, $s skip"
 	[[ $plan != - ]] && line+=" (plan $plan)"
-	line+=", build ${prep_secs[$tag]} s ($(awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $1, $2 }' "$out/times" 2>/dev/null)), guest $secs s"
+	line+=", build ${prep_secs[$tag]} s ($(awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2 }' "$out/times" 2>/dev/null)), guest $secs s"
 	((f == 0)) && line+=" - PASS" || line+=" - FAIL, logs in $out/"
 	summaries+=("$line")
 	printf '%s\n' "$line" >"$out/summary"
