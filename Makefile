@@ -2,7 +2,8 @@
 #
 #   make                 module for $(KDIR) and cgsharectl
 #   make check           host unit tests, then the guest suite on Debian's
-#                        6.1, 6.12 and 7.3 kernels under QEMU
+#                        6.1, 6.12 and 7.3 kernels under QEMU, the deploy/
+#                        checks and the three-guest Prometheus scenario
 #   make check-guest KERNELS=6.1 TESTS=counters
 #                        the guest suite only: some kernels, some tests
 #                        (names from selftests/tests.list); JOBS=2 runs
@@ -35,7 +36,7 @@ MAKEOVERRIDES := $(filter-out TESTS=%,$(MAKEOVERRIDES))
 
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
-	kernels install dkms-install clean example
+	kernels install dkms-install clean example check-deploy check-fleet
 
 all: module ctl
 
@@ -53,9 +54,9 @@ module:
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 BTF_KERNEL = $(if $(filter 6.12,$(KERNELS)),6.12,$(lastword $(KERNELS)))
 guest_btf = $(shell sed -n 's/^VMLINUX=//p' $$(tools/fetch-kernels.sh --env $(BTF_KERNEL)))
-check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
+check check-host check-guest check-fleet demo example bench: VMLINUX_BTF = $(guest_btf)
 # Warnings are errors in the project's own checks only.
-check check-host check-guest: export WERROR = 1
+check check-host check-guest check-fleet: export WERROR = 1
 
 ctl:
 	$(MAKE) -C ctl VMLINUX_BTF=$(VMLINUX_BTF)
@@ -63,7 +64,7 @@ ctl:
 kernels:
 	tools/fetch-kernels.sh $(KERNELS)
 
-check: check-host check-guest
+check: check-host check-deploy check-guest check-fleet
 
 check-host: kernels ctl
 	$(MAKE) -C ctl check VMLINUX_BTF=$(VMLINUX_BTF)
@@ -74,6 +75,14 @@ uapi: kernels
 
 check-guest: kernels ctl
 	TESTS="$(TESTS)" tools/vm-suite.sh $(KERNELS)
+
+# deploy/: rules (promtool), Kubernetes manifests, dashboard; offline
+check-deploy:
+	tools/check-deploy.sh
+
+# three guests at once scraped by one Prometheus (tools/fleet.sh)
+check-fleet: kernels ctl
+	tools/fleet.sh
 
 demo: kernels ctl
 	tools/demo.sh $(firstword $(KERNELS))

@@ -28,7 +28,11 @@
 # Environment: VM_TIMEOUT (s, 900), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
 # VM_ACCEL (QEMU -accel, tcg,thread=single: see below),
 # VM_APPEND (extra kernel arguments), VM_KERNEL (image to boot), VM_LOG_ALLOW (ERE of log lines to
-# forgive), BUILD, CGSHARE_CACHE, V.
+# forgive), VM_FWD (HOSTPORT:GUESTPORT ...: a virtio NIC on QEMU's user
+# network, restricted to forwarded connections, each TCP HOSTPORT of the
+# host's 127.0.0.1 forwarded to GUESTPORT of the guest's 10.0.2.15; the
+# command brings the NIC up: modprobe virtio_net, address 10.0.2.15/24),
+# BUILD, CGSHARE_CACHE, V.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +63,16 @@ VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 VM_CPU=${VM_CPU:-max}
 VM_APPEND=${VM_APPEND:-}
 VM_LOG_ALLOW=${VM_LOG_ALLOW:-}
+NET=()
+if [[ -n ${VM_FWD:-} ]]; then
+	fwd=
+	for p in $VM_FWD; do
+		[[ $p =~ ^[0-9]+:[0-9]+$ ]] || die "VM_FWD: '$p' is not HOSTPORT:GUESTPORT"
+		fwd+=",hostfwd=tcp:127.0.0.1:${p%:*}-:${p#*:}"
+	done
+	# shellcheck disable=SC2054 # commas belong to QEMU options
+	NET=(-netdev "user,id=net0,restrict=on$fwd" -device virtio-net-pci,netdev=net0)
+fi
 
 # What fails a run when it shows up in the guest's kernel log.
 BAD_LOG=$(sed -e '/^#/d' -e '/^$/d' "$CGSHARE_ROOT/tools/guest/log-patterns" | paste -sd '|')
@@ -242,6 +256,7 @@ QEMU=(
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 	-fsdev "local,id=out,path=$OUT,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=out,mount_tag=cgshare_out
+	"${NET[@]}"
 )
 verbose "${QEMU[*]}"
 
