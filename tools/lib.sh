@@ -44,14 +44,109 @@ valid_tag() {
 		die "bad kernel tag '$1': expected MAJOR.MINOR such as 6.1 or 6.12"
 }
 
-# kernel_env TAG: source $BUILD/kernels/TAG/env (KVER KDIR VMLINUZ MODDIR ...).
+# The cache: what is downloaded or built from code that is not ours lives
+# outside the clone, in $CGSHARE_CACHE, so that a fresh clone (CI) reuses it
+# when it is there and rebuilds it when it is not.  $BUILD keeps only the
+# project's own build products and run outputs.  Layout (every entry is
+# named by what it was made from, and appears complete or not at all):
+#
+#   apt/TAG/                  private apt state for kernel TAG's suites
+#                             (sources.list, lists/, cache/); never /etc/apt
+#   debs/                     downloaded .debs, PACKAGE_VERSION_ARCH.deb
+#   kernels/TAG/VERSION-HASH/ Debian kernel TAG at package VERSION: root/
+#                             (image, modules, headers, kbuild), vmlinux,
+#                             env, debs (the packages it was made from)
+#   kernels/TAG/current       -> VERSION-HASH, what TAG resolved to last
+#   initramfs/HASH.cpio       guest initramfs base (tools/vm-run.sh); HASH of
+#                             busybox, tools/guest/init, kernel, module list
+#   src/linux-source-SERIES/VERSION/
+#                             a whole linux-source package, unpacked
+#                             (tools/fetch-kernels.sh --source TAG)
+#   src/partial-6.12/VERSION/ YNL, netlink specs, kselftest headers of
+#                             linux-source-6.12 ($BUILD/src-6.12 links here)
+#   roots/NAME-HASH/          build roots (tools/build-root.sh NAME); HASH of
+#                             the recipe (suite, packages, mirror)
+#   scx/VERSION-HASH/         sched_ext example schedulers built from
+#                             linux-source VERSION (tools/build-scx.sh)
+#   debugk/KEY/               debug kernels built from source: KEY names the
+#                             source VERSION and the config's HASH
+#   images/KEY/               Debian system images for guests: KEY names the
+#                             suite and the recipe's HASH
+#
+# Other tools find and fill their part with cache_dir, cache_key and
+# cache_build below.  Nothing in the cache is ever edited in place: a new
+# recipe makes a new key.  Removing the whole directory is always safe
+# while nothing runs.
+CGSHARE_CACHE=$(realpath -m "${CGSHARE_CACHE:-/var/cache/cgshare}")
+export CGSHARE_CACHE
+
+# cache_dir PART [KEY...]: prints $CGSHARE_CACHE/PART[/KEY...] and creates
+# the parent directory; the entry itself is made by cache_build.
+cache_dir() {
+	local d=$CGSHARE_CACHE p
+	for p in "$@"; do
+		[[ -n $p && $p != *..* && $p != */* ]] || die "bad cache path component '$p'"
+		d+=/$p
+	done
+	mkdir -p "${d%/*}" || die "cannot create ${d%/*}; set CGSHARE_CACHE to a writable directory"
+	printf '%s\n' "$d"
+}
+
+# cache_key STRING...: a short hash of a recipe (the strings, e.g. package
+# lists, versions, the contents of the files that drive a build), for KEYs.
+cache_key() {
+	printf '%s\n' "$@" | sha256sum | cut -c1-12
+}
+
+# cache_name STRING: STRING with the characters a path, make or the kernel
+# command line would trip over (Debian's ~ and :) replaced, e.g. for package
+# versions in KEYs.
+cache_name() {
+	local s=${1//[^A-Za-z0-9.+_-]/_}
+	printf '%s\n' "$s"
+}
+
+# cache_build DIR FUNCTION [ARG...]: makes the cache entry DIR unless it is
+# there: FUNCTION TMP ARG... fills the empty directory TMP, which then
+# becomes DIR in one rename.  Runs under a lock (DIR.lock), so two runs at
+# once build it once and the second one waits for it; a failed build leaves
+# nothing behind and ends the script.  Call it as a plain command, never
+# after if, ! or before || and &&: bash would then ignore errexit inside
+# FUNCTION too.
+cache_build() {
+	local dir=$1 fn=$2 tmp rc=0 lockfd
+	shift 2
+	[[ -d $dir ]] && return 0
+	mkdir -p "${dir%/*}"
+	exec {lockfd}>"$dir.lock"
+	flock "$lockfd" || die "cannot lock $dir.lock"
+	if [[ ! -d $dir ]]; then
+		tmp=$dir.tmp.$$
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		set +e
+		(set -e; "$fn" "$tmp" "$@")
+		rc=$?
+		set -e
+		if ((rc == 0)); then
+			mv -T "$tmp" "$dir"
+		else
+			rm -rf "$tmp"
+		fi
+	fi
+	exec {lockfd}>&-
+	((rc == 0)) || die "could not make $dir"
+}
+
+# kernel_env TAG: source the env of fetched kernel TAG (KVER KDIR VMLINUZ
+# MODDIR KCONFIG VMLINUX BUILDROOT ...; see tools/fetch-kernels.sh).
 kernel_env() {
-	local env=$BUILD/kernels/$1/env
+	local env=$CGSHARE_CACHE/kernels/$1/current/env
 	[[ -f $env ]] || die "kernel $1 is not fetched ($env missing); run: tools/fetch-kernels.sh $1"
 	# shellcheck source=/dev/null
 	. "$env"
 	[[ -d $KDIR && -f $VMLINUZ && -d $MODDIR ]] ||
-		die "kernel $1 tree is incomplete; remove $BUILD/kernels/$1 and run tools/fetch-kernels.sh $1"
+		die "kernel $1 tree is incomplete; remove $(realpath "${env%/env}") and run tools/fetch-kernels.sh $1"
 }
 
 # What fails a guest run when it shows up in the guest's kernel log.

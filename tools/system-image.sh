@@ -25,7 +25,7 @@
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-CACHE=${CGSHARE_CACHE:-/var/cache/cgshare}/system
+CACHE=$CGSHARE_CACHE/images
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -57,21 +57,18 @@ need_cmd debootstrap debootstrap
 need_cmd mkfs.ext4 e2fsprogs
 need_cmd unshare util-linux
 
-# kernel_debs TAG: the four packages of kernel TAG that fetch-kernels.sh
-# downloaded, one path a line.
+# kernel_debs TAG: the packages of kernel TAG that fetch-kernels.sh
+# downloaded (the list it keeps beside the unpacked kernel), one path a line.
 kernel_debs() {
-	local tag=$1 f n=0 KVER KPKGVER
+	local tag=$1 f n=0 KTREE
 	kernel_env "$tag"
-	shopt -s nullglob
-	for f in "$BUILD/debs/linux-image-${KVER}-unsigned_${KPKGVER}_"*.deb \
-		"$BUILD/debs/linux-headers-${KVER}_${KPKGVER}_"*.deb \
-		"$BUILD/debs/linux-headers-"*"-common_${KPKGVER}_all.deb" \
-		"$BUILD/debs/linux-kbuild-"*"_${KPKGVER}_"*.deb; do
+	[[ -r $KTREE/debs ]] || die "no package list in $KTREE; run: tools/fetch-kernels.sh $tag"
+	while read -r f; do
+		[[ -r $f ]] || die "$f is gone from the cache; run: tools/fetch-kernels.sh $tag"
 		printf '%s\n' "$f"
 		n=$((n + 1))
-	done
-	shopt -u nullglob
-	((n == 4)) || die "expected 4 packages of kernel $tag ($KPKGVER) in $BUILD/debs, found $n; run: tools/fetch-kernels.sh $tag"
+	done <"$KTREE/debs"
+	((n == 4)) || die "expected 4 packages of kernel $tag in $KTREE/debs, found $n"
 }
 
 DEBS=()

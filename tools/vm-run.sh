@@ -7,7 +7,8 @@
 # qemu-system-x86_64 with TCG and runs CMD inside it, in the host's own root
 # file system (shared read-only over virtio-9p), so host-built binaries run
 # unchanged.  OUTDIR is shared read-write at the same path.  The guest is a
-# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG.
+# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG,
+# cached in $CGSHARE_CACHE/initramfs (see tools/lib.sh).
 #
 # In the guest, CMD runs as root in the directory vm-run.sh was started
 # from, with PATH, HOME=/root, and CGSHARE_KVER, CGSHARE_TAG, CGSHARE_KO,
@@ -17,7 +18,8 @@
 #
 # Results in OUTDIR: console.log (serial console), stdout and stderr (CMD's),
 # dmesg (whole kernel log), rc (CMD's exit status), log-problems (the
-# offending kernel log lines, if any); when CMD hangs, the guest
+# kernel log lines that match tools/guest/log-patterns, if any); when CMD
+# hangs, the guest
 # dumps its tasks to tasks-at-timeout and powers off a minute before
 # VM_TIMEOUT.  CMD's stdout is also
 # streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
@@ -30,7 +32,7 @@
 # network, restricted to forwarded connections, each TCP HOSTPORT of the
 # host's 127.0.0.1 forwarded to GUESTPORT of the guest's 10.0.2.15; the
 # command brings the NIC up: modprobe virtio_net, address 10.0.2.15/24),
-# BUILD, V.
+# BUILD, CGSHARE_CACHE, V.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +73,10 @@ if [[ -n ${VM_FWD:-} ]]; then
 	# shellcheck disable=SC2054 # commas belong to QEMU options
 	NET=(-netdev "user,id=net0,restrict=on$fwd" -device virtio-net-pci,netdev=net0)
 fi
+
+# What fails a run when it shows up in the guest's kernel log.
+BAD_LOG=$(sed -e '/^#/d' -e '/^$/d' "$CGSHARE_ROOT/tools/guest/log-patterns" | paste -sd '|')
+[[ -n $BAD_LOG ]] || die "no patterns in tools/guest/log-patterns"
 
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd cpio cpio
@@ -122,30 +128,12 @@ resolve_modules() {
 	done
 }
 
-# The per-kernel part of the initramfs, cached next to the kernel.
-base_initramfs() {
-	local img=$BUILD/kernels/$TAG/initramfs.cpio stamp want mods
-	mods=$(resolve_modules)
-	want=$( {
-		sha256sum "$GUEST_DIR/init" "$BUSYBOX"
-		printf '%s\n' "$KVER" "$mods"
-	} | sha256sum | cut -d' ' -f1)
-	stamp=$img.stamp
-	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		printf '%s\n' "$img"
-		return
-	fi
-	# other runs of this kernel may be building it right now
-	exec 8>"$img.lock"
-	flock 8 || die "cannot lock $img.lock"
-	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		exec 8>&-
-		printf '%s\n' "$img"
-		return
-	fi
+# make_initramfs DIR MODS: the per-kernel part of the initramfs, as
+# DIR/initramfs.cpio.
+# shellcheck disable=SC2317 # called through cache_build
+make_initramfs() {
+	local dir=$1 mods=$2 tmp=$1/tree rel name
 	verbose "building the initramfs for $KVER"
-	local tmp rel name
-	tmp=$(mktemp -d "$BUILD/kernels/$TAG/initramfs.XXXXXX")
 	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
 	cp "$BUSYBOX" "$tmp/bin/busybox"
 	for name in $("$BUSYBOX" --list); do
@@ -168,13 +156,23 @@ base_initramfs() {
 	if [[ $EUID == 0 ]]; then
 		mknod -m 600 "$tmp/dev/console" c 5 1
 	fi
-	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tmp.cpio" ||
-		die "cpio failed building $img"
+	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$dir/initramfs.cpio" ||
+		die "cpio failed building the initramfs for $KVER"
 	rm -rf "$tmp"
-	mv "$tmp.cpio" "$img"
-	printf '%s\n' "$want" >"$stamp"
-	exec 8>&-
-	printf '%s\n' "$img"
+}
+
+# The per-kernel part of the initramfs, in the cache under the hash of what
+# it is made of; prints its path.
+base_initramfs() {
+	local mods key dir
+	mods=$(resolve_modules)
+	key=$( {
+		sha256sum "$GUEST_DIR/init" "$BUSYBOX" | cut -d' ' -f1
+		printf '%s\n' "$KVER" "$MODDIR" "$mods"
+	} | sha256sum | cut -c1-16)
+	dir=$(cache_dir initramfs "$key")
+	cache_build "$dir" make_initramfs "$mods"
+	printf '%s\n' "$dir/initramfs.cpio"
 }
 
 # OUTDIR: absolute, existing, no characters that the kernel command line
@@ -202,7 +200,7 @@ keep_paths() {
 	done < <(printf '%s\n' "$@" | awk '{ print length($0), $0 }' | sort -n | cut -d' ' -f2-)
 	printf '%s\n' "${kept[*]}"
 }
-KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$PWD")
+KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$CGSHARE_CACHE" "$PWD")
 rm -rf "$OUT/.vm"
 rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout,log-problems}
 mkdir -p "$OUT/.vm"
