@@ -271,6 +271,21 @@ int alloc_finish(pid_t pid, struct alloc *a);
  */
 int cg_make_dying(const char *rel, const char *shmfile, u64 *id);
 
+/* ---------------------------------------------------------------- module */
+
+/* $CGSHARE_KO if readable, else NULL; the module's name ("cgshare"). */
+const char *mod_file(void);
+const char *mod_name(void);
+bool mod_present(void);
+/* rmmod, retrying for up to secs seconds while the module is busy. */
+int mod_rmmod(int secs);
+int mod_insmod(const char *params);
+/* A fresh instance: rmmod (if loaded) and insmod $CGSHARE_KO. */
+int mod_reload(void);
+/* Kernel log: a mark, then the lines after the last mark that mean trouble. */
+void klog_mark(const char *mark);
+int klog_problems(const char *mark);
+
 u64 now_ns(void);
 /* /proc/PID/schedstat: run time, run_delay (queue wait), times run */
 int read_schedstat(pid_t pid, u64 *run, u64 *delay, u64 *pcount);
