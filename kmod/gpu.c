@@ -7,12 +7,12 @@
  *
  * Charges come from two kinds of caller: the netlink `charge` op (process
  * context) and the BPF collectors through the kfunc (tracepoint context,
- * often with interrupts off, sometimes in interrupt). One irq-safe lock,
- * gpu_lock, covers every record's gpu[] and every change of a record's
- * parent pointer, so a charge walks one consistent chain and lands on all
- * of it or on none of it. GPU events are rare next to context switches
- * (thousands a second, not millions), so one lock is cheap; readers copy a
- * record's devices under it too.
+ * often with interrupts off, sometimes in interrupt). Both take the
+ * ledger's chain lock, which also covers every record's gpu[], so a charge
+ * walks one consistent chain and lands on all of it or on none of it. GPU
+ * events are rare next to context switches (thousands a second, not
+ * millions), so one lock is cheap; readers copy a record's devices under
+ * it too.
  *
  * A record is freed an RCU grace period after it leaves the table, and every
  * charge runs inside an RCU read-side section, so a charge that found a
@@ -21,26 +21,9 @@
 #include <linux/ctype.h>
 #include <linux/hardirq.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include "gpu.h"
 
 #define MAX_DEPTH	16	/* records on a chain that may need a gpu[] */
-
-static DEFINE_SPINLOCK(gpu_lock);
-
-/* Held by whoever changes a record's parent, so a charge sees one chain. */
-unsigned long cgshare_gpu_lock(void)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&gpu_lock, flags);
-	return flags;
-}
-
-void cgshare_gpu_unlock(unsigned long flags)
-{
-	spin_unlock_irqrestore(&gpu_lock, flags);
-}
 
 /* A device name: 1 to size - 1 letters, digits and :._-, NUL-terminated. */
 bool cgshare_gpu_dev_valid(const char *dev, size_t size)
@@ -70,9 +53,8 @@ static bool has_room(struct cgshare_rec *rec, const char *dev)
 
 /*
  * Checks that the whole chain can take the charge, gives the records that
- * have no device array yet one (GFP_ATOMIC: we hold gpu_lock), then applies
- * it. Caller holds gpu_lock and rcu_read_lock(). Nothing is changed unless
- * 0 is returned.
+ * have no device array yet one (GFP_ATOMIC: we hold the chain lock), then
+ * applies it. Nothing is changed unless 0 is returned.
  */
 static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch,
 			 struct netlink_ext_ack *extack)
@@ -83,6 +65,8 @@ static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_char
 	unsigned int need = 0, i;
 	s64 mem_delta = 0;
 
+	lockdep_assert_held(&cgshare_chain_lock);
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare GPU charge outside RCU");
 	if (READ_ONCE(leaf->dead)) {
 		NL_SET_ERR_MSG(extack, "cgroup was removed");
 		return -ENOENT;
@@ -150,9 +134,9 @@ int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope
 		NL_SET_ERR_MSG(extack, "no such cgroup");
 		ret = -ENOENT;
 	} else {
-		spin_lock_irqsave(&gpu_lock, flags);
+		spin_lock_irqsave(&cgshare_chain_lock, flags);
 		ret = charge_locked(leaf, ch, extack);
-		spin_unlock_irqrestore(&gpu_lock, flags);
+		spin_unlock_irqrestore(&cgshare_chain_lock, flags);
 	}
 	rcu_read_unlock();
 	return ret;
@@ -166,7 +150,7 @@ void cgshare_gpu_release(struct cgshare_rec *rec)
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&gpu_lock, flags);
+	spin_lock_irqsave(&cgshare_chain_lock, flags);
 	for (i = 0; i < rec->nr_gpu; i++) {
 		d = &rec->gpu[i];
 		if (!d->mem_own)
@@ -177,7 +161,7 @@ void cgshare_gpu_release(struct cgshare_rec *rec)
 				ad->mem_bytes -= min(ad->mem_bytes, d->mem_own);
 		}
 	}
-	spin_unlock_irqrestore(&gpu_lock, flags);
+	spin_unlock_irqrestore(&cgshare_chain_lock, flags);
 }
 
 /* Snapshot of @rec's devices into @out[CGSHARE_MAX_GPUS]; returns how many. */
@@ -186,10 +170,10 @@ unsigned int cgshare_gpu_copy(struct cgshare_rec *rec, struct cgshare_gpu_dev *o
 	unsigned long flags;
 	unsigned int n;
 
-	spin_lock_irqsave(&gpu_lock, flags);
+	spin_lock_irqsave(&cgshare_chain_lock, flags);
 	n = rec->nr_gpu;
 	if (n)
 		memcpy(out, rec->gpu, n * sizeof(*out));
-	spin_unlock_irqrestore(&gpu_lock, flags);
+	spin_unlock_irqrestore(&cgshare_chain_lock, flags);
 	return n;
 }

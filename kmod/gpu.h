@@ -18,8 +18,6 @@ int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope
 		       struct netlink_ext_ack *extack);
 void cgshare_gpu_release(struct cgshare_rec *rec);
 bool cgshare_gpu_dev_valid(const char *dev, size_t size);
-unsigned long cgshare_gpu_lock(void);
-void cgshare_gpu_unlock(unsigned long flags);
 unsigned int cgshare_gpu_copy(struct cgshare_rec *rec, struct cgshare_gpu_dev *out);
 
 #endif

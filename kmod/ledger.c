@@ -10,11 +10,11 @@
 #include <linux/xarray.h>
 #include <linux/workqueue.h>
 #include "ledger.h"
-#include "memory.h"
-#include "lifetime.h"
 
 #define POOL_LOW	128
 #define POOL_HIGH	512
+
+DEFINE_SPINLOCK(cgshare_chain_lock);
 
 static DEFINE_XARRAY(table);
 static struct kmem_cache *rec_cache;
@@ -103,11 +103,12 @@ int cgshare_ledger_reserve(unsigned int n)
 	return pool_fill(n + POOL_LOW);
 }
 
-/* Nearest record at or above @cgrp; caller holds rcu_read_lock(). */
+/* Nearest record at or above @cgrp. */
 struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp)
 {
 	struct cgshare_rec *rec;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
 	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
 		rec = xa_load(&table, cgroup_id(cgrp));
 		if (rec)
@@ -116,14 +117,17 @@ struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp)
 	return NULL;
 }
 
+/* Records are freed a grace period after they leave the table. */
 struct cgshare_rec *cgshare_rec_find(u64 id)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
 	return xa_load(&table, id);
 }
 
-/* Next published record with id >= *id; caller holds rcu_read_lock(). */
+/* Next published record with id >= *id. */
 struct cgshare_rec *cgshare_rec_next(unsigned long *id)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
 	return xa_find(&table, id, ULONG_MAX, XA_PRESENT);
 }
 
@@ -186,7 +190,9 @@ void cgshare_rec_adopt(struct cgroup *cgrp)
 {
 	struct cgroup_subsys_state *css;
 	struct cgshare_rec *rec, *d;
+	unsigned long flags;
 
+	spin_lock_irqsave(&cgshare_chain_lock, flags);
 	rcu_read_lock();
 	rec = xa_load(&table, cgroup_id(cgrp));
 	if (rec) {
@@ -197,26 +203,28 @@ void cgshare_rec_adopt(struct cgroup *cgrp)
 		}
 	}
 	rcu_read_unlock();
+	spin_unlock_irqrestore(&cgshare_chain_lock, flags);
 }
 
-/* Called with interrupts off from the rmdir tracepoint, or at unload. */
-void cgshare_rec_remove(struct cgroup *cgrp)
+/*
+ * Takes @cgrp's record out of the table and marks it dead; lookups that
+ * started before may still hold it until a grace period has passed. The
+ * caller owns it: it must end with cgshare_rec_free().
+ */
+struct cgshare_rec *cgshare_rec_unpublish(struct cgroup *cgrp)
 {
 	struct cgshare_rec *rec;
 
 	/* Ids are per hierarchy: a v1 cgroup's id may equal one of ours. */
 	if (cgrp->root != &cgrp_dfl_root)
-		return;
+		return NULL;
 	rec = xa_erase(&table, cgroup_id(cgrp));
 	if (!rec)
-		return;
+		return NULL;
 	atomic_dec(&nr_recs);
 	atomic_inc(&generation);
 	WRITE_ONCE(rec->dead, true);
-	rcu_read_lock();
-	rec->has_final_mem = cgshare_mem_read(cgrp, &rec->final_mem);
-	rcu_read_unlock();
-	cgshare_lifetime_release(rec);
+	return rec;
 }
 
 static void rec_free_rcu(struct rcu_head *head)
@@ -227,7 +235,7 @@ static void rec_free_rcu(struct rcu_head *head)
 	rec_free(rec);
 }
 
-/* The last step of a record's life, after notification. */
+/* The last step of a record's life. */
 void cgshare_rec_free(struct cgshare_rec *rec)
 {
 	call_rcu(&rec->rcu, rec_free_rcu);

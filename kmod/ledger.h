@@ -4,6 +4,7 @@
 
 #include <linux/cgroup.h>
 #include <linux/llist.h>
+#include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/cgshare.h>
 
@@ -51,7 +52,7 @@ struct cgshare_rec {
 	struct cgshare_cpu __percpu *cpu;
 	atomic64_t usage_seen;		/* largest cpu usage a reader was given */
 
-	unsigned int nr_gpu;		/* gpu[] and parent: under gpu.c's lock */
+	unsigned int nr_gpu;		/* gpu[], like parent: cgshare_chain_lock */
 	struct cgshare_gpu_dev *gpu;
 
 	bool dead;
@@ -62,12 +63,21 @@ struct cgshare_rec {
 	struct rcu_head rcu;
 };
 
+/*
+ * The chain lock: held to change any record's parent pointer, and by
+ * whoever must see a chain that cannot change under it while it updates
+ * every record on it at once (a GPU charge, which also keeps the GPU
+ * tables under it). Taken with interrupts off: charges come from any
+ * context but NMI.
+ */
+extern spinlock_t cgshare_chain_lock;
+
 int cgshare_ledger_init(void);
 void cgshare_ledger_uninit(void);
 
 int cgshare_ledger_reserve(unsigned int n);
 int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp);
-void cgshare_rec_remove(struct cgroup *cgrp);
+struct cgshare_rec *cgshare_rec_unpublish(struct cgroup *cgrp);
 void cgshare_rec_free(struct cgshare_rec *rec);
 void cgshare_rec_adopt(struct cgroup *cgrp);
 

@@ -2,8 +2,9 @@
 /*
  * Records follow cgroups: created on the cgroup_mkdir tracepoint, removed
  * on cgroup_rmdir, and for cgroups that predate the module, by one walk of
- * the hierarchy at load. A removed record is reported on the notify group
- * with its final counters from a worker, then freed.
+ * the hierarchy at load. A removed record is handed, with its final
+ * counters, to the release hook (the notification) from a worker, then
+ * freed.
  */
 #include <linux/cgroup.h>
 #include <linux/slab.h>
@@ -12,9 +13,10 @@
 #include "gpu.h"
 #include "ledger.h"
 #include "lifetime.h"
-#include "netlink.h"
+#include "memory.h"
 #include "tracepoint.h"
 
+static cgshare_release_fn release_hook;
 static LLIST_HEAD(release_list);
 
 static void release_work_fn(struct work_struct *work)
@@ -26,7 +28,7 @@ static void release_work_fn(struct work_struct *work)
 	if (!batch)
 		return;
 	llist_for_each_entry(rec, batch, node) {
-		cgshare_nl_notify_release(rec);
+		release_hook(rec);
 		cgshare_gpu_release(rec);
 	}
 	/* No lookup that could still find these records is running now. */
@@ -40,8 +42,21 @@ static void release_work_fn(struct work_struct *work)
 
 static DECLARE_WORK(release_work, release_work_fn);
 
-void cgshare_lifetime_release(struct cgshare_rec *rec)
+/*
+ * The removal sequence: out of the table, final memory read while the
+ * cgroup still has it, then notification and freeing from the worker.
+ * Runs with interrupts off from the rmdir tracepoint, or when a cgroup
+ * went away while its record was being added.
+ */
+static void remove_rec(struct cgroup *cgrp)
 {
+	struct cgshare_rec *rec = cgshare_rec_unpublish(cgrp);
+
+	if (!rec)
+		return;
+	rcu_read_lock();
+	rec->has_final_mem = cgshare_mem_read(cgrp, &rec->final_mem);
+	rcu_read_unlock();
 	llist_add(&rec->node, &release_list);
 	schedule_work(&release_work);
 }
@@ -70,7 +85,7 @@ static int add_live(struct cgroup *cgrp, gfp_t gfp)
 	 */
 	smp_mb();
 	if (cgroup_removed(cgrp))
-		cgshare_rec_remove(cgrp);
+		remove_rec(cgrp);
 	return ret;
 }
 
@@ -93,12 +108,8 @@ static void create_work_fn(struct work_struct *work)
 
 	llist_for_each_safe(node, next, llist_del_all(&deferred_list)) {
 		d = llist_entry(node, struct deferred, node);
-		if (add_live(d->cgrp, GFP_KERNEL) == 0) {
-			unsigned long flags = cgshare_gpu_lock();
-
+		if (add_live(d->cgrp, GFP_KERNEL) == 0)
 			cgshare_rec_adopt(d->cgrp);
-			cgshare_gpu_unlock(flags);
-		}
 		else
 			pr_warn_ratelimited("cgshare: no memory for a cgroup record\n");
 		cgroup_put(d->cgrp);
@@ -141,7 +152,7 @@ static void probe_mkdir(void *data, struct cgroup *cgrp, const char *path)
 
 static void probe_rmdir(void *data, struct cgroup *cgrp, const char *path)
 {
-	cgshare_rec_remove(cgrp);
+	remove_rec(cgrp);
 }
 
 static struct cgshare_probe probes[] = {
@@ -171,10 +182,11 @@ static void add_existing(void)
 	rcu_read_unlock();
 }
 
-int cgshare_lifetime_init(void)
+int cgshare_lifetime_init(cgshare_release_fn release)
 {
 	int ret;
 
+	release_hook = release;
 	/* Hooks first, so no cgroup made during the walk is missed. */
 	ret = cgshare_probes_register(probes, ARRAY_SIZE(probes));
 	if (ret)

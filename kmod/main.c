@@ -22,7 +22,7 @@ static int __init cgshare_init(void)
 	ret = cgshare_netlink_init();
 	if (ret)
 		goto err_netlink;
-	ret = cgshare_lifetime_init();
+	ret = cgshare_lifetime_init(cgshare_nl_notify_release);
 	if (ret)
 		goto err_lifetime;
 	ret = cgshare_cpu_init();

@@ -39,14 +39,6 @@ struct view {
 	bool final;
 };
 
-/* "uint" in the spec: four bytes when the value fits, else eight. */
-static int put_uint(struct sk_buff *skb, int type, u64 v)
-{
-	if (v <= U32_MAX)
-		return nla_put_u32(skb, type, v);
-	return nla_put(skb, type, sizeof(v), &v);
-}
-
 static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 {
 	struct cgshare_gpu_dev devs[CGSHARE_MAX_GPUS];
@@ -58,9 +50,9 @@ static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 		nest = nla_nest_start(skb, CGSHARE_A_CGROUP_GPU);
 		if (!nest ||
 		    nla_put_string(skb, CGSHARE_A_GPU_DEV, devs[i].name) ||
-		    put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
-		    put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
-		    put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
+		    nla_put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
+		    nla_put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
+		    nla_put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -78,19 +70,18 @@ static int fill_mem(struct sk_buff *skb, const struct view *v)
 	} else if (!cgshare_mem_read(v->rec->cgrp, &mem)) {
 		return 0;
 	}
-	if (put_uint(skb, CGSHARE_A_CGROUP_MEM_CURRENT, mem.current_bytes) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_PEAK, mem.peak_bytes) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_SWAP, mem.swap_bytes) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_LOW, mem.events[0]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_HIGH, mem.events[1]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_MAX, mem.events[2]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM, mem.events[3]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL, mem.events[4]))
+	if (nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_CURRENT, mem.current_bytes) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_PEAK, mem.peak_bytes) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_SWAP, mem.swap_bytes) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_LOW, mem.events[0]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_HIGH, mem.events[1]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_MAX, mem.events[2]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM, mem.events[3]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL, mem.events[4]))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/* Caller holds rcu_read_lock(). */
 static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 		int flags, u8 cmd, struct netlink_callback *cb)
 {
@@ -98,6 +89,8 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	struct cgshare_cpu_sum cpu;
 	void *hdr;
 	int len;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare record filled outside RCU");
 
 	hdr = genlmsg_put(skb, portid, seq, &family, flags, cmd);
 	if (!hdr)
@@ -119,9 +112,9 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	    (cgrp != v->root && cgroup_parent(cgrp) &&
 	     nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_PARENT_ID,
 			       cgroup_id(cgroup_parent(cgrp)), CGSHARE_A_CGROUP_PAD)) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu.usage_ns) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu.usage_ns) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
 	    fill_mem(skb, v) || fill_gpu(skb, v->rec))
 		goto cancel;
 
@@ -244,7 +237,7 @@ struct dump_ctx {
 
 static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
 {
-	BUILD_BUG_ON(sizeof(struct dump_ctx) > sizeof(cb->ctx));
+	NL_ASSERT_DUMP_CTX_FITS(struct dump_ctx);
 	return (struct dump_ctx *)cb->ctx;
 }
 
