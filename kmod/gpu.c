@@ -18,20 +18,28 @@
  * charge runs inside an RCU read-side section, so a charge that found a
  * record can write to it (and give it a gpu[] array) until it is done.
  */
-#include <linux/ctype.h>
 #include <linux/hardirq.h>
 #include <linux/slab.h>
 #include "gpu.h"
 
 #define MAX_DEPTH	16	/* records on a chain that may need a gpu[] */
 
-/* A device name: 1 to size - 1 letters, digits and :._-, NUL-terminated. */
+/*
+ * A device name: 1 to size - 1 ASCII letters, digits and :._-, then NUL.
+ * Not isalnum(): the kernel's ctype counts Latin-1 letters as letters.
+ */
+static bool dev_char_valid(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ':' || c == '.' || c == '_' || c == '-';
+}
+
 bool cgshare_gpu_dev_valid(const char *dev, size_t size)
 {
 	size_t i;
 
 	for (i = 0; i < size && dev[i]; i++)
-		if (!isalnum(dev[i]) && !strchr(":._-", dev[i]))
+		if (!dev_char_valid(dev[i]))
 			return false;
 	return i > 0 && i < size;
 }

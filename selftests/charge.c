@@ -354,12 +354,87 @@ cleanup:
 	return ret;
 }
 
+static bool dev_char_ok(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ':' || c == '.' || c == '_' ||
+	       c == '-';
+}
+
+/*
+ *   top
+ *   └── d     charged only under "ok-name_1.2:3"
+ *
+ * A device name is ASCII letters, digits and :._- only. Every other byte,
+ * 0x01 to 0xff, in the middle of a name (the Latin-1 letters 0xc0, 0xe9
+ * and 0xff among them, which the kernel's ctype calls alphabetic) makes
+ * the charge fail with EINVAL naming dev, and nothing is recorded.
+ */
+static int test_charge_dev_ascii(void)
+{
+	static const char *const latin1[] = {
+		"bad\xff" "name", "bad\xe9" "name", "bad\xc0" "name",
+	};
+	const char *d = cgt_path("d");
+	struct cg_rec *r = malloc(sizeof(*r));
+	int ret = KSFT_FAIL, accepted = 0, tried = 0;
+	struct ack ack;
+	struct msg m;
+	struct nl nl;
+	char name[16];
+	size_t off;
+	u64 id;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(d));
+	id = cg_id(d);
+	for (int c = 1; c < 256 + (int)ARRAY_SIZE(latin1); c++) {
+		const char *dev = name;
+		int err;
+
+		if (c < 256) {
+			if (dev_char_ok(c))
+				continue;
+			snprintf(name, sizeof(name), "bad%cname", c);
+		} else {
+			dev = latin1[c - 256];
+		}
+		msg_init(&m, nl.family, CGSHARE_CMD_CHARGE, 0);
+		msg_put_u64(&m, CGSHARE_A_CHARGE_ID, id);
+		off = msg_put_str(&m, CGSHARE_A_CHARGE_DEV, dev);
+		msg_put_u64(&m, CGSHARE_A_CHARGE_BUSY_NS, 5);
+		err = nl_transact(&nl, &m, NULL, NULL, &ack);
+		tried++;
+		if (err == -EINVAL && ack.has_offs && ack.offs == off)
+			continue;
+		accepted++;
+		ksft_print_msg("FAIL device name \"bad\\x%02xname\": want EINVAL at dev\n",
+			       (unsigned char)dev[3]);
+		ack_print("  got", &ack);
+	}
+	ksft_print_msg("%d names with a byte outside [A-Za-z0-9:._-] tried\n",
+		       tried);
+	CHECK(expect_eq("names with bytes outside [A-Za-z0-9:._-] not refused",
+			accepted, 0));
+	CHECK(expect_ok("get d", cgs_get_path(&nl, d, r, &ack)));
+	CHECK(expect_eq("gpu nests of d after the refusals", r->ngpu, 0));
+	CHECK(expect_ok("charge ok-name_1.2:3",
+			charge(&nl, id, "ok-name_1.2:3", 1, 2, 3)));
+	CHECK(gpu_is(&nl, d, "ok-name_1.2:3", 1, 2, 3));
+	ret = KSFT_PASS;
+cleanup:
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
 static const struct cgt_case cases[] = {
 	{ "charge_root_visible_rollup", test_charge_rollup },
 	{ "charge_child_removed", test_charge_child_removed },
 	{ "charge_unprivileged_refused", test_charge_unpriv },
 	{ "charge_unknown_or_dead_id", test_charge_unknown },
 	{ "charge_invalid_attrs", test_charge_invalid },
+	{ "charge_dev_name_ascii_only", test_charge_dev_ascii },
 };
 
 int main(int argc, char **argv)
