@@ -11,7 +11,8 @@
  * Returns 0, or -ENOENT (no live cgroup with that id), -EINVAL (dev empty,
  * unterminated or with bytes other than ASCII letters, digits and :._-),
  * -ENOSPC (the cgroup already has CGSHARE_MAX_GPUS other devices), -E2BIG
- * (nested too deep), -ENOMEM, -EBUSY (called in NMI). On error nothing is
+ * (nested too deep), -EOVERFLOW (a counter of the cgroup or an ancestor
+ * would wrap), -ENOMEM, -EBUSY (called in NMI). On error nothing is
  * charged.
  */
 #ifndef CGSHARE_KFUNC_H

@@ -19,6 +19,7 @@
  * record can write to it (and give it a gpu[] array) until it is done.
  */
 #include <linux/hardirq.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include "gpu.h"
 
@@ -59,19 +60,58 @@ static bool has_room(struct cgshare_rec *rec, const char *dev)
 	return !rec->gpu || find_dev(rec, dev) || rec->nr_gpu < CGSHARE_MAX_GPUS;
 }
 
+/* How the leaf's new device memory changes every sum on its chain. */
+struct mem_delta {
+	u64 inc, dec;
+};
+
+static bool wraps(u64 a, u64 b)
+{
+	u64 sum;
+
+	return check_add_overflow(a, b, &sum);
+}
+
+/* Would any counter on the chain wrap? Which one, in ch->overflow. */
+static bool chain_wraps(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch,
+			const struct mem_delta *md)
+{
+	struct cgshare_gpu_dev *d;
+	struct cgshare_rec *rec;
+
+	for (rec = leaf; rec; rec = rec->parent) {
+		d = find_dev(rec, ch->dev);
+		if (!d)
+			continue;
+		if (wraps(d->busy_ns, ch->busy_ns))
+			ch->overflow = CGSHARE_GPU_BUSY;
+		else if (wraps(d->queue_ns, ch->queue_ns))
+			ch->overflow = CGSHARE_GPU_QUEUE;
+		else if (wraps(d->mem_bytes, md->inc))
+			ch->overflow = CGSHARE_GPU_MEM;
+		else
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /*
  * Checks that the whole chain can take the charge, gives the records that
  * have no device array yet one (GFP_ATOMIC: we hold the chain lock), then
- * applies it. Nothing is changed unless 0 is returned.
+ * applies it. Nothing is changed unless 0 is returned. A charge that would
+ * wrap a counter, the cgroup's or an ancestor's sum, is refused whole: a
+ * counter never goes backwards and a parent always holds the sum of its
+ * children. 2^64 ns is 584 years: only a broken collector gets there.
  */
-static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch,
+static int charge_locked(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch,
 			 struct netlink_ext_ack *extack)
 {
 	struct cgshare_gpu_dev *arr[MAX_DEPTH];
+	struct mem_delta md = {};
 	struct cgshare_gpu_dev *d;
 	struct cgshare_rec *rec;
 	unsigned int need = 0, i;
-	s64 mem_delta = 0;
 
 	lockdep_assert_held(&cgshare_chain_lock);
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare GPU charge outside RCU");
@@ -85,6 +125,17 @@ static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_char
 			return -ENOSPC;
 		}
 		need += !rec->gpu;
+	}
+	if (ch->set_mem) {
+		d = leaf->gpu ? find_dev(leaf, ch->dev) : NULL;
+		if (d && d->mem_own > ch->mem_bytes)
+			md.dec = d->mem_own - ch->mem_bytes;
+		else
+			md.inc = ch->mem_bytes - (d ? d->mem_own : 0);
+	}
+	if (chain_wraps(leaf, ch, &md)) {
+		NL_SET_ERR_MSG(extack, "the charge would wrap a GPU counter of the cgroup or an ancestor");
+		return -EOVERFLOW;
 	}
 	if (need > MAX_DEPTH) {
 		NL_SET_ERR_MSG(extack, "cgroup is nested too deep for GPU counters");
@@ -109,13 +160,12 @@ static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_char
 			d = &rec->gpu[rec->nr_gpu++];
 			strscpy(d->name, ch->dev, sizeof(d->name));
 		}
-		if (rec == leaf && ch->set_mem) {
-			mem_delta = ch->mem_bytes - d->mem_own;
+		if (rec == leaf && ch->set_mem)
 			d->mem_own = ch->mem_bytes;
-		}
 		d->busy_ns += ch->busy_ns;
 		d->queue_ns += ch->queue_ns;
-		d->mem_bytes += mem_delta;
+		d->mem_bytes += md.inc;
+		d->mem_bytes -= min(d->mem_bytes, md.dec);
 	}
 	return 0;
 }
@@ -127,7 +177,7 @@ static int charge_locked(struct cgshare_rec *leaf, const struct cgshare_gpu_char
  * A cgroup's first device array is allocated with GFP_ATOMIC, once per
  * cgroup; if that fails the charge is refused whole (-ENOMEM).
  */
-int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope,
+int cgshare_gpu_charge(struct cgshare_gpu_charge *ch, struct cgroup *scope,
 		       struct netlink_ext_ack *extack)
 {
 	struct cgshare_rec *leaf;

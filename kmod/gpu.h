@@ -5,6 +5,12 @@
 #include <linux/netlink.h>
 #include "ledger.h"
 
+enum cgshare_gpu_field {
+	CGSHARE_GPU_BUSY,
+	CGSHARE_GPU_QUEUE,
+	CGSHARE_GPU_MEM,
+};
+
 struct cgshare_gpu_charge {
 	u64 id;
 	const char *dev;
@@ -12,9 +18,10 @@ struct cgshare_gpu_charge {
 	u64 queue_ns;
 	u64 mem_bytes;
 	bool set_mem;
+	enum cgshare_gpu_field overflow;	/* set with -EOVERFLOW */
 };
 
-int cgshare_gpu_charge(const struct cgshare_gpu_charge *ch, struct cgroup *scope,
+int cgshare_gpu_charge(struct cgshare_gpu_charge *ch, struct cgroup *scope,
 		       struct netlink_ext_ack *extack);
 void cgshare_gpu_release(struct cgshare_rec *rec);
 bool cgshare_gpu_dev_valid(const char *dev, size_t size);

@@ -320,6 +320,12 @@ static int cgroup_dump_done(struct netlink_callback *cb)
 	return 0;
 }
 
+static const int charge_attr[] = {
+	[CGSHARE_GPU_BUSY] = CGSHARE_A_CHARGE_BUSY_NS,
+	[CGSHARE_GPU_QUEUE] = CGSHARE_A_CHARGE_QUEUE_NS,
+	[CGSHARE_GPU_MEM] = CGSHARE_A_CHARGE_MEM_BYTES,
+};
+
 static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cgshare_gpu_charge ch = {};
@@ -357,6 +363,8 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = cgshare_gpu_charge(&ch, root, info->extack);
 	if (ret == -ENOENT)
 		NL_SET_BAD_ATTR(info->extack, a[CGSHARE_A_CHARGE_ID]);
+	else if (ret == -EOVERFLOW)
+		NL_SET_BAD_ATTR(info->extack, a[charge_attr[ch.overflow]]);
 	cgroup_put(root);
 	return ret;
 }
