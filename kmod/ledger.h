@@ -8,8 +8,6 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/cgshare.h>
 
-#define CGSHARE_MAX_GPUS 8
-
 /* Written only by the CPU it belongs to, from scheduler tracepoints. */
 struct cgshare_cpu {
 	u64_stats_t usage_ns;
@@ -31,13 +29,7 @@ struct cgshare_mem {
 	u64 events[5];		/* low, high, max, oom, oom_kill */
 };
 
-struct cgshare_gpu_dev {
-	char name[CGSHARE_DEV_NAME_LEN];
-	u64 busy_ns;		/* this cgroup and its descendants */
-	u64 queue_ns;
-	u64 mem_bytes;		/* sum of mem_own over the subtree */
-	u64 mem_own;		/* set by collectors for this cgroup alone */
-};
+struct cgshare_gpu_dev;
 
 /*
  * One live cgroup v2 cgroup. Published in the table from mkdir to rmdir;
@@ -52,8 +44,10 @@ struct cgshare_rec {
 	struct cgshare_cpu __percpu *cpu;
 	atomic64_t usage_seen;		/* largest cpu usage a reader was given */
 
-	unsigned int nr_gpu;		/* gpu[], like parent: cgshare_chain_lock */
-	struct cgshare_gpu_dev *gpu;
+	/* Under cgshare_chain_lock, like parent. */
+	unsigned int nr_gpu;
+	unsigned int cap_gpu;
+	struct cgshare_gpu_dev *gpu;	/* gpu.c's, freed with the record */
 
 	bool dead;
 	bool has_final_mem;

@@ -4,6 +4,7 @@
  * One fill function serves do, dump and the release notification.
  */
 #include <linux/cgroup.h>
+#include <linux/error-injection.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -39,23 +40,56 @@ struct view {
 	bool final;
 };
 
+/*
+ * The largest payload of a record's message with @nr_gpu devices and a
+ * path of @path_len bytes: ids, counters as 8-byte uints, the GPU nests.
+ */
+static size_t rec_payload(unsigned int nr_gpu, size_t path_len)
+{
+	size_t nest = nla_total_size(0) + nla_total_size(CGSHARE_DEV_NAME_LEN) +
+		      3 * nla_total_size(sizeof(u64));
+
+	return 2 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(path_len + 1) +
+	       11 * nla_total_size(sizeof(u64)) + nr_gpu * nest;
+}
+
+/*
+ * The allocation helpers are noinline and open to fail_function, so that
+ * the tests can make each of them fail.
+ */
+static noinline struct sk_buff *msg_alloc(size_t payload)
+{
+	return genlmsg_new(payload, GFP_KERNEL);
+}
+ALLOW_ERROR_INJECTION(msg_alloc, NULL);
+
+static noinline char *path_alloc(void)
+{
+	return kmalloc(PATH_MAX, GFP_KERNEL);
+}
+ALLOW_ERROR_INJECTION(path_alloc, NULL);
+
+/* A big table is copied in pieces, to keep the chain lock short. */
 static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 {
-	struct cgshare_gpu_dev devs[CGSHARE_MAX_GPUS];
-	unsigned int i, n;
+	struct cgshare_gpu_dev devs[8];
+	unsigned int from = 0, i, n;
 	struct nlattr *nest;
 
-	n = cgshare_gpu_copy(rec, devs);
-	for (i = 0; i < n; i++) {
-		nest = nla_nest_start(skb, CGSHARE_A_CGROUP_GPU);
-		if (!nest ||
-		    nla_put_string(skb, CGSHARE_A_GPU_DEV, devs[i].name) ||
-		    nla_put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
-		    nla_put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
-		    nla_put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
-			return -EMSGSIZE;
-		nla_nest_end(skb, nest);
-	}
+	do {
+		n = cgshare_gpu_copy(rec, from, devs, ARRAY_SIZE(devs));
+		for (i = 0; i < n; i++) {
+			nest = nla_nest_start(skb, CGSHARE_A_CGROUP_GPU);
+			if (!nest ||
+			    nla_put_string(skb, CGSHARE_A_GPU_DEV, devs[i].name) ||
+			    nla_put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
+			    nla_put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
+			    nla_put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
+				return -EMSGSIZE;
+			nla_nest_end(skb, nest);
+		}
+		from += n;
+	} while (n == ARRAY_SIZE(devs));
 	return 0;
 }
 
@@ -177,10 +211,46 @@ static struct cgroup *target(struct nlattr **attrs, struct cgroup *root,
 	return cgrp;
 }
 
+/*
+ * The reply to a do: sized for the record's devices, again if a charge
+ * added some between the allocation and the fill.
+ */
+static int reply_rec(struct genl_info *info, struct view *v, u64 id)
+{
+	unsigned int nr_gpu = 0, now;
+	struct sk_buff *msg;
+	int ret;
+
+	for (;;) {
+		msg = msg_alloc(rec_payload(nr_gpu, PATH_MAX));
+		if (!msg)
+			return -ENOMEM;
+		rcu_read_lock();
+		v->rec = cgshare_rec_find(id);
+		if (!v->rec) {
+			rcu_read_unlock();
+			nlmsg_free(msg);
+			NL_SET_ERR_MSG(info->extack, "cgroup has no record (created while out of memory?)");
+			return -ENOENT;
+		}
+		ret = fill(msg, v, info->snd_portid, info->snd_seq, 0, CGSHARE_CMD_CGROUP_GET, NULL);
+		now = READ_ONCE(v->rec->nr_gpu);
+		rcu_read_unlock();
+		if (ret != -EMSGSIZE || now <= nr_gpu)
+			break;
+		nlmsg_free(msg);
+		nr_gpu = min(now + 16, cgshare_gpu_dev_max());
+	}
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct view v = {};
-	struct sk_buff *msg;
 	struct cgroup *cgrp;
 	int ret;
 
@@ -198,28 +268,8 @@ static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(cgrp);
 		goto out_root;
 	}
-	ret = -ENOMEM;
-	v.path = kmalloc(PATH_MAX, GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!v.path || !msg)
-		goto out;
-
-	rcu_read_lock();
-	v.rec = cgshare_rec_find(cgroup_id(cgrp));
-	if (!v.rec) {
-		rcu_read_unlock();
-		NL_SET_ERR_MSG(info->extack, "cgroup has no record (created while out of memory?)");
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = fill(msg, &v, info->snd_portid, info->snd_seq, 0, CGSHARE_CMD_CGROUP_GET, NULL);
-	rcu_read_unlock();
-	if (!ret) {
-		ret = genlmsg_reply(msg, info);
-		msg = NULL;
-	}
-out:
-	nlmsg_free(msg);
+	v.path = path_alloc();
+	ret = v.path ? reply_rec(info, &v, cgroup_id(cgrp)) : -ENOMEM;
 	kfree(v.path);
 	cgroup_put(cgrp);
 out_root:
@@ -239,6 +289,26 @@ static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
 {
 	NL_ASSERT_DUMP_CTX_FITS(struct dump_ctx);
 	return (struct dump_ctx *)cb->ctx;
+}
+
+/*
+ * A dump message holds whole records. Records with short paths and few
+ * devices fit the default size; once some record holds more devices, ask
+ * netlink for messages that fit the largest record (as rtnetlink does for
+ * devices with many VFs), with room for devices added meanwhile. Readers
+ * then need receive buffers that large, or MSG_PEEK.
+ */
+static void dump_size(struct netlink_callback *cb)
+{
+	unsigned int n = cgshare_gpu_names_max();
+	size_t want;
+
+	if (genlmsg_total_size(rec_payload(n, 255)) <= NLMSG_GOODSIZE)
+		return;
+	n = min(n + 16, cgshare_gpu_dev_max());
+	want = genlmsg_total_size(rec_payload(n, PATH_MAX));
+	if (want > cb->min_dump_alloc)
+		cb->min_dump_alloc = want;
 }
 
 static int cgroup_dump_start(struct netlink_callback *cb)
@@ -262,13 +332,14 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 		sub = ctx->root;
 		cgroup_get(sub);
 	}
-	ctx->path = kmalloc(PATH_MAX, GFP_KERNEL);
+	ctx->path = path_alloc();
 	if (!ctx->path) {
 		ret = -ENOMEM;
 		goto err_sub;
 	}
 	ctx->subtree = sub;
 	ctx->end_id = cgshare_ledger_max_id();
+	dump_size(cb);
 	return 0;
 
 	/* ->done() is not called when ->start() fails. */
@@ -288,6 +359,7 @@ static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	/* A dump that spans a record's birth or death gets NLM_F_DUMP_INTR. */
 	cb->seq = cgshare_ledger_generation();
+	dump_size(cb);		/* for the next message */
 
 	rcu_read_lock();
 	while (ctx->next_id <= ctx->end_id && (v.rec = cgshare_rec_next(&ctx->next_id)) &&
@@ -369,25 +441,38 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int status_doit(struct sk_buff *skb, struct genl_info *info)
+static int put_status(struct sk_buff *msg)
 {
 	const char *off = cgshare_bpf_off_reason();
-	struct sk_buff *msg;
-	void *hdr;
 	u32 features = CGSHARE_FEATURE_CPU | CGSHARE_FEATURE_MEMORY | CGSHARE_FEATURE_GPU_CHARGE;
+	struct cgshare_gpu_stats gpu;
 
 	if (!off)
 		features |= CGSHARE_FEATURE_GPU_BPF;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &family, 0, CGSHARE_CMD_STATUS_GET);
-	if (!hdr ||
-	    nla_put_string(msg, CGSHARE_A_STATUS_VERSION, CGSHARE_VERSION) ||
+	cgshare_gpu_stats(&gpu);
+	if (nla_put_string(msg, CGSHARE_A_STATUS_VERSION, CGSHARE_VERSION) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_FEATURES, features) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_NR_CGROUPS, cgshare_ledger_count()) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_GENERATION, cgshare_ledger_generation()) ||
-	    (off && nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON, off))) {
+	    (off && nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON, off)) ||
+	    nla_put_u32(msg, CGSHARE_A_STATUS_GPU_DEV_MAX, cgshare_gpu_dev_max()) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_FULL, gpu.refused_full) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_OVERFLOW, gpu.refused_overflow) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_NOMEM, gpu.refused_nomem))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = msg_alloc(NLMSG_DEFAULT_SIZE);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &family, 0, CGSHARE_CMD_STATUS_GET);
+	if (!hdr || put_status(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -395,26 +480,30 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * A removed record's final counters, to the notify group. A dead record
+ * gets no new devices, so its message size is known.
+ */
 void cgshare_nl_notify_release(struct cgshare_rec *rec)
 {
 	struct view v = { .rec = rec, .root = &cgrp_dfl_root.cgrp, .final = true };
-	struct sk_buff *msg;
-	int ret;
+	struct sk_buff *msg = NULL;
+	int ret = -ENOMEM;
 
 	if (!genl_has_listeners(&family, &init_net, 0))
 		return;
-	v.path = kmalloc(PATH_MAX, GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!v.path || !msg)
-		goto out;
-	rcu_read_lock();
-	ret = fill(msg, &v, 0, 0, 0, CGSHARE_CMD_CGROUP_RELEASE, NULL);
-	rcu_read_unlock();
+	v.path = path_alloc();
+	if (v.path)
+		msg = msg_alloc(rec_payload(READ_ONCE(rec->nr_gpu), PATH_MAX));
+	if (msg) {
+		rcu_read_lock();
+		ret = fill(msg, &v, 0, 0, 0, CGSHARE_CMD_CGROUP_RELEASE, NULL);
+		rcu_read_unlock();
+	}
 	if (!ret) {
 		genlmsg_multicast(&family, msg, 0, 0, GFP_KERNEL);
 		msg = NULL;
 	}
-out:
 	nlmsg_free(msg);
 	kfree(v.path);
 }

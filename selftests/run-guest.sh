@@ -34,7 +34,7 @@ TAPCOPY=${CGSHARE_OUT:+$CGSHARE_OUT/selftests.tap}
 export BUILD CGSHARE_SELFTESTS=$HERE
 
 # Run order: rmmod_load takes the module out and back, so it goes last.
-ALL=(basic counters charge malformed dump notify nsscope ynl_cli.py rmmod_load)
+ALL=(basic counters charge malformed dump notify nsscope ynl_cli.py gpu_table rmmod_load)
 if (($# > 0)); then TESTS=("$@"); else TESTS=("${ALL[@]}"); fi
 
 # Kernel log lines that mean trouble (tools/vm-run.sh fails the run on

@@ -76,7 +76,7 @@ bool expect_ok(const char *what, int ret);		/* ret >= 0 */
 /* --------------------------------------------------------------- netlink */
 
 #define MSG_MAX		16384
-#define GPU_MAX		8
+#define GPU_MAX		1024	/* gpu nests parsed per record */
 
 struct nl {
 	int fd;
@@ -175,6 +175,8 @@ int cgs_get_id(struct nl *nl, u64 id, struct cg_rec *r, struct ack *ack);
 int cgs_get_path(struct nl *nl, const char *path, struct cg_rec *r,
 		 struct ack *ack);
 int cgs_status(struct nl *nl, struct status_rec *s, struct ack *ack);
+/* One status-get attribute (u32, u64 or uint) by type; -ENODATA if absent. */
+int cgs_status_uint(struct nl *nl, int type, u64 *v);
 
 struct charge {
 	u64 id;
