@@ -85,5 +85,6 @@ u64 cgshare_rec_usage_seen(struct cgshare_rec *rec, u64 usage);
 u32 cgshare_ledger_generation(void);
 u64 cgshare_ledger_max_id(void);
 u32 cgshare_ledger_count(void);
+u64 cgshare_ledger_alloc_failed(void);
 
 #endif

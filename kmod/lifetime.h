@@ -10,5 +10,6 @@ typedef void (*cgshare_release_fn)(struct cgshare_rec *rec);
 int cgshare_lifetime_init(cgshare_release_fn release);
 void cgshare_lifetime_uninit(void);
 void cgshare_lifetime_sync(void);
+u64 cgshare_lifetime_deferred(void);
 
 #endif

@@ -31,6 +31,7 @@ static const struct nla_policy charge_policy[CGSHARE_A_CHARGE_MEM_BYTES + 1] = {
 };
 
 static struct genl_family family;
+static atomic64_t notify_dropped;
 
 /* What one message describes, and relative to which namespace root. */
 struct view {
@@ -458,7 +459,10 @@ static int put_status(struct sk_buff *msg)
 	    nla_put_u32(msg, CGSHARE_A_STATUS_GPU_DEV_MAX, cgshare_gpu_dev_max()) ||
 	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_FULL, gpu.refused_full) ||
 	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_OVERFLOW, gpu.refused_overflow) ||
-	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_NOMEM, gpu.refused_nomem))
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_NOMEM, gpu.refused_nomem) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_RECORDS_DEFERRED, cgshare_lifetime_deferred()) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_RECORDS_FAILED, cgshare_ledger_alloc_failed()) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_NOTIFY_DROPPED, atomic64_read(&notify_dropped)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -482,7 +486,8 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * A removed record's final counters, to the notify group. A dead record
- * gets no new devices, so its message size is known.
+ * gets no new devices, so its message size is known. A notification that
+ * cannot be allocated is lost to every listener: count it.
  */
 void cgshare_nl_notify_release(struct cgshare_rec *rec)
 {
@@ -503,6 +508,9 @@ void cgshare_nl_notify_release(struct cgshare_rec *rec)
 	if (!ret) {
 		genlmsg_multicast(&family, msg, 0, 0, GFP_KERNEL);
 		msg = NULL;
+	} else {
+		atomic64_inc(&notify_dropped);
+		pr_warn_once("cgshare: a cgroup-release notification was dropped (%d)\n", ret);
 	}
 	nlmsg_free(msg);
 	kfree(v.path);
