@@ -16,19 +16,7 @@
 #include "lifetime.h"
 #include "memory.h"
 #include "netlink.h"
-
-static const struct nla_policy cgroup_get_policy[CGSHARE_A_CGROUP_PATH + 1] = {
-	[CGSHARE_A_CGROUP_ID] = { .type = NLA_U64 },
-	[CGSHARE_A_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
-};
-
-static const struct nla_policy charge_policy[CGSHARE_A_CHARGE_MEM_BYTES + 1] = {
-	[CGSHARE_A_CHARGE_ID] = { .type = NLA_U64 },
-	[CGSHARE_A_CHARGE_DEV] = { .type = NLA_NUL_STRING, .len = CGSHARE_DEV_NAME_LEN - 1 },
-	[CGSHARE_A_CHARGE_BUSY_NS] = { .type = NLA_U64 },
-	[CGSHARE_A_CHARGE_QUEUE_NS] = { .type = NLA_U64 },
-	[CGSHARE_A_CHARGE_MEM_BYTES] = { .type = NLA_U64 },
-};
+#include "nl_policy.gen.h"
 
 static struct genl_family family;
 static atomic64_t notify_dropped;
@@ -523,19 +511,22 @@ static const struct genl_ops ops[] = {
 		.start = cgroup_dump_start,
 		.dumpit = cgroup_dumpit,
 		.done = cgroup_dump_done,
-		.policy = cgroup_get_policy,
-		.maxattr = ARRAY_SIZE(cgroup_get_policy) - 1,
+		/* 6.1 has one policy per op; the spec's do and dump agree. */
+		.policy = cgshare_cgroup_get_do_nl_policy,
+		.maxattr = ARRAY_SIZE(cgshare_cgroup_get_do_nl_policy) - 1,
+		.flags = CGSHARE_NL_CGROUP_GET_FLAGS,
 	},
 	{
 		.cmd = CGSHARE_CMD_CHARGE,
 		.doit = charge_doit,
-		.policy = charge_policy,
-		.maxattr = ARRAY_SIZE(charge_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
+		.policy = cgshare_charge_nl_policy,
+		.maxattr = ARRAY_SIZE(cgshare_charge_nl_policy) - 1,
+		.flags = CGSHARE_NL_CHARGE_FLAGS,
 	},
 	{
 		.cmd = CGSHARE_CMD_STATUS_GET,
 		.doit = status_doit,
+		.flags = CGSHARE_NL_STATUS_GET_FLAGS,
 	},
 };
 

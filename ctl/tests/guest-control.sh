@@ -151,9 +151,22 @@ EOF
 result $? "plan: hogs at 1:2:1 on 2 CPUs get 0.5, 1.0, 0.5 (fair)"
 
 # -- the daemon: three hogs at 1:2:1 --
-"$CTL" run -c "$CONF" --restore 2>"$OUT/run.log" &
+"$CTL" run -c "$CONF" --restore --listen 127.0.0.1:19861 2>"$OUT/run.log" &
 RUN=$!
 sleep 5
+# Liveness for alerts: the configured interval, and a last round no older
+# than a few intervals by the guest's own clock.
+python3 - <<'EOF'
+import sys, time, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:19861/metrics", timeout=10).read().decode()
+v = {l.split()[0]: float(l.split()[1]) for l in body.splitlines()
+     if l.startswith("cgshare_controller_")}
+iv = v.get("cgshare_controller_interval_seconds")
+age = time.time() - v.get("cgshare_controller_last_round_timestamp_seconds", 0)
+print("#   interval %s s, last round %.2f s ago" % (iv, age))
+sys.exit(0 if iv == 0.3 and -1 < age < 5 * 0.3 + 2 else 1)
+EOF
+result $? "run --listen: interval 0.3 s and a last round within 5 intervals"
 window 6 a b c
 echo "#   usage a=$U_a b=$U_b c=$U_c CPUs; cpu.max $(quota a) $(quota b) $(quota c)"
 ok_awk "cpu.max set to 0.5, 1.0, 0.5 CPUs (±5 %)" \

@@ -10,6 +10,7 @@
 #define CGSHARE_FAMILY_VERSION	1
 
 #define CGSHARE_DEV_NAME_LEN	32
+#define CGSHARE_DEV_NAME_MAX	31
 
 /**
  * enum cgshare_feature - Collectors and inputs that are live in the running
