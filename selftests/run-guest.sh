@@ -2,30 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # selftests/run-guest.sh [TEST...]
+# selftests/run-guest.sh --list [TEST...]
 #
 # Runs INSIDE the test guest, as root, on a fresh cgroup2 at /sys/fs/cgroup:
-# enables cpu, memory and pids at the root, inserts $CGSHARE_KO, runs every
-# test binary of $BUILD/selftests (built on the host by make -C selftests)
-# and the YNL check, then removes the module.  Prints one flat TAP 13 stream
-# on stdout, its plan last:
+# enables cpu, memory and pids at the root, inserts $CGSHARE_KO, runs the
+# tests of selftests/tests.list in its order (the C tests from
+# $BUILD/selftests, built on the host by make -C selftests; Python tests;
+# shell scripts printing TAP such as cgsharectl's guest suites), then
+# removes the module.  Prints one flat TAP 13 stream on stdout, its plan
+# last:
 #
 #   ok N - setup: ...            the environment the tests need
-#   ok N - FILE: CASE            one line per test case
-#   ok N - FILE: kernel log      no warning, oops or leak while FILE ran
+#   ok N - TEST: CASE            one line per test case
+#   ok N - TEST: exit status 0, plan N   (scripts: their own plan held)
+#   ok N - TEST: kernel log      no warning, oops or leak while TEST ran
 #   ok N - teardown: ...         rmmod and the final kernel log
 #
-# Diagnostics are "# " lines.  A binary that crashes or times out gets a
-# "not ok" for each case it did not report, so the count always matches
-# the plan.  Environment: CGSHARE_KO (module file), BUILD, CGSHARE_OUT (a
-# copy of the TAP goes to $CGSHARE_OUT/selftests.tap), CGSHARE_TEST_TIMEOUT
-# (s per binary, 1800), CGSHARE_DUMP_N (cgroups in the dump test, 10000).
+# TEST is a name (counters, ynl_cli, guest-export) or a path of the list;
+# without any, every test runs, else those (or $CGSHARE_TESTS, a
+# space-separated list), and a "# subset" line says which were left out.
+# --list prints the selected paths and exits (2 for an unknown name); it
+# runs anywhere.  Kernel log lines matching tools/guest/log-patterns fail
+# the test that was running.  Diagnostics are "# " lines.  A binary that
+# crashes or times out gets a "not ok" for each case it did not report,
+# so the count always matches the plan.  Environment: CGSHARE_KO (module
+# file), BUILD, CGSHARE_OUT (a copy of the TAP goes to
+# $CGSHARE_OUT/selftests.tap), CGSHARE_TESTS, CGSHARE_TEST_TIMEOUT (s per
+# test, 1800), CGSHARE_DUMP_N (cgroups in the dump test, 10000).
 
 set -u
 shopt -s lastpipe	# the TAP filter loop runs in this shell (no /dev/fd here)
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BUILD=${BUILD:-$(realpath -m "$HERE/../build")}
+TOP=$(cd "$HERE/.." && pwd)
+BUILD=${BUILD:-$(realpath -m "$TOP/build")}
 BIN=$BUILD/selftests
 CG=/sys/fs/cgroup
 KO=${CGSHARE_KO:-}
@@ -33,16 +44,61 @@ TIMEOUT=${CGSHARE_TEST_TIMEOUT:-1800}
 TAPCOPY=${CGSHARE_OUT:+$CGSHARE_OUT/selftests.tap}
 export BUILD CGSHARE_SELFTESTS=$HERE
 
-# Run order: rmmod_load takes the module out and back, so it goes last.
-ALL=(basic counters charge malformed dump notify nsscope ynl_cli.py rmmod_load)
-if (($# > 0)); then TESTS=("$@"); else TESTS=("${ALL[@]}"); fi
+# --- the test list -----------------------------------------------------
+mapfile -t ALL < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$HERE/tests.list")
+
+# test_name PATH: what TESTS= calls it (counters, ynl_cli, guest-export)
+test_name() { local n=${1##*/}; n=${n%.py}; printf '%s\n' "${n%.sh}"; }
+# test_label PATH: how its results are named (counters, ynl_cli.py,
+# ctl/tests/guest.sh)
+test_label() { printf '%s\n' "${1#selftests/}"; }
+
+# select_tests NAME...: sets TESTS to the entries named, in list order.
+select_tests() {
+	local e w found
+	declare -A pick=()
+	for w in "$@"; do
+		found=
+		for e in "${ALL[@]}"; do
+			if [[ $w == "$e" || $w == "$(test_name "$e")" || $w == "$(test_label "$e")" ]]; then
+				pick[$e]=1 found=1
+			fi
+		done
+		if [[ -z $found ]]; then
+			echo "run-guest.sh: no test '$w' in selftests/tests.list (known: $(for e in "${ALL[@]}"; do test_name "$e"; done | paste -sd' '))" >&2
+			return 2
+		fi
+	done
+	TESTS=()
+	for e in "${ALL[@]}"; do
+		[[ -n ${pick[$e]:-} ]] && TESTS+=("$e")
+	done
+	return 0
+}
+
+if [[ ${1:-} == --list ]]; then
+	shift
+	if (($# > 0)); then select_tests "$@" || exit 2; else TESTS=("${ALL[@]}"); fi
+	printf '%s\n' "${TESTS[@]}"
+	exit 0
+fi
+if (($# == 0)) && [[ -n ${CGSHARE_TESTS:-} ]]; then
+	read -r -a args <<<"$CGSHARE_TESTS"
+	set -- "${args[@]}"
+fi
+if (($# > 0)); then
+	select_tests "$@" || { echo "Bail out! unknown test name"; exit 2; }
+else
+	TESTS=("${ALL[@]}")
+fi
+LEFT_OUT=()
+for e in "${ALL[@]}"; do
+	[[ " ${TESTS[*]} " == *" $e "* ]] || LEFT_OUT+=("$(test_name "$e")")
+done
 
 # Kernel log lines that mean trouble (tools/vm-run.sh fails the run on
 # them too; here they are pinned on the test that caused them).
-BAD='WARNING:|BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|'
-BAD+='rcu_sched self-detected stall|rcu: INFO|INFO: rcu|hung_task|'
-BAD+='blocked for more than|kmemleak|Call Trace:|refcount_t:|'
-BAD+='list_add corruption|list_del corruption|Kernel panic|UBSAN:|KASAN:|leak'
+BAD=$(sed -e '/^#/d' -e '/^$/d' "$TOP/tools/guest/log-patterns" | paste -sd '|')
 
 n=0
 failed=0
@@ -61,17 +117,32 @@ diag() { out "# $*"; }
 mod_name() { local b=${KO##*/}; printf '%s\n' "${b%%.*}"; }
 mod_loaded() { [[ -n $KO && -d /sys/module/$(mod_name) ]]; }
 
-# test_exec NAME: how to run it (python scripts run with the system python).
-test_exec() {
+# test_kind PATH: bin (C test), py, or sh (a script printing TAP, with no
+# --list of its cases)
+test_kind() {
 	case $1 in
-	*.py) printf '%s\n' "/usr/bin/python3 $HERE/$1" ;;
-	*) printf '%s\n' "$BIN/$1" ;;
+	*.py) echo py ;;
+	*.sh) echo sh ;;
+	*) echo bin ;;
+	esac
+}
+# test_exec PATH: the command that runs it
+test_exec() {
+	case $(test_kind "$1") in
+	py) printf '%s\n' "/usr/bin/python3 $TOP/$1" ;;
+	sh) if [[ $(head -n 1 "$TOP/$1") == '#!/bin/bash'* ]]; then
+		printf '%s\n' "bash $TOP/$1"
+	    else
+		printf '%s\n' "sh $TOP/$1"
+	    fi ;;
+	*) printf '%s\n' "$BIN/$(test_name "$1")" ;;
 	esac
 }
 test_present() {
-	case $1 in
-	*.py) [[ -f $HERE/$1 && -x /usr/bin/python3 ]] ;;
-	*) [[ -x $BIN/$1 ]] ;;
+	case $(test_kind "$1") in
+	py) [[ -f $TOP/$1 && -x /usr/bin/python3 ]] ;;
+	sh) [[ -f $TOP/$1 ]] ;;
+	*) [[ -x $BIN/$(test_name "$1") ]] ;;
 	esac
 }
 
@@ -103,6 +174,8 @@ log_result() {	# log_result NAME MARK
 # --- cases -------------------------------------------------------------
 declare -A CASES=()
 for t in "${TESTS[@]}"; do
+	[[ $(test_kind "$t") == sh ]] && continue
+	# shellcheck disable=SC2046	# test_exec may give "python3 FILE"
 	if test_present "$t" && list=$($(test_exec "$t") --list 2>/dev/null) &&
 		[[ -n $list ]]; then
 		CASES[$t]=$list
@@ -112,6 +185,9 @@ done
 [[ -n $TAPCOPY ]] && : >"$TAPCOPY"
 out "TAP version 13"
 diag "cgshare selftests on $(uname -r) (tag ${CGSHARE_TAG:-?}), $(nproc) CPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
+if ((${#LEFT_OUT[@]})); then
+	diag "subset: ${#TESTS[@]} of ${#ALL[@]} tests; left out: ${LEFT_OUT[*]}"
+fi
 
 # --- setup -------------------------------------------------------------
 if [[ -f $CG/cgroup.controllers ]]; then
@@ -182,58 +258,60 @@ relay() {
 	done
 }
 
-run_one() {
-	local t=$1 name
-
-	kmsg_mark "start $t"
+# run_cases PATH LABEL: a test that lists its cases (C, Python); a case it
+# did not report is a failure.
+run_cases() {
+	local t=$1 label=$2 name
 	# shellcheck disable=SC2046	# test_exec may give "python3 FILE"
-	relay "$t" $(test_exec "$t")
+	relay "$label" $(test_exec "$t")
 	while IFS= read -r name; do
 		[[ -n $name && -z ${REPORTED[$name]:-} ]] || continue
 		if [[ $RELAY_RC == 124 || $RELAY_RC == 137 ]]; then
-			result "not ok" "$t: $name" "no result: $t timed out after ${TIMEOUT}s"
+			result "not ok" "$label: $name" "no result: $label timed out after ${TIMEOUT}s"
 		else
-			result "not ok" "$t: $name" "no result: $t exited with status $RELAY_RC"
+			result "not ok" "$label: $name" "no result: $label exited with status $RELAY_RC"
 		fi
 	done <<<"${CASES[$t]}"
-	log_result "$t" "start $t"
+}
+
+# run_script PATH LABEL: a script printing TAP of its own, run from the top
+# of the repository; its exit status and plan are one more result.
+run_script() {
+	local t=$1 label=$2
+	# shellcheck disable=SC2046,SC2016 # test_exec gives "sh FILE"; $1 is for sh -c
+	relay "$label" sh -c 'cd "$1" && shift && exec "$@"' sh "$TOP" $(test_exec "$t")
+	if [[ $RELAY_RC == 0 && -n $RELAY_PLAN && $RELAY_PLAN == "$RELAY_COUNT" ]]; then
+		result ok "$label: exit status 0, plan $RELAY_PLAN"
+	else
+		result "not ok" "$label: exit status 0, plan matches" \
+			"exit status $RELAY_RC, plan ${RELAY_PLAN:-missing}, $RELAY_COUNT results"
+	fi
 }
 
 for t in "${TESTS[@]}"; do
-	if [[ -z ${CASES[$t]:-} ]]; then
-		result "not ok" "$t" "not built or --list failed (make -C selftests)"
-		continue
-	fi
-	diag "=== $t"
-	run_one "$t"
-done
-
-# --- other directories' guest suites ---------------------------------
-# Shell scripts printing TAP of their own (cgsharectl's guest tests); their
-# results are renumbered into this stream, their exit status and plan are
-# one more result each. They may unload the module; it is put back.
-EXTRA=()
-for f in "$HERE"/../ctl/tests/guest*.sh; do [[ -f $f ]] && EXTRA+=("$f"); done
-((${#TESTS[@]} == ${#ALL[@]})) || EXTRA=()
-
-run_extra() {
-	local f=$1 t
-	t=ctl/tests/${f##*/}
-	mod_loaded || insmod "$KO" 2>/dev/null
-	kmsg_mark "start $t"
-	diag "=== $t"
-	relay "$t" sh -c 'cd "$1" && exec sh "$2"' sh "$HERE/.." "$f"
-	if [[ $RELAY_RC == 0 && -n $RELAY_PLAN && $RELAY_PLAN == "$RELAY_COUNT" ]]; then
-		result ok "$t: exit status 0, plan $RELAY_PLAN"
+	label=$(test_label "$t")
+	# a test before may have taken the module out
+	[[ -n $KO ]] && ! mod_loaded && insmod "$KO" 2>/dev/null
+	if [[ $(test_kind "$t") == sh ]]; then
+		if ! test_present "$t"; then
+			result "not ok" "$label" "$TOP/$t is missing"
+			continue
+		fi
+		kmsg_mark "start $label"
+		diag "=== $label"
+		run_script "$t" "$label"
 	else
-		result "not ok" "$t: exit status 0, plan matches" \
-			"exit status $RELAY_RC, plan ${RELAY_PLAN:-missing}, $RELAY_COUNT results"
+		if [[ -z ${CASES[$t]:-} ]]; then
+			result "not ok" "$label" "not built or --list failed (make -C selftests)"
+			continue
+		fi
+		kmsg_mark "start $label"
+		diag "=== $label"
+		run_cases "$t" "$label"
 	fi
-	log_result "$t" "start $t"
-}
-
-for f in "${EXTRA[@]}"; do run_extra "$f"; done
-mod_loaded || insmod "$KO" 2>/dev/null
+	log_result "$label" "start $label"
+done
+[[ -n $KO ]] && ! mod_loaded && insmod "$KO" 2>/dev/null
 
 # --- teardown ----------------------------------------------------------
 kmsg_mark "teardown"
@@ -241,7 +319,7 @@ if ! mod_loaded; then
 	result "not ok" "teardown: rmmod" "module not loaded at the end"
 else
 	ok=0
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		if err=$(rmmod "$(mod_name)" 2>&1); then ok=1; break; fi
 		sleep 0.2
 	done

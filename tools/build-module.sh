@@ -10,16 +10,23 @@
 # incremental.  Compiler warnings and modpost warnings are errors.
 # Result: $BUILD/mod/TAG/cgshare.ko.
 #
+# Kernels whose headers need another toolchain than the host's (7.x:
+# gcc-14, and host tools linked against glibc 2.38) name a build root in
+# their env (BUILDROOT=trixie): make then runs chrooted in it
+# (tools/build-root.sh), with the kernel's cache tree and $BUILD/mod/TAG
+# mounted at their own paths; elsewhere it runs on the host with gcc-12.
+#
 # Module BTF (needed for the kfuncs the BPF GPU collectors call) takes
 # pahole, a vmlinux with BTF in the headers tree and resolve_btfids.
-# Debian's 6.12 headers ship all of it; 6.1's have neither vmlinux nor
-# resolve_btfids, so the vmlinux extracted by fetch-kernels.sh is linked
-# in and the resolve_btfids of another fetched kbuild tree (6.12's) is
-# used. Where a piece is missing the module is built without BTF and says
-# so at load time. MODULE_BTF=off builds it without BTF on purpose, into
+# Debian's 6.12 and 7.x headers ship all of it (7.x's run in the build
+# root, with its pahole); 6.1's have neither vmlinux nor resolve_btfids,
+# so fetch-kernels.sh links in the vmlinux it extracted and the
+# resolve_btfids of another fetched kbuild tree that runs on the host
+# (6.12's) is used. Where a piece is missing the module is built without
+# BTF and says so at load time. MODULE_BTF=off builds it without BTF on purpose, into
 # $BUILD/mod/TAG-nobtf/, for the tests of the BPF-off path.
 #
-# Environment: BUILD, V, VERSION (module version; default git describe),
+# Environment: BUILD, CGSHARE_CACHE, V, VERSION (module version; default the VERSION file),
 # MODULE_SRC (repository to build from; default this one), MODULE_BTF
 # (auto or off).
 
@@ -31,7 +38,6 @@ TAG=$1
 valid_tag "$TAG"
 kernel_env "$TAG"
 need_cmd make make
-need_cmd gcc-12 gcc-12
 
 SRC_REPO=${MODULE_SRC:-$CGSHARE_ROOT}
 MODULE_BTF=${MODULE_BTF:-auto}
@@ -42,7 +48,7 @@ off) OUT=$BUILD/mod/$TAG-nobtf ;;
 esac
 MDIR=$OUT/src
 if [[ -z ${VERSION:-} ]]; then
-	VERSION=$(git -C "$SRC_REPO" describe --tags --always --dirty 2>/dev/null || echo 0.1)
+	VERSION=$(<"$SRC_REPO/VERSION")
 fi
 
 [[ -f $SRC_REPO/Kbuild ]] || die "no Kbuild in $SRC_REPO"
@@ -78,30 +84,57 @@ btf_args() {
 		return
 	fi
 	grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KDIR/.config" || return 0
-	if [[ ! -x $rb ]]; then
+	if [[ ! -x $rb && -z $BUILDROOT ]]; then
+		# another fetched kernel's, one whose tools run on this host
 		rb=
-		for f in "$BUILD"/kernels/*/root/usr/lib/linux-kbuild-*/tools/bpf/resolve_btfids/resolve_btfids; do
+		for f in "$CGSHARE_CACHE"/kernels/*/current/env; do
+			grep -qx 'BUILDROOT=' "$f" || continue
+			f=$(sed -n 's/^KDIR=//p' "$f")/tools/bpf/resolve_btfids/resolve_btfids
 			[[ -x $f ]] && { rb=$f; break; }
 		done
 	fi
-	if ! command -v pahole >/dev/null || [[ -z $rb ]]; then
-		note "note: no pahole or resolve_btfids: cgshare.ko for $TAG is built without BTF (BPF GPU path off)"
+	if ! has_pahole || [[ ! -x $rb || ! -e $KDIR/vmlinux ]]; then
+		note "note: no pahole, resolve_btfids or vmlinux: cgshare.ko for $TAG is built without BTF (BPF GPU path off)"
 		echo CONFIG_DEBUG_INFO_BTF_MODULES=
 		return
-	fi
-	if [[ ! -e $KDIR/vmlinux && -f ${VMLINUX:-} ]]; then
-		ln -s "$VMLINUX" "$KDIR/vmlinux"
 	fi
 	echo "RESOLVE_BTFIDS=$rb"
 }
 
+# pahole where the build runs: the host, or the kernel's build root
+has_pahole() {
+	if [[ -n $BUILDROOT ]]; then
+		[[ -x $ROOTDIR/usr/bin/pahole ]]
+	else
+		command -v pahole >/dev/null
+	fi
+}
+
+# make in $KDIR, on the host or, for kernels whose headers need another
+# toolchain, chrooted in their build root with the kernel tree and $OUT
+# mounted at their own paths (tools/build-root.sh).
+kmake() {
+	if [[ -n $BUILDROOT ]]; then
+		"$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT" --run "$OUT" "$KTREE" -- make -C "$KDIR" "$@"
+	else
+		make -C "$KDIR" "$@"
+	fi
+}
+
+BUILDROOT=${BUILDROOT:-}
+if [[ -n $BUILDROOT ]]; then
+	ROOTDIR=$("$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT") ||
+		die "no $BUILDROOT build root for $TAG's headers"
+else
+	need_cmd gcc-12 gcc-12
+fi
 sync_sources
 rm -f "$OUT/cgshare.ko"
 mapfile -t BTF_ARGS < <(btf_args)
 
 log=$OUT/build.log
 rc=0
-make -C "$KDIR" M="$MDIR" -j"$(nproc)" CGSHARE_VERSION="$VERSION" "${BTF_ARGS[@]}" \
+kmake M="$MDIR" -j"$(nproc)" CGSHARE_VERSION="$VERSION" "${BTF_ARGS[@]}" \
 	KCFLAGS=-Werror ${V:+KBUILD_VERBOSE=$V} modules >"$log" 2>&1 || rc=$?
 if [[ $V == 1 ]]; then cat "$log"; fi
 if ((rc != 0)); then

@@ -21,6 +21,8 @@
 #     trixie's Prometheus (2.53; fetched into $BUILD/trixie-prometheus with
 #     a private apt configuration): bookworm's is built without Kubernetes
 #     service discovery, and trixie's package has no promtool;
+#   * deploy/kubernetes/configmap.yaml's cgshare.conf: loaded by the
+#     controller's own parser (ctl/policy/tests/config_test FILE);
 #   * deploy/grafana/cgshare.json: valid JSON whose queries use only the
 #     series the rules record, `up` and `cgshare_share` (the fleet
 #     scenario, tools/fleet.sh, runs each query against a real server).
@@ -116,6 +118,18 @@ mutate "$D/kubernetes/daemonset.yaml" "$WORK/ds-req.yaml" "$C.name" del
 refuses "strict walk refuses a missing required field" "name: required by V1Container, missing" "${WALK[@]}" "$WORK/ds-req.yaml"
 mutate "$D/kubernetes/service.yaml" "$WORK/svc-port.yaml" spec.ports.0.port set '"9858"'
 refuses "strict walk refuses a port given as a string" "port: want int, got a string" "${WALK[@]}" "$WORK/svc-port.yaml"
+
+# the policy the ConfigMap ships must be one the controller accepts
+"$PY" -c 'import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if d and d["kind"] == "ConfigMap":
+        open(sys.argv[2], "w").write(d["data"]["cgshare.conf"])' \
+	"$D/kubernetes/configmap.yaml" "$WORK/cgshare.conf"
+check "deploy/kubernetes/configmap.yaml: its cgshare.conf loads in the controller's parser" \
+	"$CGSHARE_ROOT/ctl/policy/tests/config_test" "$WORK/cgshare.conf"
+printf 'kubelet memory-qos off\n' >"$WORK/broken.conf"
+refuses "the parser check refuses a line the controller refuses" "broken.conf:1: kubelet" \
+	"$CGSHARE_ROOT/ctl/policy/tests/config_test" "$WORK/broken.conf"
 
 # -- ServiceMonitor --
 sm_check() {	# sm_check FILE.json: the CRD's validator, then TypeScript

@@ -1,72 +1,126 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/fetch-kernels.sh TAG...   (TAG: 6.1, 6.12, ...)
+# tools/fetch-kernels.sh TAG...          (TAG: 6.1, 6.12, 7.3, ...)
+# tools/fetch-kernels.sh --source TAG    print the path of linux-source-SERIES
+# tools/fetch-kernels.sh --env TAG       print the path of TAG's env file
 #
-# Fetches Debian's kernel image, headers and kbuild for each TAG with
-# `apt-get download` under a private apt configuration in $BUILD/apt (the
-# system's sources are never touched), unpacks them into
-# $BUILD/kernels/TAG/root and writes $BUILD/kernels/TAG/env with KVER, KDIR,
-# VMLINUZ, MODDIR and VMLINUX (the ELF kernel, extracted from the bzImage).  Also unpacks the pieces of linux-source-6.12 the tests
-# use (YNL, netlink specs, kselftest headers) into $BUILD/src-6.12.
+# Fetches Debian's kernel image, modules, headers and kbuild for each TAG
+# with `apt-get download` under a private apt configuration (the system's
+# sources are never touched), unpacks them into the cache
+# ($CGSHARE_CACHE/kernels/TAG/VERSION-HASH/root, HASH of the packages and
+# of the code that unpacks them; see tools/lib.sh) and writes
+# env there: TAG, KPKGVER (Debian version), KVER (uname -r), KTREE (that
+# directory), KDIR (headers, with a vmlinux),
+# VMLINUZ, MODDIR, KCONFIG, VMLINUX (the ELF kernel from the bzImage: QEMU
+# boots it through PVH and BTF tools read it), KSOURCE (the linux-source
+# package of the same series) and BUILDROOT (the build root that runs the
+# headers' host tools, or empty for the host); and debs there: the .debs it
+# was unpacked from, one path a line (image or binary+modules+base,
+# headers, -common, kbuild).  kernels/TAG/current points
+# at the version TAG resolved to.  Also unpacks the pieces of
+# linux-source-6.12 the tests use (YNL, netlink specs, kselftest headers)
+# and links them as $BUILD/src-6.12.
 #
-# TAG resolves to the newest linux-image-amd64 whose version starts with
-# TAG: bookworm(-security)'s 6.1 and bookworm-backports' 6.12 today.
+# Each TAG has its own suites (tag_suites below) and its own apt state, so
+# a tag resolves only within them: the newest linux-image-amd64 whose
+# version starts with TAG.  6.12 is bookworm-backports' build, never
+# trixie's.  Debian's kernels of 7.x split the image into linux-binary-*
+# (vmlinuz), linux-modules-* and linux-base-* (config, System.map) under
+# /usr/lib/modules; 6.x ship linux-image-*-unsigned with /boot and
+# /lib/modules.  Both end up with the same env.
+#
+# --source TAG fetches linux-source-SERIES at the Debian version of TAG's
+# image (the fetched one when there is one), unpacks all of it into
+# $CGSHARE_CACHE/src/linux-source-SERIES/VERSION and prints that path.
+#
 # Everything is cached: with all trees present nothing touches the network.
-# REFRESH=1 re-resolves the versions and refetches what changed.
+# REFRESH=1 re-resolves the versions and fetches what changed.  Two runs at
+# once are safe (one lock per tag).  Environment: CGSHARE_CACHE, BUILD, V,
+# REFRESH.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-SUITES=(
-	"http://deb.debian.org/debian bookworm main"
-	"http://deb.debian.org/debian bookworm-updates main"
-	"http://deb.debian.org/debian-security bookworm-security main"
-	"http://deb.debian.org/debian bookworm-backports main"
-)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+DEBIAN=http://deb.debian.org/debian
+SECURITY=http://deb.debian.org/debian-security
 SRC_TAG=6.12
-APTDIR=$BUILD/apt
-DEBDIR=$BUILD/debs
 REFRESH=${REFRESH:-0}
+DEBDIR=$(cache_dir debs)
+mkdir -p "$DEBDIR"
 
-APT_OPTS=(
-	-o "Dir::Etc::SourceList=$APTDIR/sources.list"
-	-o Dir::Etc::SourceParts=/dev/null
-	-o Dir::Etc::Preferences=/dev/null
-	-o Dir::Etc::PreferencesParts=/dev/null
-	-o "Dir::State::Lists=$APTDIR/lists"
-	-o "Dir::Cache=$APTDIR/cache"
-	-o APT::Sandbox::User=root
-	-o Acquire::Languages=none
-	-q
-)
-apt_updated=0
+declare -A apt_updated=()
 
 usage() {
-	echo "usage: $PROG TAG...   (e.g. $PROG 6.1 6.12)" >&2
+	echo "usage: $PROG TAG... | --source TAG | --env TAG   (e.g. $PROG 6.1 6.12 7.3)" >&2
 	exit 2
 }
 
+# tag_suites TAG: sets SUITES (sources.list lines) and BUILDROOT for TAG.
+tag_suites() {
+	BUILDROOT=
+	case $1 in
+	6.1)
+		SUITES=("$DEBIAN bookworm main" "$DEBIAN bookworm-updates main"
+			"$SECURITY bookworm-security main") ;;
+	6.12)
+		SUITES=("$DEBIAN bookworm-backports main") ;;
+	7.*)
+		# built with gcc-14 and glibc 2.38 host tools: modules are built in a
+		# trixie root (tools/build-root.sh)
+		SUITES=("$DEBIAN trixie main" "$DEBIAN trixie-updates main"
+			"$SECURITY trixie-security main" "$DEBIAN trixie-backports main")
+		BUILDROOT=trixie ;;
+	*)
+		die "no Debian suites are known for kernel tag $1 (see tag_suites in $PROG)" ;;
+	esac
+}
+
+# apt_opts TAG: sets APT_OPTS for TAG's private apt state.
+apt_opts() {
+	local dir
+	dir=$(cache_dir apt "$1")
+	APT_OPTS=(
+		-o "Dir::Etc::SourceList=$dir/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o Dir::Etc::Preferences=/dev/null
+		-o Dir::Etc::PreferencesParts=/dev/null
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::State::Status=$dir/status"
+		-o "Dir::Cache=$dir/cache"
+		-o APT::Sandbox::User=root
+		-o Acquire::Languages=none
+		-q
+	)
+}
+
 apt_setup() {
-	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBDIR"
+	local tag=$1 dir s list=
+	dir=$(cache_dir apt "$tag")
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	[[ -f $dir/status ]] || : >"$dir/status"
 	[[ -r $KEYRING ]] || die "$KEYRING missing; install it with: apt-get install debian-archive-keyring"
-	local s list=
+	tag_suites "$tag"
 	for s in "${SUITES[@]}"; do
 		list+="deb [signed-by=$KEYRING] $s"$'\n'
 	done
-	if [[ ! -f $APTDIR/sources.list || $(<"$APTDIR/sources.list")$'\n' != "$list" ]]; then
-		printf '%s' "$list" >"$APTDIR/sources.list"
+	if [[ ! -f $dir/sources.list || $(<"$dir/sources.list")$'\n' != "$list" ]]; then
+		printf '%s' "$list" >"$dir/sources.list"
+		rm -rf "$dir/lists"
+		mkdir -p "$dir/lists/partial"
 	fi
 }
 
 apt_update() {
-	((apt_updated)) && return 0
-	apt_setup
-	verbose "updating the private package lists in $APTDIR"
+	local tag=$1
+	apt_opts "$tag"
+	[[ -n ${apt_updated[$tag]:-} ]] && return 0
+	apt_setup "$tag"
+	verbose "updating the private package lists of kernel $tag"
 	quiet apt-get "${APT_OPTS[@]}" update ||
-		die "apt-get update failed for the private lists in $APTDIR; check that deb.debian.org is reachable"
-	apt_updated=1
+		die "apt-get update failed for the private lists of kernel $tag; check that deb.debian.org is reachable"
+	apt_updated[$tag]=1
 }
 
 acache() { apt-cache "${APT_OPTS[@]}" "$@"; }
@@ -89,18 +143,29 @@ dep_of() {
 		grep -E -m1 "^$2\$" || true
 }
 
-# fetch PACKAGE VERSION: download into $DEBDIR unless present; prints the path
+# ere_quote STRING: STRING as an extended regex that matches only itself
+ere_quote() {
+	printf '%s\n' "$1" | sed 's/[][\\.^$*+?(){}|]/\\&/g'
+}
+
+# fetch_deb TAG PACKAGE VERSION: download into the cache unless present;
+# prints the path.  Each download lands in a private directory first, so a
+# concurrent run never sees half a file.
 fetch_deb() {
-	local pkg=$1 ver=$2 f
+	local tag=$1 pkg=$2 ver=$3 f tmp
 	shopt -s nullglob
 	f=("$DEBDIR/${pkg}_${ver//:/%3a}_"*.deb)
 	if ((${#f[@]} == 0)); then
-		apt_update
+		apt_update "$tag"
 		verbose "downloading $pkg=$ver"
-		(cd "$DEBDIR" && quiet apt-get "${APT_OPTS[@]}" download "$pkg=$ver") ||
-			die "could not download $pkg=$ver from Debian's archive"
-		f=("$DEBDIR/${pkg}_${ver//:/%3a}_"*.deb)
-		((${#f[@]} == 1)) || die "apt-get download $pkg=$ver left no .deb in $DEBDIR"
+		tmp=$(mktemp -d "$DEBDIR/.download.XXXXXX")
+		(cd "$tmp" && quiet apt-get "${APT_OPTS[@]}" download "$pkg=$ver") ||
+			{ rm -rf "$tmp"; die "could not download $pkg=$ver from Debian's archive"; }
+		f=("$tmp"/*.deb)
+		((${#f[@]} == 1)) || die "apt-get download $pkg=$ver left no .deb in $tmp"
+		mv "${f[0]}" "$DEBDIR/"
+		rmdir "$tmp"
+		f=("$DEBDIR/${f[0]##*/}")
 	fi
 	shopt -u nullglob
 	printf '%s\n' "${f[0]}"
@@ -117,143 +182,257 @@ relink_absolute() {
 	done < <(find "$root" -type l -print0)
 }
 
+# resolve TAG: sets RES_VER, RES_KVER and RES_PKGS (what to download) for
+# the newest kernel of TAG's series in TAG's suites.
 resolve() {
-	local tag=$1
-	apt_update
+	local tag=$1 img hdr common kbuild bin
+	apt_update "$tag"
 	RES_VER=$(newest_version linux-image-amd64 "$tag")
-	[[ -n $RES_VER ]] || die "no linux-image-amd64 $tag.* in bookworm, bookworm-security or bookworm-backports"
-	local img hdr
+	[[ -n $RES_VER ]] || die "no linux-image-amd64 $tag.* in the suites of kernel $tag (${SUITES[*]})"
 	img=$(dep_of "linux-image-amd64=$RES_VER" 'linux-image-[^ ]+-amd64')
 	hdr=$(dep_of "linux-headers-amd64=$RES_VER" 'linux-headers-[^ ]+-amd64')
 	[[ -n $img && -n $hdr ]] || die "cannot resolve the image/headers packages of linux-image-amd64=$RES_VER"
 	RES_KVER=${img#linux-image-}
-	RES_HDR=$hdr
-	RES_COMMON=$(dep_of "$hdr=$RES_VER" 'linux-headers-[^ ]+-common')
-	RES_KBUILD=$(dep_of "$hdr=$RES_VER" 'linux-kbuild-[^ ]+')
-	[[ -n $RES_COMMON && -n $RES_KBUILD ]] || die "cannot resolve the -common/kbuild dependencies of $hdr=$RES_VER"
+	common=$(dep_of "$hdr=$RES_VER" 'linux-headers-[^ ]+-common')
+	kbuild=$(dep_of "$hdr=$RES_VER" 'linux-kbuild-[^ ]+')
+	[[ -n $common && -n $kbuild ]] || die "cannot resolve the -common/kbuild dependencies of $hdr=$RES_VER"
+	bin=$(dep_of "$img=$RES_VER" "linux-binary-$(ere_quote "$RES_KVER")")
+	if [[ -n $bin ]]; then
+		# split image: kernel, modules, and base (config, System.map, modules.builtin)
+		RES_PKGS=("$bin" "linux-modules-$RES_KVER" "linux-base-$RES_KVER")
+	else
+		RES_PKGS=("linux-image-$RES_KVER-unsigned")
+	fi
+	RES_PKGS+=("$hdr" "$common" "$kbuild")
 }
 
-fetch_kernel() {
-	local tag=$1 dir=$BUILD/kernels/$1
-	if [[ $REFRESH != 1 && -f $dir/env ]]; then
-		(kernel_env "$tag") 2>/dev/null && { verbose "kernel $tag present"; return 0; }
-	fi
-	resolve "$tag"
-	if [[ -f $dir/env ]] && grep -qx "KPKGVER=$RES_VER" "$dir/env"; then
-		verbose "kernel $tag is still $RES_VER"
-		return 0
-	fi
-	note "fetching kernel $tag: $RES_KVER ($RES_VER)"
-	local debs=() p
-	for p in "linux-image-$RES_KVER-unsigned" "$RES_HDR" "$RES_COMMON" "$RES_KBUILD"; do
-		debs+=("$(fetch_deb "$p" "$RES_VER")")
+# first existing path among ROOT/CANDIDATE...
+first_of() {
+	local root=$1 p
+	shift
+	for p in "$@"; do
+		[[ -e $root/$p ]] && { printf '%s\n' "$p"; return 0; }
 	done
-	local tmp=$dir/root.tmp root=$dir/root
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	for p in "${debs[@]}"; do
-		dpkg-deb -x "$p" "$tmp" || die "dpkg-deb -x $p failed"
-	done
-	local kdir=$tmp/usr/src/linux-headers-$RES_KVER
-	[[ -f $kdir/Makefile && -f $tmp/boot/vmlinuz-$RES_KVER ]] ||
-		die "unexpected layout in the $RES_VER packages: no $kdir/Makefile or vmlinuz"
-	# Headers include the -common Makefile by absolute path; so do symlinks.
-	sed -i "s|^include /usr/src/|include $root/usr/src/|" "$kdir/Makefile"
-	relink_absolute "$tmp"
-	quiet depmod -b "$tmp" "$RES_KVER" || die "depmod failed for $RES_KVER (apt-get install kmod)"
-	rm -rf "$root" "$dir/env" "$dir/initramfs.cpio" "$dir/vmlinux"
-	mv "$tmp" "$root"
-	cat >"$dir/env.tmp" <<-EOF
-		# generated by tools/fetch-kernels.sh
-		TAG=$tag
-		KPKGVER=$RES_VER
-		KVER=$RES_KVER
-		KDIR=$root/usr/src/linux-headers-$RES_KVER
-		VMLINUZ=$root/boot/vmlinuz-$RES_KVER
-		MODDIR=$root/lib/modules/$RES_KVER
-		KCONFIG=$root/boot/config-$RES_KVER
-	EOF
-	mv "$dir/env.tmp" "$dir/env"
+	return 1
 }
 
 # vmlinux (ELF, with .BTF) from the bzImage's compressed payload: QEMU boots
-# it directly through its PVH entry point, which skips the firmware's and the
-# decompressor's seconds under TCG, and BTF tools can read it.
+# it directly through its PVH entry point, which skips the firmware's and
+# the decompressor's seconds under TCG, and BTF tools can read it.
 extract_vmlinux() {
-	local tag=$1 dir=$BUILD/kernels/$1 off
-	grep -q '^VMLINUX=' "$dir/env" && [[ -f $dir/vmlinux ]] && return 0
-	# shellcheck source=/dev/null
-	. "$dir/env"
-	verbose "extracting vmlinux from $VMLINUZ"
-	local magic unpack
+	local vmlinuz=$1 out=$2 magic unpack off
 	for magic in '\xfd7zXZ\x00:xz -dcq --single-stream' '\x28\xb5\x2f\xfd:zstd -qdc' '\x1f\x8b\x08:gzip -dcq'; do
 		unpack=${magic#*:}
 		# shellcheck disable=SC2013 # offsets are words
-		for off in $(LC_ALL=C grep -obUaP "${magic%%:*}" "$VMLINUZ" | cut -d: -f1); do
+		for off in $(LC_ALL=C grep -obUaP "${magic%%:*}" "$vmlinuz" | cut -d: -f1); do
 			# the payload is followed by other data: decompressors complain
-			{ tail -c +$((off + 1)) "$VMLINUZ" 2>/dev/null || true; } |
-				{ $unpack 2>/dev/null || true; } >"$dir/vmlinux.tmp"
-			if [[ $(head -c 4 "$dir/vmlinux.tmp" | od -An -c | tr -d ' ') == '177ELF' ]]; then
-				mv "$dir/vmlinux.tmp" "$dir/vmlinux"
-				echo "VMLINUX=$dir/vmlinux" >>"$dir/env"
+			{ tail -c +$((off + 1)) "$vmlinuz" 2>/dev/null || true; } |
+				{ $unpack 2>/dev/null || true; } >"$out.tmp"
+			if [[ $(head -c 4 "$out.tmp" | od -An -c | tr -d ' ') == '177ELF' ]]; then
+				mv "$out.tmp" "$out"
 				return 0
 			fi
 		done
 	done
-	rm -f "$dir/vmlinux.tmp"
-	note "warning: no vmlinux found inside $VMLINUZ; guests boot the bzImage"
+	rm -f "$out.tmp"
+	return 1
+}
+
+# unpack_kernel TMP TAG FINAL: downloads RES_PKGS into TMP/root, makes the
+# tree work from FINAL (where TMP is moved when this succeeds) and writes
+# TMP/env.
+unpack_kernel() {
+	local tmp=$1 tag=$2 final=$3 p deb debs=() kdir moddir vmlinuz kconfig vmlinux
+	note "fetching kernel $tag: $RES_KVER ($RES_VER)"
+	for p in "${RES_PKGS[@]}"; do
+		deb=$(fetch_deb "$tag" "$p" "$RES_VER")
+		debs+=("$deb")
+	done
+	# what it is made of, for tools that install the same packages
+	printf '%s\n' "${debs[@]}" >"$tmp/debs"
+	mkdir -p "$tmp/root"
+	for p in "${debs[@]}"; do
+		dpkg-deb -x "$p" "$tmp/root" || die "dpkg-deb -x $p failed"
+	done
+	# merged /usr (7.x): one module path for depmod, modprobe and the guest
+	if [[ ! -e $tmp/root/lib && -d $tmp/root/usr/lib/modules ]]; then
+		ln -s usr/lib "$tmp/root/lib"
+	fi
+	kdir=usr/src/linux-headers-$RES_KVER
+	moddir=lib/modules/$RES_KVER
+	vmlinuz=$(first_of "$tmp/root" "boot/vmlinuz-$RES_KVER" "$moddir/vmlinuz") ||
+		die "no vmlinuz in the $RES_VER packages (${RES_PKGS[*]})"
+	kconfig=$(first_of "$tmp/root" "boot/config-$RES_KVER" "$moddir/config") ||
+		die "no kernel config in the $RES_VER packages"
+	[[ -f $tmp/root/$kdir/Makefile ]] || die "unexpected layout in the $RES_VER packages: no $kdir/Makefile"
+	# The headers name the -common tree and (7.x) their own output directory
+	# by absolute path; so do symlinks.
+	sed -i -e "s|^include /usr/src/|include $final/root/usr/src/|" \
+		-e "s|^KBUILD_OUTPUT=/usr/src/|KBUILD_OUTPUT=$final/root/usr/src/|" \
+		"$tmp/root/$kdir/Makefile"
+	relink_absolute "$tmp/root"
+	quiet depmod -b "$tmp/root" "$RES_KVER" || die "depmod failed for $RES_KVER (apt-get install kmod)"
+	vmlinux=
+	if extract_vmlinux "$tmp/root/$vmlinuz" "$tmp/vmlinux"; then
+		vmlinux=$final/vmlinux
+		# module BTF needs a vmlinux beside the headers; 6.1's have none
+		[[ -e $tmp/root/$kdir/vmlinux ]] || ln -s "$vmlinux" "$tmp/root/$kdir/vmlinux"
+	else
+		note "warning: no vmlinux found inside $vmlinuz; guests boot the bzImage"
+	fi
+	cat >"$tmp/env" <<-EOF
+		# generated by tools/fetch-kernels.sh
+		TAG=$tag
+		KPKGVER=$RES_VER
+		KVER=$RES_KVER
+		KTREE=$final
+		KDIR=$final/root/$kdir
+		VMLINUZ=$final/root/$vmlinuz
+		MODDIR=$final/root/$moddir
+		KCONFIG=$final/root/$kconfig
+		VMLINUX=$vmlinux
+		KSOURCE=linux-source-$(series_of "$RES_VER")
+		BUILDROOT=$BUILDROOT
+	EOF
+}
+
+# series_of DEBIAN-VERSION: 7.3 for 7.3.4-1~bpo13+1
+series_of() {
+	[[ $1 =~ ^([0-9]+\.[0-9]+) ]] || die "cannot tell the series of version '$1'"
+	printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# tree_name VERSION: the cache entry of a kernel, keyed by its version and
+# by the code that unpacks it
+tree_name() {
+	printf '%s-%s\n' "$(cache_name "$1")" \
+		"$(cache_key "$(declare -f unpack_kernel extract_vmlinux relink_absolute first_of)")"
+}
+
+# lock_tag TAG: one fetch of TAG at a time (its apt state and its trees).
+lock_tag() {
+	exec 9>"$(cache_dir kernels "$1").lock"
+	flock 9 || die "cannot lock the cache of kernel $1"
+}
+
+fetch_kernel() {
+	local tag=$1 dir final
+	dir=$(cache_dir kernels "$tag")
+	lock_tag "$tag"
+	# present, and made by this very code?
+	if [[ $REFRESH != 1 && -f $dir/current/env ]] && (kernel_env "$tag") 2>/dev/null &&
+		[[ $(readlink "$dir/current") == "$(tree_name "$(sed -n 's/^KPKGVER=//p' "$dir/current/env")")" ]]; then
+		verbose "kernel $tag present"
+		return 0
+	fi
+	tag_suites "$tag"
+	resolve "$tag"
+	final=$dir/$(tree_name "$RES_VER")
+	if [[ -d $final ]]; then
+		verbose "kernel $tag is $RES_VER, present"
+	fi
+	cache_build "$final" unpack_kernel "$tag" "$final"
+	ln -sfn "${final##*/}" "$dir/current.tmp"
+	mv -T "$dir/current.tmp" "$dir/current"
+}
+
+# image_version TAG: sets IMG_VER to the version of TAG's image: the
+# fetched one if any, else the archive's.
+image_version() {
+	local tag=$1 env
+	env=$CGSHARE_CACHE/kernels/$tag/current/env
+	if [[ $REFRESH != 1 && -f $env ]]; then
+		IMG_VER=$(sed -n 's/^KPKGVER=//p' "$env")
+		[[ -n $IMG_VER ]] && return
+	fi
+	tag_suites "$tag"
+	resolve "$tag"
+	IMG_VER=$RES_VER
+}
+
+# unpack_source TMP DEB TOP [MEMBER...]: the source tarball of DEB into TMP
+# (its top directory TOP stripped), only the MEMBERs when given.
+unpack_source() {
+	local tmp=$1 deb=$2 top=$3
+	shift 3
+	local members=("$@") xz=(xz -dc)
+	((${#members[@]})) && members=("${members[@]/#/$top/}")
+	[[ $(nproc) -gt 1 ]] && xz+=(-T2)
+	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/$top.tar.xz" | "${xz[@]}" |
+		tar -xf - -C "$tmp" --strip-components=1 --wildcards "${members[@]}" ||
+		die "could not unpack $top from $deb"
+}
+
+# --source TAG: the whole linux-source of TAG's series, at its image's version.
+fetch_full_source() {
+	local tag=$1 ver series dir deb
+	lock_tag "$tag"
+	image_version "$tag"
+	ver=$IMG_VER
+	series=$(series_of "$ver")
+	dir=$(cache_dir src "linux-source-$series" "$(cache_name "$ver")")
+	if [[ ! -d $dir ]]; then
+		note "fetching linux-source-$series $ver (whole tree)"
+		deb=$(fetch_deb "$tag" "linux-source-$series" "$ver")
+		cache_build "$dir" unpack_source "$deb" "linux-source-$series"
+	fi
+	[[ -f $dir/Makefile ]] || die "$dir has no Makefile; remove it and run $PROG --source $tag"
+	printf '%s\n' "$dir"
 }
 
 # The pieces of linux-source-6.12 the tests need, at the same version as
-# the 6.12 image, so YNL and the netlink schemas match that kernel.
-fetch_source() {
-	local dst=$BUILD/src-$SRC_TAG ver
-	if [[ $REFRESH != 1 && -f $dst/.version ]]; then
-		verbose "src-$SRC_TAG present"
-		return 0
+# the 6.12 image, so YNL and the netlink schemas match that kernel;
+# $BUILD/src-6.12 points at them.
+fetch_partial_source() {
+	local ver dir deb top=linux-source-$SRC_TAG link=$BUILD/src-$SRC_TAG
+	lock_tag "$SRC_TAG"
+	image_version "$SRC_TAG"
+	ver=$IMG_VER
+	dir=$(cache_dir src "partial-$SRC_TAG" "$(cache_name "$ver")")
+	if [[ ! -d $dir ]]; then
+		note "fetching linux-source-$SRC_TAG $ver (YNL, netlink specs, kselftest headers)"
+		deb=$(fetch_deb "$SRC_TAG" "$top" "$ver")
+		cache_build "$dir" unpack_source "$deb" "$top" tools/net/ynl Documentation/netlink \
+			tools/include 'tools/testing/selftests/kselftest*.h'
 	fi
-	if [[ -f $BUILD/kernels/$SRC_TAG/env ]]; then
-		ver=$(sed -n 's/^KPKGVER=//p' "$BUILD/kernels/$SRC_TAG/env")
-	else
-		resolve "$SRC_TAG"
-		ver=$RES_VER
+	[[ -f $dir/tools/net/ynl/cli.py || -f $dir/tools/net/ynl/pyynl/cli.py ]] ||
+		die "no YNL cli.py in $top $ver ($dir)"
+	mkdir -p "$BUILD"
+	if [[ $(readlink "$link" 2>/dev/null) != "$dir" ]]; then
+		[[ -L $link || ! -e $link ]] || rm -rf "$link"
+		ln -sfn "$dir" "$link.tmp"
+		mv -T "$link.tmp" "$link"
 	fi
-	[[ -f $dst/.version && $(<"$dst/.version") == "$ver" ]] && return 0
-	note "fetching linux-source-$SRC_TAG $ver (YNL, netlink specs, kselftest headers)"
-	local deb top=linux-source-$SRC_TAG tmp=$dst.tmp
-	deb=$(fetch_deb "linux-source-$SRC_TAG" "$ver")
-	rm -rf "$tmp"
-	mkdir -p "$tmp"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/$top.tar.xz" |
-		tar -xJf - -C "$tmp" --strip-components=1 --wildcards \
-			"$top/tools/net/ynl" "$top/Documentation/netlink" \
-			"$top/tools/include" "$top/tools/testing/selftests/kselftest*.h" ||
-		die "could not unpack tools/net/ynl etc. from $deb"
-	[[ -f $tmp/tools/net/ynl/cli.py || -f $tmp/tools/net/ynl/pyynl/cli.py ]] ||
-		die "no YNL cli.py in linux-source-$SRC_TAG $ver"
-	printf '%s\n' "$ver" >"$tmp/.version"
-	rm -rf "$dst"
-	mv "$tmp" "$dst"
 }
 
 main() {
 	(($# > 0)) || usage
-	local tag
-	for tag in "$@"; do
-		valid_tag "$tag"
-	done
 	need_cmd dpkg-deb dpkg
 	need_cmd apt-get apt
 	need_cmd depmod kmod
 	need_cmd xz xz-utils
-	mkdir -p "$BUILD/kernels"
-	exec 9>"$BUILD/kernels/.lock"
-	flock 9 || die "cannot lock $BUILD/kernels/.lock"
+	case $1 in
+	--source)
+		(($# == 2)) || usage
+		valid_tag "$2"
+		fetch_full_source "$2"
+		return ;;
+	--env)
+		(($# == 2)) || usage
+		valid_tag "$2"
+		printf '%s\n' "$CGSHARE_CACHE/kernels/$2/current/env"
+		return ;;
+	-*) usage ;;
+	esac
+	local tag
 	for tag in "$@"; do
-		fetch_kernel "$tag"
-		extract_vmlinux "$tag"
+		valid_tag "$tag"
+		tag_suites "$tag"
 	done
-	fetch_source
+	for tag in "$@"; do
+		(fetch_kernel "$tag")
+	done
+	(fetch_partial_source)
 }
 
 main "$@"

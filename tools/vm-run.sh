@@ -7,7 +7,8 @@
 # qemu-system-x86_64 with TCG and runs CMD inside it, in the host's own root
 # file system (shared read-only over virtio-9p), so host-built binaries run
 # unchanged.  OUTDIR is shared read-write at the same path.  The guest is a
-# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG.
+# busybox initramfs (tools/guest/init) plus the 9p/virtio modules of TAG,
+# cached in $CGSHARE_CACHE/initramfs (see tools/lib.sh).
 #
 # In the guest, CMD runs as root in the directory vm-run.sh was started
 # from, with PATH, HOME=/root, and CGSHARE_KVER, CGSHARE_TAG, CGSHARE_KO,
@@ -17,7 +18,8 @@
 #
 # Results in OUTDIR: console.log (serial console), stdout and stderr (CMD's),
 # dmesg (whole kernel log), rc (CMD's exit status), log-problems (the
-# offending kernel log lines, if any); when CMD hangs, the guest
+# kernel log lines that match tools/guest/log-patterns, if any); when CMD
+# hangs, the guest
 # dumps its tasks to tasks-at-timeout and powers off a minute before
 # VM_TIMEOUT.  CMD's stdout is also
 # streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
@@ -30,7 +32,7 @@
 # network, restricted to forwarded connections, each TCP HOSTPORT of the
 # host's 127.0.0.1 forwarded to GUESTPORT of the guest's 10.0.2.15; the
 # command brings the NIC up: modprobe virtio_net, address 10.0.2.15/24),
-# BUILD, V.
+# BUILD, CGSHARE_CACHE, V.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -73,10 +75,8 @@ if [[ -n ${VM_FWD:-} ]]; then
 fi
 
 # What fails a run when it shows up in the guest's kernel log.
-BAD_LOG='WARNING:|BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|'
-BAD_LOG+='rcu_sched self-detected stall|rcu: INFO|INFO: rcu|hung_task|'
-BAD_LOG+='blocked for more than|kmemleak|Call Trace:|refcount_t:|'
-BAD_LOG+='list_add corruption|list_del corruption|Kernel panic|UBSAN:|KASAN:'
+BAD_LOG=$(sed -e '/^#/d' -e '/^$/d' "$CGSHARE_ROOT/tools/guest/log-patterns" | paste -sd '|')
+[[ -n $BAD_LOG ]] || die "no patterns in tools/guest/log-patterns"
 
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd cpio cpio
@@ -128,30 +128,12 @@ resolve_modules() {
 	done
 }
 
-# The per-kernel part of the initramfs, cached next to the kernel.
-base_initramfs() {
-	local img=$BUILD/kernels/$TAG/initramfs.cpio stamp want mods
-	mods=$(resolve_modules)
-	want=$( {
-		sha256sum "$GUEST_DIR/init" "$BUSYBOX"
-		printf '%s\n' "$KVER" "$mods"
-	} | sha256sum | cut -d' ' -f1)
-	stamp=$img.stamp
-	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		printf '%s\n' "$img"
-		return
-	fi
-	# other runs of this kernel may be building it right now
-	exec 8>"$img.lock"
-	flock 8 || die "cannot lock $img.lock"
-	if [[ -f $img && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		exec 8>&-
-		printf '%s\n' "$img"
-		return
-	fi
+# make_initramfs DIR MODS: the per-kernel part of the initramfs, as
+# DIR/initramfs.cpio.
+# shellcheck disable=SC2317 # called through cache_build
+make_initramfs() {
+	local dir=$1 mods=$2 tmp=$1/tree rel name
 	verbose "building the initramfs for $KVER"
-	local tmp rel name
-	tmp=$(mktemp -d "$BUILD/kernels/$TAG/initramfs.XXXXXX")
 	mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
 	cp "$BUSYBOX" "$tmp/bin/busybox"
 	for name in $("$BUSYBOX" --list); do
@@ -174,13 +156,23 @@ base_initramfs() {
 	if [[ $EUID == 0 ]]; then
 		mknod -m 600 "$tmp/dev/console" c 5 1
 	fi
-	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tmp.cpio" ||
-		die "cpio failed building $img"
+	(cd "$tmp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$dir/initramfs.cpio" ||
+		die "cpio failed building the initramfs for $KVER"
 	rm -rf "$tmp"
-	mv "$tmp.cpio" "$img"
-	printf '%s\n' "$want" >"$stamp"
-	exec 8>&-
-	printf '%s\n' "$img"
+}
+
+# The per-kernel part of the initramfs, in the cache under the hash of what
+# it is made of; prints its path.
+base_initramfs() {
+	local mods key dir
+	mods=$(resolve_modules)
+	key=$( {
+		sha256sum "$GUEST_DIR/init" "$BUSYBOX" | cut -d' ' -f1
+		printf '%s\n' "$KVER" "$MODDIR" "$mods"
+	} | sha256sum | cut -c1-16)
+	dir=$(cache_dir initramfs "$key")
+	cache_build "$dir" make_initramfs "$mods"
+	printf '%s\n' "$dir/initramfs.cpio"
 }
 
 # OUTDIR: absolute, existing, no characters that the kernel command line
@@ -208,7 +200,7 @@ keep_paths() {
 	done < <(printf '%s\n' "$@" | awk '{ print length($0), $0 }' | sort -n | cut -d' ' -f2-)
 	printf '%s\n' "${kept[*]}"
 }
-KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$PWD")
+KEEP=$(keep_paths "$CGSHARE_ROOT" "$BUILD" "$CGSHARE_CACHE" "$PWD")
 rm -rf "$OUT/.vm"
 rm -f "$OUT"/{console.log,stdout,stderr,dmesg,rc,tasks-at-timeout,log-problems}
 mkdir -p "$OUT/.vm"
@@ -268,102 +260,5 @@ QEMU=(
 )
 verbose "${QEMU[*]}"
 
-start=$(date +%s.%N)
-qrc=0
-# In the background so that a signal to us ends QEMU too; --foreground
-# keeps QEMU in our process group, where a terminal's ^C reaches it.
-timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$OUT/.vm/qemu.stderr" &
-qpid=$!
-trap 'kill "$qpid" 2>/dev/null; exit 130' INT
-trap 'kill "$qpid" 2>/dev/null; exit 143' TERM HUP
-wait "$qpid" || qrc=$?
-trap - INT TERM HUP
-end=$(date +%s.%N)
-
-fail=0
-# elapsed seconds from the start of qemu to the mtime of a guest marker file
-since_start() { awk -v a="$start" -v b="$(stat -c %.3Y "$1")" 'BEGIN { printf "%.1f", b - a }'; }
-if [[ -f $OUT/.vm/started ]]; then
-	boot="boot $(since_start "$OUT/.vm/started")s (guest uptime $(cut -d' ' -f1 "$OUT/.vm/started")s)"
-else
-	boot="command never started"
-fi
-total=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-
-if [[ -f $OUT/.vm/timeout ]]; then
-	note "$TAG: the command was still running after ${GUEST_DEADLINE}s; blocked and all tasks are in $OUT/tasks-at-timeout"
-	fail=1
-elif ((qrc == 124 || qrc == 137)); then
-	note "$TAG: the VM did not finish within VM_TIMEOUT=${VM_TIMEOUT}s and was killed"
-	fail=1
-elif ((qrc != 0)); then
-	note "$TAG: qemu exited with status $qrc"
-	cat "$OUT/.vm/qemu.stderr" >&2
-	fail=1
-fi
-if [[ -s $OUT/.vm/init-error ]]; then
-	note "$TAG: guest init failed: $(cat "$OUT/.vm/init-error")"
-	fail=1
-fi
-
-# A cgroup hitting its own memory.max is an expected outcome of memory
-# tests, not a kernel problem: drop the memcg OOM reports (their stack
-# dumps would match "Call Trace:"); a global OOM report stays.
-drop_memcg_oom() {
-	awk '
-	/invoked oom-killer:/ { inoom = 1; buf = "" }
-	inoom {
-		buf = buf $0 "\n"
-		# the serial console (loglevel 5) lacks the constraint line
-		if (/oom-kill:constraint=CONSTRAINT_MEMCG|Memory cgroup out of memory:/) { inoom = 0; buf = "" }
-		else if (/oom-kill:constraint=|Out of memory:/) { inoom = 0; printf "%s", buf; buf = "" }
-		next
-	}
-	{ print }
-	END { if (inoom) printf "%s", buf }' "$@"
-}
-
-# Kernel log check: console.log has what came out before any crash, dmesg
-# the whole log of a run that finished.
-for f in console.log dmesg; do
-	if [[ -f $OUT/$f ]]; then
-		drop_memcg_oom "$OUT/$f" >"$OUT/.vm/$f.checked"
-	fi
-done
-bad=$(cat "$OUT/.vm/console.log.checked" "$OUT/.vm/dmesg.checked" 2>/dev/null | grep -E -- "$BAD_LOG" |
-	{ if [[ -n $VM_LOG_ALLOW ]]; then grep -Ev -- "$VM_LOG_ALLOW"; else cat; fi; } |
-	sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' || true)
-if [[ -n $bad ]]; then
-	note "$TAG: the guest kernel log reports problems (see $OUT/dmesg and console.log):"
-	head -n 20 <<<"$bad" | sed 's/^/    /' >&2
-	printf '%s\n' "$bad" >"$OUT/log-problems"
-	for log in "$OUT/.vm/dmesg.checked" "$OUT/.vm/console.log.checked"; do
-		[[ -f $log ]] || continue
-		first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
-		[[ -n $first ]] || continue
-		note "$TAG: the first report in ${log##*/}:"
-		tail -n +"$first" "$log" | head -n 50 | sed 's/^/    /' >&2
-		break
-	done
-	fail=1
-fi
-
-if [[ -f $OUT/rc ]]; then
-	rc=$(<"$OUT/rc")
-	[[ $rc =~ ^[0-9]+$ ]] || rc=255
-elif [[ -f $OUT/.vm/timeout ]]; then
-	rc=1
-else
-	note "$TAG: the command did not complete (no $OUT/rc); last console lines:"
-	tail -n 30 "$OUT/console.log" 2>/dev/null | sed 's/^/    /' >&2
-	rc=1
-	fail=1
-fi
-if [[ -s $OUT/stderr ]]; then
-	cat "$OUT/stderr" >&2
-fi
-note "$TAG ($KVER): $boot, total ${total}s, command exit status $rc"
-if ((rc == 0 && fail)); then
-	exit 1
-fi
-exit "$rc"
+guest_qemu - "${QEMU[@]}"
+guest_verdict "$TAG" "$KVER"

@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "util/log.h"
 #include "util/loop.h"
+#include "util/notify.h"
 
 static void help(FILE *f)
 {
@@ -72,6 +73,7 @@ static int serve(const struct export_config *cfg)
 {
 	static const int signals[] = { SIGINT, SIGTERM, 0 };
 	struct export_server *s;
+	struct cgs_notify notify;
 	struct cgs_loop loop;
 	int ret;
 
@@ -87,7 +89,14 @@ static int serve(const struct export_config *cfg)
 	}
 	cgs_log("serving metrics at http://%s/metrics", export_server_addr(s));
 	cgs_loop_add(&loop, export_server_fd(s), serve_one, s);
-	ret = cgs_loop_wait(&loop, CGS_LOOP_FOREVER);
+	cgs_notify_init(&notify);
+	cgs_notify(&notify, "READY=1\nSTATUS=serving metrics");
+	do {
+		cgs_notify_watchdog(&notify);
+		ret = cgs_loop_wait(&loop, cgs_notify_deadline(&notify,
+							   CGS_LOOP_FOREVER));
+	} while (!ret);
+	cgs_notify(&notify, "STOPPING=1");
 	if (ret < 0)
 		cgs_log("poll: %s", strerror(-ret));
 	else if (opts.verbose)

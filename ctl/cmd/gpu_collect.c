@@ -17,6 +17,7 @@
 #include "render/out.h"
 #include "util/log.h"
 #include "util/loop.h"
+#include "util/notify.h"
 #include "util/time.h"
 
 #define DEFAULT_INTERVAL_NS	(5 * 1000000000ull)
@@ -387,7 +388,10 @@ static void fatal(const struct collector *c, int err)
 static int loop(struct collector *c, struct cgs_loop *l)
 {
 	uint64_t next = cgs_now_ns(), round, done = 0;
+	struct cgs_notify notify;
 	int ret, sig = 0;
+
+	cgs_notify_init(&notify);
 
 	for (round = 1; !sig; round++) {
 		struct round_info r = { 0 };
@@ -398,6 +402,8 @@ static int loop(struct collector *c, struct cgs_loop *l)
 			return 1;
 		}
 		report(c, round, &r);
+		if (round == 1)
+			cgs_notify(&notify, "READY=1\nSTATUS=collecting");
 		done = round;
 		if (!c->fd_on && !c->nv_on) {
 			fprintf(stderr, "cgsharectl: gpu collect: no source "
@@ -408,12 +414,16 @@ static int loop(struct collector *c, struct cgs_loop *l)
 			break;
 		/* A round that overran is not caught up with. */
 		next = cgs_tick_next(next, c->a.interval_ns, cgs_now_ns());
-		sig = cgs_loop_wait(l, next);
+		do {
+			cgs_notify_watchdog(&notify);
+			sig = cgs_loop_wait(l, cgs_notify_deadline(&notify, next));
+		} while (!sig && cgs_now_ns() < next);
 		if (sig < 0) {
 			cgs_log("gpu collect: poll: %s", strerror(-sig));
 			return 1;
 		}
 	}
+	cgs_notify(&notify, "STOPPING=1");
 	if (opts.verbose)
 		fprintf(stderr, "cgsharectl: gpu collect: stopped after %llu "
 			"round%s\n", (unsigned long long)done,

@@ -41,6 +41,11 @@ static void show_features(const struct cgs_status *st)
 		out_str("gpu_bpf_reason", "gpu-bpf:     off (%s)\n",
 			st->has & CGS_STATUS_GPU_BPF_REASON ?
 			st->gpu_bpf_reason : "no reason given");
+	if (!(st->features & CGSHARE_FEATURE_GPU_BPF))
+		out_text("             gpu enable needs a module with BTF: headers "
+			 "that ship vmlinux and\n             resolve_btfids "
+			 "(Debian's 6.12, not 6.1), and pahole (dwarves) when it\n"
+			 "             is built; gpu collect works without it\n");
 }
 
 /* The regions of device memory the dmem controller knows, if any. */

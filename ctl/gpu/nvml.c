@@ -227,76 +227,59 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
-/* Fill a caller-sized NVML array: ask the size, allocate, retry once. */
-static nvmlReturn_t get_procs(struct cgs_nvml *n, nvmlDevice_t h,
-			      nvmlProcessInfo_t **out, unsigned int *cnt)
+/*
+ * One NVML query into a caller-sized array: @buf NULL asks the size.
+ * NOT_FOUND from the utilisation query means no sample since @last.
+ */
+typedef nvmlReturn_t (*query_fn)(struct cgs_nvml *n, nvmlDevice_t h,
+				 unsigned long long last, void *buf,
+				 unsigned int *cnt);
+
+static nvmlReturn_t query_procs(struct cgs_nvml *n, nvmlDevice_t h,
+				unsigned long long last, void *buf,
+				unsigned int *cnt)
+{
+	(void)last;
+	return n->fn->procs(h, cnt, buf);
+}
+
+static nvmlReturn_t query_util(struct cgs_nvml *n, nvmlDevice_t h,
+			       unsigned long long last, void *buf,
+			       unsigned int *cnt)
+{
+	nvmlReturn_t r = n->fn->util(h, buf, cnt, last);
+
+	if (r != NVML_ERROR_NOT_FOUND)
+		return r;
+	*cnt = 0;
+	return NVML_SUCCESS;
+}
+
+/* Fills a caller-sized NVML array: ask the size, allocate, retry. */
+static nvmlReturn_t fill(struct cgs_nvml *n, nvmlDevice_t h,
+			 unsigned long long last, query_fn query, size_t size,
+			 void **out, unsigned int *cnt)
 {
 	nvmlReturn_t r = NVML_SUCCESS;
-	int tries;
 
 	*out = NULL;
 	*cnt = 0;
-	for (tries = 0; tries < 3; tries++) {
+	for (int tries = 0; tries < 3; tries++) {
 		unsigned int c = 0;
 
 		free(*out);
 		*out = NULL;
-		r = n->fn->procs(h, &c, NULL);
+		r = query(n, h, last, NULL, &c);
 		if (r == NVML_SUCCESS && !c)
 			return r;
 		if (r != NVML_ERROR_INSUFFICIENT_SIZE && r != NVML_SUCCESS)
 			return r;
-		if (c > MAX_ENTRIES)
-			c = MAX_ENTRIES;
-		c += 8;		/* processes may start between the calls */
-		*out = calloc(c, sizeof(**out));
+		/* processes may start between the calls */
+		c = (c > MAX_ENTRIES ? MAX_ENTRIES : c) + 8;
+		*out = calloc(c, size);
 		if (!*out)
 			return NVML_ERROR_INSUFFICIENT_SIZE;
-		r = n->fn->procs(h, &c, *out);
-		if (r == NVML_SUCCESS) {
-			*cnt = c;
-			return r;
-		}
-		if (r != NVML_ERROR_INSUFFICIENT_SIZE)
-			break;
-	}
-	free(*out);
-	*out = NULL;
-	return r;
-}
-
-static nvmlReturn_t get_util(struct cgs_nvml *n, nvmlDevice_t h,
-			     unsigned long long last,
-			     nvmlProcessUtilizationSample_t **out,
-			     unsigned int *cnt)
-{
-	nvmlReturn_t r = NVML_SUCCESS;
-	int tries;
-
-	*out = NULL;
-	*cnt = 0;
-	for (tries = 0; tries < 3; tries++) {
-		unsigned int c = 0;
-
-		free(*out);
-		*out = NULL;
-		r = n->fn->util(h, NULL, &c, last);
-		if (r == NVML_ERROR_NOT_FOUND || (r == NVML_SUCCESS && !c))
-			return NVML_SUCCESS;	/* no sample since @last */
-		if (r != NVML_ERROR_INSUFFICIENT_SIZE && r != NVML_SUCCESS)
-			return r;
-		if (c > MAX_ENTRIES)
-			c = MAX_ENTRIES;
-		c += 8;
-		*out = calloc(c, sizeof(**out));
-		if (!*out)
-			return NVML_ERROR_INSUFFICIENT_SIZE;
-		r = n->fn->util(h, *out, &c, last);
-		if (r == NVML_ERROR_NOT_FOUND) {
-			free(*out);
-			*out = NULL;
-			return NVML_SUCCESS;
-		}
+		r = query(n, h, last, *out, &c);
 		if (r == NVML_SUCCESS) {
 			*cnt = c;
 			return r;
@@ -315,11 +298,13 @@ static int round_dev(struct cgs_nvml *n, struct cgs_nvml_dev *d,
 	nvmlProcessInfo_t *pi;
 	nvmlProcessUtilizationSample_t *us;
 	unsigned int np, nu, i;
+	void *buf;
 	uint64_t newest;
 	char cg[CGS_NVML_CGPATH_LEN];
 	nvmlReturn_t r;
 
-	r = get_procs(n, d->handle, &pi, &np);
+	r = fill(n, d->handle, 0, query_procs, sizeof(*pi), &buf, &np);
+	pi = buf;
 	if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_SUPPORTED)
 		return r;
 	for (i = 0; i < np; i++) {
@@ -338,7 +323,8 @@ static int round_dev(struct cgs_nvml *n, struct cgs_nvml_dev *d,
 	}
 	free(pi);
 
-	r = get_util(n, d->handle, d->last_ts, &us, &nu);
+	r = fill(n, d->handle, d->last_ts, query_util, sizeof(*us), &buf, &nu);
+	us = buf;
 	if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_SUPPORTED)
 		return r;
 	newest = d->last_ts;

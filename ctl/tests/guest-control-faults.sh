@@ -8,9 +8,12 @@
 #   ├── b   weight 1    a CPU hog
 #   └── m   memory hog  growing faster than memory.high may step down
 #   /cfr/a              a CPU hog; its files written through a stand-in
-#                       root whose cpu.max and cpu.weight the kernel refuses
-#                       (links to sysctls: one that refuses the value, one
-#                       read-only)
+#                       root whose cpu.max, cpu.weight and memory.high the
+#                       kernel refuses (links to a sysctl that refuses the
+#                       value, a read-only one, and an initialised zram
+#                       disk's disksize, which is busy)
+#   /cfr/v              a CPU hog, in the ledger but not in the stand-in
+#                       root: gone between the sample and the write
 #   /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<UID>.slice
 #                       a pod with a CPU hog: the kubelet's
 #
@@ -21,8 +24,9 @@
 # 3. the module unloaded under run: said once, limits kept, and when it
 #    is back, run goes on
 # 4. a storm of SIGHUPs: run lives, and reloads
-# 5. writes the kernel refuses (EINVAL, EACCES): each said with its file
-#    and errno, counted, apply exits 1
+# 5. writes the kernel refuses (EINVAL, EACCES, EBUSY): each said with its
+#    file and errno, counted, apply exits 1; a cgroup gone from cgroupfs
+#    but still in the ledger is no error
 # 6. a memory hog growing fast: memory.max is never written below its
 #    usage plus the headroom, and nothing is OOM-killed
 # 7. the kubelet's cgroups: only observed by default; under "kubelet
@@ -67,18 +71,20 @@ cleanup() {
 	# shellcheck disable=SC2086
 	[ -n "$PIDS" ] && kill $PIDS 2>/dev/null
 	sleep 0.5
-	for d in $T/a $T/b $T/m $T $CG/cfr/a $CG/cfr \
+	for d in $T/a $T/b $T/m $T $CG/cfr/a $CG/cfr/v $CG/cfr \
 		$POD $CG/kubepods.slice/kubepods-burstable.slice \
 		$CG/kubepods.slice; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	rm -rf /tmp/cf-standin
+	if [ -n "${ZRAM:-}" ]; then
+		echo 1 >/sys/block/zram0/reset
+		rmmod zram
+	fi
 }
 
 command -v python3 >/dev/null || bail "python3 needed"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 echo "+cpu +memory" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/m
 echo "+cpu +memory" >$T/cgroup.subtree_control
@@ -169,22 +175,39 @@ result $RC "SIGTERM ends run, exit 0"
 # -- 5. writes the kernel refuses --
 # A stand-in cgroup root: /cfr/a's cpu.max is a sysctl that refuses what
 # is written (0 to 2 only: EINVAL), its cpu.weight a read-only one
-# (EACCES, even for root).
-mkdir -p $CG/cfr/a
+# (EACCES, even for root), its memory.high the disksize of a zram disk
+# already set up (EBUSY: a disk in use cannot be resized).
+mkdir -p $CG/cfr
+echo "+cpu +memory" >$CG/cfr/cgroup.subtree_control
+mkdir -p $CG/cfr/a $CG/cfr/v
 hog $CG/cfr/a
+hog $CG/cfr/v
 mkdir -p /tmp/cf-standin/cfr/a
 : >/tmp/cf-standin/cfr/a/cgroup.procs
 ln -s /proc/sys/vm/overcommit_memory /tmp/cf-standin/cfr/a/cpu.max
 ln -s /proc/sys/kernel/osrelease /tmp/cf-standin/cfr/a/cpu.weight
 OVERCOMMIT=$(cat /proc/sys/vm/overcommit_memory)
 OSRELEASE=$(cat /proc/sys/kernel/osrelease)
+ZRAM=
+if modprobe zram num_devices=1 2>/dev/null && [ -w /sys/block/zram0/disksize ] &&
+	echo 4M >/sys/block/zram0/disksize; then
+	ZRAM=/sys/block/zram0/disksize
+	ln -s $ZRAM /tmp/cf-standin/cfr/a/memory.high
+	DISKSIZE=$(cat $ZRAM)
+	NREFUSED=3 MEMENF="high"
+else
+	echo "# no zram in this kernel: the EBUSY case is skipped below"
+	NREFUSED=2 MEMENF="none"
+fi
 cat >"$OUT/refuse.conf" <<EOF
 interval 200ms
 cgroup-root /tmp/cf-standin
 capacity cpu 2
+capacity memory 1G
 enforce cpu both
-enforce memory none
+enforce memory $MEMENF
 cgroup /cfr/a weight 0.01
+cgroup /cfr/v weight 1
 EOF
 "$CTL" -j apply -c "$OUT/refuse.conf" --state "$OUT/refuse.state" \
 	>"$OUT/refuse.json" 2>"$OUT/refuse.err"
@@ -195,10 +218,20 @@ check "cpu.max refused: Invalid argument, said with its file" \
 	grep -q '/cfr/a: writing cpu.max ".*": Invalid argument' "$OUT/refuse.err"
 check "cpu.weight refused: Permission denied" \
 	grep -q '/cfr/a: writing cpu.weight "1": Permission denied' "$OUT/refuse.err"
-check "both counted in the JSON, neither shown as a change" json \
-	"$OUT/refuse.json" 'd["errors"] == 2 and d["changes"] == []'
+if [ -n "$ZRAM" ]; then
+	check "memory.high refused: Device or resource busy" \
+		grep -q '/cfr/a: writing memory.high ".*": Device or resource busy' "$OUT/refuse.err"
+	check "zram's disksize unchanged" sh -c "[ \$(cat $ZRAM) = $DISKSIZE ]"
+else
+	skip "memory.high refused with EBUSY" "no zram module in this kernel"
+	skip "zram's disksize unchanged" "no zram module in this kernel"
+fi
+check "each refusal counted in the JSON, none shown as a change" json \
+	"$OUT/refuse.json" "d['errors'] == $NREFUSED and d['changes'] == []"
 check "nothing was changed by the refusals" sh -c \
 	"[ \$(cat /proc/sys/vm/overcommit_memory) = $OVERCOMMIT ] && [ \$(cat /proc/sys/kernel/osrelease) = $OSRELEASE ]"
+check "a cgroup in the ledger but gone from cgroupfs is no error, nor written" sh -c \
+	"! grep -q '/cfr/v' $OUT/refuse.err"
 
 # -- 6. a memory hog that grows fast --
 cat >"$OUT/mem.conf" <<EOF

@@ -253,11 +253,10 @@ EOF
 py() { $PY "$OUT/chk.py" "$@"; }
 
 command -v $PY >/dev/null || bail "python3 needed to parse the output"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 echo "# HTTP client: $CLIENT"
 # cpu.max, cpu.weight and the like come from the cgroup iterator
+bpffs_mounted
 check "bpf pin (the cgroup iterator)" "$CTL" bpf pin
 
 # wait_for FILE PATTERN: up to ~60 s (a loaded TCG guest can be slow)

@@ -37,11 +37,8 @@ PY=/usr/bin/python3
 . "$(dirname "$0")/tap-lib.sh"
 
 command -v $PY >/dev/null || bail "python3 needed to parse JSON"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
-grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf ||
-	bail "no BPF file system"
+module_loaded
+bpffs_mounted
 
 PIDS=
 cleanup() {

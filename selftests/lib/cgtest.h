@@ -78,7 +78,7 @@ bool expect_ok(const char *what, int ret);		/* ret >= 0 */
 /* --------------------------------------------------------------- netlink */
 
 #define MSG_MAX		16384
-#define GPU_MAX		256
+#define GPU_MAX		1024	/* gpu nests parsed per record */
 
 /*
  * Two sockets: the project's ledger client (ctl/ledger, the library
@@ -196,6 +196,8 @@ int cgs_get_id(struct nl *nl, u64 id, struct cg_rec *r, struct ack *ack);
 int cgs_get_path(struct nl *nl, const char *path, struct cg_rec *r,
 		 struct ack *ack);
 int cgs_status(struct nl *nl, struct status_rec *s, struct ack *ack);
+/* One status-get attribute (u32, u64 or uint) by type; -ENODATA if absent. */
+int cgs_status_uint(struct nl *nl, int type, u64 *v);
 /* The same get on the raw socket, for checks of the reply's wire form. */
 int cgs_get_path_raw(struct nl *nl, const char *path, struct cg_rec *r,
 		     struct ack *ack);
@@ -295,6 +297,21 @@ int alloc_finish(pid_t pid, struct alloc *a);
  * nr_dying_descendants afterwards (>= 1 when it worked) or -errno.
  */
 int cg_make_dying(const char *rel, const char *shmfile, u64 *id);
+
+/* ---------------------------------------------------------------- module */
+
+/* $CGSHARE_KO if readable, else NULL; the module's name ("cgshare"). */
+const char *mod_file(void);
+const char *mod_name(void);
+bool mod_present(void);
+/* rmmod, retrying for up to secs seconds while the module is busy. */
+int mod_rmmod(int secs);
+int mod_insmod(const char *params);
+/* A fresh instance: rmmod (if loaded) and insmod $CGSHARE_KO. */
+int mod_reload(void);
+/* Kernel log: a mark, then the lines after the last mark that mean trouble. */
+void klog_mark(const char *mark);
+int klog_problems(const char *mark);
 
 u64 now_ns(void);
 /* /proc/PID/schedstat: run time, run_delay (queue wait), times run */

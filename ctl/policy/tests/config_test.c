@@ -238,8 +238,31 @@ static void kubelet(void)
 	cgs_conf_free(&c);
 }
 
-int main(void)
+/*
+ * config_test FILE...: only check that each FILE loads (tools/check-deploy.sh
+ * hands it the configuration a manifest ships).
+ */
+static int load_each(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++) {
+		struct cgs_conf c;
+		char err[256] = "";
+
+		int ret = cgs_conf_load(argv[i], &c, err, sizeof(err));
+
+		ok(ret == 0, "%s loads", argv[i]);
+		if (ret)
+			printf("#   %s\n", err);
+		else
+			cgs_conf_free(&c);
+	}
+	return tap_done();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return load_each(argc, argv);
 	good();
 	defaults();
 	broken();

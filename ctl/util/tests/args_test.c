@@ -5,32 +5,30 @@
 #include "util/args.h"
 #include "tests/tap.h"
 
-static void duration(const char *s, int want_ret, uint64_t want)
+/* @parse(@s) returns @want_ret and, when 0, the value @want. */
+static void parsed(const char *kind, int (*parse)(const char *, uint64_t *),
+		   const char *s, int want_ret, uint64_t want)
 {
 	uint64_t v = 0xdead;
-	int ret = parse_duration(s, &v);
+	int ret = parse(s, &v);
 	char name[96];
 
-	snprintf(name, sizeof(name), "duration '%s' returns %d", s, want_ret);
+	snprintf(name, sizeof(name), "%s '%s' returns %d", kind, s, want_ret);
 	is_int(ret, want_ret, name);
 	if (!want_ret) {
-		snprintf(name, sizeof(name), "duration '%s' value", s);
+		snprintf(name, sizeof(name), "%s '%s' value", kind, s);
 		is_u64(v, want, name);
 	}
 }
 
+static void duration(const char *s, int want_ret, uint64_t want)
+{
+	parsed("duration", parse_duration, s, want_ret, want);
+}
+
 static void size(const char *s, int want_ret, uint64_t want)
 {
-	uint64_t v = 0xdead;
-	int ret = parse_size(s, &v);
-	char name[96];
-
-	snprintf(name, sizeof(name), "size '%s' returns %d", s, want_ret);
-	is_int(ret, want_ret, name);
-	if (!want_ret) {
-		snprintf(name, sizeof(name), "size '%s' value", s);
-		is_u64(v, want, name);
-	}
+	parsed("size", parse_size, s, want_ret, want);
 }
 
 static void human(uint64_t v, const char *want)
