@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "bench.h"
 #include "cadvisor.h"
+#include "tree.h"
 
 #define PATH_MAX_LEN 512
 #define NO_VALUE UINT64_MAX
@@ -53,25 +54,10 @@ void cadv_free(struct cadv *c)
 	free(c);
 }
 
-/* os.ReadFile: open by full path, read to EOF, close. */
+/* One file into c->buf; its length or -1. */
 static ssize_t read_file(struct cadv *c, const char *dir, const char *file)
 {
-	char path[PATH_MAX_LEN + 64];
-	size_t len = 0;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, c->buf + len, sizeof(c->buf) - 1 - len)) > 0)
-		len += r;
-	close(fd);
-	if (r < 0)
-		return -1;
-	c->buf[len] = 0;
-	return len;
+	return bench_slurp(dir, file, c->buf, sizeof(c->buf));
 }
 
 static uint64_t parse_max(const char *s)

@@ -46,26 +46,6 @@ struct sample {
 
 /* ---- files ------------------------------------------------------------- */
 
-/* Reads a whole small file into @buf, as os.ReadFile does: open, read to EOF. */
-static ssize_t slurp(const char *dir, const char *file, char *buf, size_t size)
-{
-	char path[PATH_LEN + 32];
-	size_t len = 0;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, buf + len, size - 1 - len)) > 0)
-		len += r;
-	close(fd);
-	if (r < 0)
-		return -1;
-	buf[len] = 0;
-	return len;
-}
 
 /* Calls @fn for every "key value" line of a flat-keyed file. */
 static void parse_flat(char *buf, struct sample *s,
@@ -115,13 +95,13 @@ static int collect_files(const struct tree *t, struct sample *out)
 		struct sample *s = &out[i];
 
 		memset(s, 0, sizeof(*s));
-		if (slurp(t->dirs[i], "cpu.stat", buf, sizeof(buf)) < 0)
+		if (bench_slurp(t->dirs[i], "cpu.stat", buf, sizeof(buf)) < 0)
 			fail("read %s/cpu.stat:", t->dirs[i]);
 		parse_flat(buf, s, cpu_stat_key);
-		if (slurp(t->dirs[i], "memory.current", buf, sizeof(buf)) < 0)
+		if (bench_slurp(t->dirs[i], "memory.current", buf, sizeof(buf)) < 0)
 			fail("read %s/memory.current:", t->dirs[i]);
 		s->mem_current = strtoull(buf, NULL, 10);
-		if (slurp(t->dirs[i], "memory.stat", buf, sizeof(buf)) < 0)
+		if (bench_slurp(t->dirs[i], "memory.stat", buf, sizeof(buf)) < 0)
 			fail("read %s/memory.stat:", t->dirs[i]);
 		parse_flat(buf, s, mem_stat_key);
 		s->working_set = s->mem_current > s->inactive_file ?

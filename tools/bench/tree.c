@@ -85,3 +85,23 @@ void tree_remove(struct tree *t)
 	}
 }
 
+/* Reads a whole small file into @buf, as os.ReadFile does: open, read to EOF. */
+ssize_t bench_slurp(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[2 * PATH_LEN];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf + len, size - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[len] = 0;
+	return len;
+}

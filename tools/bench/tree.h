@@ -7,6 +7,8 @@
 #ifndef CGSHARE_BENCH_TREE_H
 #define CGSHARE_BENCH_TREE_H
 
+#include <sys/types.h>
+
 #define PATH_LEN 256
 
 struct tree {
@@ -24,5 +26,11 @@ void tree_init(struct tree *t);
 void tree_grow(struct tree *t, int n);
 /* Removes it, leaves first. */
 void tree_remove(struct tree *t);
+
+/*
+ * DIR/FILE read whole into @buf (NUL-terminated), as os.ReadFile does:
+ * open, read to EOF, close. Its length, or -1.
+ */
+ssize_t bench_slurp(const char *dir, const char *file, char *buf, size_t size);
 
 #endif
