@@ -32,7 +32,8 @@ struct view {
 
 /*
  * The largest payload of a record's message with @nr_gpu devices and a
- * path of @path_len bytes: ids, counters as 8-byte uints, the GPU nests.
+ * path of @path_len bytes: ids, counters as 8-byte uints (cpu 3, memory 8,
+ * the live limits and pressure totals), the GPU nests.
  */
 static size_t rec_payload(unsigned int nr_gpu, size_t path_len)
 {
@@ -40,7 +41,8 @@ static size_t rec_payload(unsigned int nr_gpu, size_t path_len)
 		      3 * nla_total_size(sizeof(u64));
 
 	return 2 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(path_len + 1) +
-	       11 * nla_total_size(sizeof(u64)) + nr_gpu * nest;
+	       (11 + CGSHARE_MEM_NR_LIMITS + CGSHARE_PSI_NR) * nla_total_size(sizeof(u64)) +
+	       nr_gpu * nest;
 }
 
 /*
@@ -89,7 +91,7 @@ static int put_uints(struct sk_buff *skb, int type, const u64 *v, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (put_uint(skb, type + i, v[i]))
+		if (nla_put_uint(skb, type + i, v[i]))
 			return -EMSGSIZE;
 	return 0;
 }
