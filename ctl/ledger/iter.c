@@ -64,15 +64,19 @@ const char *cgs_iter_why(const struct cgs_iter *it)
 	return it->why;
 }
 
-/* BPF_OBJ_GET read-only: reading the pins needs only read permission. */
-static int obj_get_ro(const char *path)
+/*
+ * BPF_OBJ_GET with @flags: the map read-only (BPF_F_RDONLY), which needs
+ * read permission on its pin; the link read-write (0), as the kernel
+ * refuses any other mode for a link (EINVAL).
+ */
+static int obj_get(const char *path, __u32 flags)
 {
 	union bpf_attr attr;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.pathname = (__u64)(unsigned long)path;
-	attr.file_flags = BPF_F_RDONLY;
+	attr.file_flags = flags;
 	fd = syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
 }
@@ -98,11 +102,11 @@ static int get_pins(struct cgs_iter *it)
 
 	if (it->link_fd >= 0)
 		return 0;
-	fd = obj_get_ro(CGS_ITER_MAP_PIN);
+	fd = obj_get(CGS_ITER_MAP_PIN, BPF_F_RDONLY);
 	if (fd < 0)
 		return fail(it, fd, CGS_ITER_MAP_PIN);
 	it->map_fd = fd;
-	fd = obj_get_ro(CGS_ITER_PIN);
+	fd = obj_get(CGS_ITER_PIN, 0);
 	if (fd < 0) {
 		drop_pins(it);
 		return fail(it, fd, CGS_ITER_PIN);
