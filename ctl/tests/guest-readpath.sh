@@ -6,7 +6,7 @@
 #
 #   /rp            cpu, memory, io enabled for the children
 #   ├── a          limits set; two CPU hogs on CPU 0 under cpu.max 0.5;
-#   │              python3 holding 24 MiB anonymous and 16 MiB of tmpfs
+#   │              python3 holding 24 MiB anonymous, 16 MiB of tmpfs
 #   └── b          idle
 #   /rpc/x         only the cpu controller
 #   /rpm/x         only the memory controller
@@ -45,7 +45,7 @@ cleanup() {
 	for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	find $CG/op $CG/rp $CG/rpc $CG/rpm -depth -type d -exec rmdir {} + 2>/dev/null
-	rm -f /dev/shm/rp-cache
+	rm -f /dev/shm/rp-cache /dev/shm/rp-anon
 }
 trap cleanup EXIT
 
@@ -72,17 +72,24 @@ echo 268435456 >$A/memory.high
 echo 536870912 >$A/memory.max
 echo 16777216 >$A/memory.low
 echo 8388608 >$A/memory.min
+# The memory first, before the hogs: under cpu.max 0.5 shared with them a
+# TCG guest took longer than the test to fill it.
+sh -c "echo \$\$ >$A/cgroup.procs; exec dd if=/dev/zero of=/dev/shm/rp-cache bs=1M count=16 2>/dev/null" ||
+	bail "cannot write 16 MiB of tmpfs in /rp/a"
+sh -c "echo \$\$ >$A/cgroup.procs; exec $PY -c '
+import time
+b = bytearray(24 << 20)
+for i in range(0, len(b), 4096): b[i] = 1
+open(\"/dev/shm/rp-anon\", \"w\").close()
+time.sleep(3600)'" &
+PIDS="$PIDS $!"
+i=0
+while [ ! -e /dev/shm/rp-anon ] && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+[ -e /dev/shm/rp-anon ] || bail "python did not fill 24 MiB in 60 s"
 for i in 1 2; do
 	sh -c "echo \$\$ >$A/cgroup.procs; exec taskset -c 0 sh -c 'while :; do :; done'" &
 	PIDS="$PIDS $!"
 done
-sh -c "echo \$\$ >$A/cgroup.procs; exec $PY -c '
-import mmap, os, time
-b = bytearray(24 << 20)
-for i in range(0, len(b), 4096): b[i] = 1
-f = open(\"/dev/shm/rp-cache\", \"wb\"); f.write(os.urandom(16 << 20)); f.close()
-time.sleep(3600)'" &
-PIDS="$PIDS $!"
 sleep 3
 
 # --- limits: write, sample, read: exact ------------------------------------
