@@ -233,7 +233,11 @@ static __always_inline void put_mem(struct cgs_iter_rec *r, struct cgroup *cgrp)
 	}
 }
 
-/* The same through the memcg kfuncs, which take the item numbers. */
+/*
+ * The same through the memcg kfuncs, which take the item numbers and
+ * return bytes, as memory.stat shows them (7.3: exactly the file's anon
+ * times 4096 when scaled again).
+ */
 static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup *cgrp)
 {
 	struct mem_cgroup *memcg;
@@ -247,7 +251,7 @@ static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup 
 	for (int i = 0; i < 3; i++) {
 		v = bpf_mem_cgroup_page_state(memcg, walk.item[i]);
 		if (v != -1)
-			put(r, mem_attr[i], v > 0 ? v * page_size : 0);
+			put(r, mem_attr[i], v > 0 ? v : 0);
 	}
 	bpf_put_mem_cgroup(memcg);
 }
