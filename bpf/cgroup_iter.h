@@ -10,7 +10,14 @@
 /* id, six cpu-* and three mem-* attributes of 12 bytes, and room. */
 #define CGS_ITER_ATTRS_MAX	160
 
-/* The records map: cgroup id -> its latest record. */
+/*
+ * The records map: cgroup id -> its latest record. Its size is set when
+ * it is pinned: a power of two, at least four times the cgroups there
+ * are then and at least CGS_ITER_RECORDS_MIN.
+ */
+#define CGS_ITER_RECORDS_MIN	4096
+
+/* One record. */
 struct cgs_iter_rec {
 	__u64 session;		/* the iterator session that wrote it */
 	__u32 len;		/* bytes of attrs used */

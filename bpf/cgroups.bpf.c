@@ -13,7 +13,9 @@
  * reads, and the records of a large host do not fit. After the walk the
  * program drops the records of cgroups it did not see (removed) and
  * writes one struct cgs_iter_sum, so one read(2) of the pinned iterator
- * refreshes the map and says which session did it.
+ * refreshes the map and says which session did it, and how many cgroups
+ * found no room in it (the map full: the reader says so, and `bpf pin`
+ * re-sizes the map).
  *
  * One object for every kernel, told apart by CO-RE and by which kfuncs
  * the kernel has (cgsharectl loads one of the three programs):
@@ -68,10 +70,15 @@ struct mem_cgroup___cgs {
 	struct memcg_vmstats___cgs *vmstats;
 } __attribute__((preserve_access_index));
 
+/*
+ * Both the walk's clean-up below and the reader's batch read visit every
+ * bucket, one per entry of max_entries (a power of two): `bpf pin` sizes
+ * it from the cgroups there are, this is only the floor.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, CGS_ITER_RECORDS_MIN);
 	__type(key, __u64);
 	__type(value, struct cgs_iter_rec);
 } records SEC(".maps");

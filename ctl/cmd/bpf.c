@@ -9,6 +9,15 @@
  * already it leaves it alone, and a different one (an older cgsharectl's)
  * is replaced. unpin removes both pins. Neither touches the GPU
  * collectors' pins in the same directory.
+ *
+ * The records map is sized here, from the cgroups there are (see
+ * records_size()): the walk's clean-up and every reader's batch read
+ * visit each of its buckets, so its size, not the cgroups, would set what
+ * a read costs. When cgroups come faster than that room, the walk says
+ * how many found none, every reader says so, and pin re-sizes the map: it
+ * counts the cgroups through the pinned iterator (those it recorded and
+ * those it had no room for) and pins it again when the map has less than
+ * as many again free, or is much larger than it needs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +30,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "cgroup_iter.h"
 #include "cgroups.skel.h"
 #include "cmd/bpf_common.h"
 #include "cmd/cmd.h"
@@ -38,8 +48,9 @@ static void help(FILE *f)
 		"memory.stat's anon, file and inactive_file). stats, top, export and\n"
 		"the controller read it once per sample, with the ledger's dump.\n"
 		"\n"
-		"  pin      load it and pin it in " CGS_BPF_DIR "; does nothing when\n"
-		"           it is pinned already, replaces an older one\n"
+		"  pin      load it and pin it in " CGS_BPF_DIR ", its map sized for\n"
+		"           the cgroups there are; does nothing when it is pinned\n"
+		"           already and the map suits them, else replaces it\n"
 		"  unpin    remove its pins\n"
 		"  status   whether it is pinned, which program, and one read of it\n"
 		"\n"
@@ -114,8 +125,12 @@ static int unpin_all(void)
 	return ret;
 }
 
-/* One read through the pins, as every reader does it; prints what it saw. */
-static int try_read(const char *what)
+/*
+ * One read through the pins, as every reader does it, into @room; says
+ * why it failed unless @what is NULL or the map was full (-ENOSPC, which
+ * pin mends).
+ */
+static int try_read(const char *what, struct cgs_iter_room *room)
 {
 	struct cgs_list l = { 0 };
 	struct cgs_iter *it;
@@ -124,10 +139,27 @@ static int try_read(const char *what)
 	if (cgs_iter_open(&it))
 		return -ENOMEM;
 	ret = cgs_iter_merge(it, &l);
-	if (ret)
+	if (ret && ret != -ENOSPC && what)
 		fail("%s, but reading it failed: %s", what, cgs_iter_why(it));
+	cgs_iter_room(it, room);
 	cgs_iter_close(it);
 	return ret;
+}
+
+/* The map's size for @n cgroups: a power of two, room for 4 times as many. */
+static __u32 records_size(unsigned int n)
+{
+	__u32 size = CGS_ITER_RECORDS_MIN;
+
+	while (size / 4 < n && size < 1u << 30)
+		size <<= 1;
+	return size;
+}
+
+/* Whether a map of @size suits @n cgroups: as many again free, not 16 times. */
+static bool size_fits(__u32 size, unsigned int n)
+{
+	return size >= 2 * (__u64)n && size <= 4 * (__u64)records_size(n);
 }
 
 static int attach_and_pin(struct cgshare_cgroups *skel, struct bpf_program *prog)
@@ -161,26 +193,34 @@ static int attach_and_pin(struct cgshare_cgroups *skel, struct bpf_program *prog
 	return ret;
 }
 
-static int pin(void)
+/*
+ * Loads the program with a map of @size and pins it, unless the same
+ * program is pinned with a map that suits the @live cgroups (its read
+ * @had said how many). 0 when done, 1 when the new pin's map turned out
+ * too small (@room says for how many), -1 on failure.
+ */
+static int pin_sized(__u32 size, unsigned int live, bool readable,
+		     const struct cgs_iter_room *had, struct cgs_iter_room *room)
 {
 	struct cgshare_cgroups *skel;
 	struct bpf_prog_info ours, theirs;
 	struct bpf_program *prog, *p;
 	const char *name = pick();
-	int ret = 1;
+	int ret = -1;
 
-	if (!bpf_fs_ready("bpf"))
-		return 1;
-	bpf_log_init();
 	skel = cgshare_cgroups__open();
 	if (!skel) {
 		fail("opening the BPF program: %s", strerror(errno));
-		return 1;
+		return -1;
 	}
 	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 	prog = bpf_object__find_program_by_name(skel->obj, name);
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, p == prog);
+	if (bpf_map__set_max_entries(skel->maps.records, size)) {
+		fail("sizing the records map: %s", strerror(errno));
+		goto out;
+	}
 	if (cgshare_cgroups__load(skel)) {
 		fail("loading %s failed (the verifier's or libbpf's reason is "
 		     "below; -v shows it all): %s", name, strerror(errno));
@@ -191,22 +231,63 @@ static int pin(void)
 		goto out;
 	}
 	if (!pinned_prog(&theirs) && !memcmp(ours.tag, theirs.tag, sizeof(ours.tag)) &&
-	    !strcmp(ours.name, theirs.name) && !try_read("it is pinned")) {
-		printf("cgroup iterator: already pinned at %s (%s)\n", CGS_ITER_PIN, name);
+	    !strcmp(ours.name, theirs.name) && readable &&
+	    size_fits(had->capacity, live)) {
+		printf("cgroup iterator: already pinned at %s (%s, room for %u "
+		       "records, %u cgroups)\n", CGS_ITER_PIN, name, had->capacity, live);
 		ret = 0;
 		goto out;
 	}
 	if (unpin_all() || attach_and_pin(skel, prog))
 		goto out;
-	if (try_read("pinned")) {
+	ret = try_read("pinned", room);
+	if (ret && ret != -ENOSPC) {
 		unpin_all();
+		ret = -1;
 		goto out;
 	}
-	printf("cgroup iterator: pinned at %s (%s)\n", CGS_ITER_PIN, name);
+	if (!size_fits(size, room->records + room->missed)) {
+		ret = 1;
+		goto out;
+	}
+	printf("cgroup iterator: pinned at %s (%s, room for %u records, %u "
+	       "cgroups)\n", CGS_ITER_PIN, name, size, room->records);
 	ret = 0;
 out:
 	cgshare_cgroups__destroy(skel);
 	return ret;
+}
+
+static int pin(void)
+{
+	struct cgs_iter_room had = { 0 }, room = { 0 };
+	struct bpf_prog_info pi;
+	unsigned int live = 0;
+	bool readable = false;
+	__u32 size = 0;
+	int ret, ok;
+
+	if (!bpf_fs_ready("bpf"))
+		return 1;
+	bpf_log_init();
+	/* the cgroups there are, as the pinned iterator counts them */
+	if (!pinned_prog(&pi)) {
+		ok = try_read("it is pinned", &had);
+		live = had.records + had.missed;
+		readable = !ok;
+	}
+	/* cgroups made faster than the map grows: a few rounds, then say so */
+	for (int round = 0; round < 3; round++) {
+		size = records_size(live);
+		ret = pin_sized(size, live, readable, &had, &room);
+		if (ret <= 0)
+			return -ret;
+		live = room.records + room.missed;
+		readable = false;
+	}
+	fail("pinned, but its map has room for %u records and there are %u cgroups",
+	     size, live);
+	return 1;
 }
 
 static int status(void)
@@ -229,8 +310,14 @@ static int status(void)
 		out_u64("run_time_ns", " (run time %s ns while "
 			"kernel.bpf_stats_enabled=1)\n", pi.run_time_ns);
 		if (!cgs_iter_open(&it)) {
+			struct cgs_iter_room room;
+
 			ret = cgs_iter_merge(it, &l);
 			out_str("read", "read: %s\n", ret ? cgs_iter_why(it) : "ok");
+			cgs_iter_room(it, &room);
+			out_u64("records", "records: %s", room.records);
+			out_u64("missed", " (%s without room", room.missed);
+			out_u64("capacity", " in a map of %s)\n", room.capacity);
 			cgs_iter_close(it);
 		}
 	}

@@ -6,6 +6,11 @@
  * and each record decoded by the ledger's own decoder straight into the
  * dump's record of the same id. No file is opened per sample: the pins
  * are opened once (BPF_OBJ_GET) and each walk is a BPF_ITER_CREATE.
+ *
+ * A walk that found no room in the map for some cgroups says how many:
+ * the records there are still merged, the read fails with -ENOSPC saying
+ * so, and the pins are opened again at the next read, to find the map
+ * `cgsharectl bpf pin` re-sized meanwhile.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +28,8 @@ struct cgs_iter {
 	int link_fd, map_fd;
 	int err;			/* of the last read; 0 when it worked */
 	int said;			/* the error last said on stderr */
-	char why[160];
+	char why[200];
+	struct cgs_iter_room room;	/* of the last walk */
 	__u64 *keys;
 	struct cgs_iter_rec *vals;
 	size_t cap;
@@ -115,6 +121,16 @@ static int get_pins(struct cgs_iter *it)
 	return 0;
 }
 
+/* The records map's size, for saying how full it is. */
+static __u32 map_capacity(int map_fd)
+{
+	struct bpf_map_info mi;
+	__u32 len = sizeof(mi);
+
+	memset(&mi, 0, sizeof(mi));
+	return bpf_obj_get_info_by_fd(map_fd, &mi, &len) ? 0 : mi.max_entries;
+}
+
 /* Runs the walk: the records are fresh when it returns. */
 static int walk(struct cgs_iter *it, struct cgs_iter_sum *sum)
 {
@@ -138,6 +154,9 @@ static int walk(struct cgs_iter *it, struct cgs_iter_sum *sum)
 		return fail(it, n, "reading the iterator");
 	if (n != sizeof(*sum))
 		return fail(it, -EPROTO, "short read of the iterator");
+	it->room.records = sum->records;
+	it->room.missed = sum->failed;
+	it->room.capacity = map_capacity(it->map_fd);
 	return 0;
 }
 
@@ -209,13 +228,22 @@ static struct cgs_cgroup *find_id(struct cgs_list *l, uint64_t id)
 int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 {
 	char err[CGS_DECODE_ERRLEN];
+	bool cached = it->link_fd >= 0;
 	struct cgs_iter_sum sum;
 	long n;
 	int ret;
 
+	memset(&it->room, 0, sizeof(it->room));
 	ret = get_pins(it);
 	if (!ret)
 		ret = walk(it, &sum);
+	if (!ret && sum.failed && cached) {
+		/* pinned again, re-sized, since these pins were opened? */
+		drop_pins(it);
+		ret = get_pins(it);
+		if (!ret)
+			ret = walk(it, &sum);
+	}
 	if (ret)
 		return ret;
 	n = read_map(it, l->n + l->n / 4 + 64);
@@ -237,8 +265,22 @@ int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 			return fail(it, -EBADMSG, r->len > sizeof(r->attrs) ?
 				    "record too long" : err);
 	}
+	if (sum.failed) {
+		drop_pins(it);
+		it->err = -ENOSPC;
+		snprintf(it->why, sizeof(it->why), "the cgroup iterator's records "
+			 "map (%u entries) is full: %u cgroups found no room, %u "
+			 "did (cgsharectl bpf pin re-sizes it)",
+			 it->room.capacity, it->room.missed, it->room.records);
+		return -ENOSPC;
+	}
 	it->err = 0;
 	return 0;
+}
+
+void cgs_iter_room(const struct cgs_iter *it, struct cgs_iter_room *room)
+{
+	*room = it->room;
 }
 
 void cgs_sample_iter(struct cgs_iter *it, struct cgs_list *l)
@@ -247,8 +289,8 @@ void cgs_sample_iter(struct cgs_iter *it, struct cgs_list *l)
 
 	if (ret && ret != it->said)
 		fprintf(stderr, "cgsharectl: %s; cpu.weight, cpu.max, CPU "
-			"throttling and memory.stat's breakdown are left out\n",
-			it->why);
+			"throttling and memory.stat's breakdown are left out%s\n",
+			it->why, ret == -ENOSPC ? " of the cgroups without a record" : "");
 	it->said = ret;
 }
 

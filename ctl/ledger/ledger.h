@@ -149,10 +149,19 @@ void cgs_iter_close(struct cgs_iter *it);
  * One read of the iterator, its records merged by id into @l (sorted by
  * id); records of cgroups not in @l are left out. 0, or a negative errno
  * with the reason in cgs_iter_why(): -ENOENT when it is not pinned,
- * -EACCES without permission to read the pins.
+ * -EACCES without permission to read the pins, -ENOSPC when its records
+ * map was full (the records there are merged, the others are not).
  */
 int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l);
 const char *cgs_iter_why(const struct cgs_iter *it);
+
+/* The last read's walk: how many cgroups it recorded and how full the map is. */
+struct cgs_iter_room {
+	unsigned int records;	/* cgroups the walk recorded */
+	unsigned int missed;	/* cgroups it found no room for */
+	unsigned int capacity;	/* the records map's max_entries; 0: unknown */
+};
+void cgs_iter_room(const struct cgs_iter *it, struct cgs_iter_room *room);
 
 /*
  * One sample of the cgroups at @t (NULL: all): the dump, and with @it one
