@@ -59,8 +59,9 @@ check "gpu enable again: says already enabled, exits 0" sh -c "'$CTL' gpu enable
 "$CTL" -j gpu status >"$OUT/gstatus.json"
 check "gpu status -j: enabled, dma_fence programs listed" json "$OUT/gstatus.json" \
 	'd["enabled"] and {"fence_init", "fence_emit", "fence_signaled", "fence_destroy"} <= {p["program"] for p in d["programs"]}'
+# one set, under the event names of this kernel (renamed after 6.12)
 check "gpu status -j: gpu_scheduler programs attached too" json "$OUT/gstatus.json" \
-	'{"sched_job", "sched_run_job", "sched_process_job"} <= {p["program"] for p in d["programs"]}'
+	'len({"sched_job", "sched_run_job", "sched_process_job"} & {p["program"] for p in d["programs"]}) + len({"sched_job_queue", "sched_job_run", "sched_job_done"} & {p["program"] for p in d["programs"]}) == 3 and ({"sched_job", "sched_run_job", "sched_process_job"} <= {p["program"] for p in d["programs"]} or {"sched_job_queue", "sched_job_run", "sched_job_done"} <= {p["program"] for p in d["programs"]})'
 
 a0=$(busy /gputest/a vgem); b0=$(busy /gputest/b vgem); p0=$(busy /gputest vgem)
 check "a vgem fence held 500 ms in a" run_in $T/a "$VGEM" 500
