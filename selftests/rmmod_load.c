@@ -109,47 +109,6 @@ static int charger(void *arg)
 	return 0;
 }
 
-static bool module_present(const char *name)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "/sys/module/%s", name);
-	return !access(p, F_OK);
-}
-
-static int rmmod(const char *name, int secs)
-{
-	u64 end = now_ns() + (u64)secs * SEC;
-	int tries = 0;
-
-	for (;;) {
-		tries++;
-		if (!syscall(SYS_delete_module, name, O_NONBLOCK)) {
-			ksft_print_msg("rmmod %s: success after %d attempt(s)\n",
-				       name, tries);
-			return 0;
-		}
-		if ((errno != EBUSY && errno != EAGAIN) || now_ns() > end) {
-			ksft_print_msg("rmmod %s: %s after %d attempt(s)\n", name,
-				       strerror(errno), tries);
-			return -errno;
-		}
-		usleep(20000);
-	}
-}
-
-static int insmod(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Kernel log lines after our mark that say something went wrong. */
 static int klog_problems(void)
 {
@@ -213,7 +172,7 @@ static int test_rmmod_load(void)
 		SKIP("CGSHARE_KO is not set to a readable module file");
 	base = strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko;
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
-	if (!module_present(name)) {
+	if (!mod_loaded(name)) {
 		cgt_reason("module %s is not loaded before the test", name);
 		return KSFT_FAIL;
 	}
@@ -235,8 +194,8 @@ static int test_rmmod_load(void)
 	pids[npids++] = cg_run(load, charger, (void *)hog);
 	sleep(3);
 
-	CHECK(expect_ok("rmmod under load", rmmod(name, 15)));
-	CHECK(expect_true(!module_present(name), "module gone after rmmod"));
+	CHECK(expect_ok("rmmod under load", mod_remove(name, 15)));
+	CHECK(expect_true(!mod_loaded(name), "module gone after rmmod"));
 	sleep(1);		/* the load keeps going against nothing */
 	*stop = 1;
 	for (int i = 2; i < npids; i++) {
@@ -256,7 +215,7 @@ static int test_rmmod_load(void)
 		CHECK(expect_ge("dying cgroups left while unloaded",
 				cg_make_dying(cgt_path("dying"), SHM, &dying_id), 1));
 
-	CHECK(expect_ok("insmod again", insmod(ko)));
+	CHECK(expect_ok("insmod again", mod_insert(ko, NULL)));
 	NL_OPEN(&nl);
 	CHECK(expect_ok("status-get after re-insmod", cgs_status(&nl, &s, &ack)));
 	CHECK(expect_ok("dump after re-insmod",
@@ -271,8 +230,8 @@ static int test_rmmod_load(void)
 	rec_list_free(&want);
 	nl_close(&nl);
 
-	CHECK(expect_ok("rmmod when idle", rmmod(name, 5)));
-	CHECK(expect_ok("insmod once more", insmod(ko)));
+	CHECK(expect_ok("rmmod when idle", mod_remove(name, 5)));
+	CHECK(expect_ok("insmod once more", mod_insert(ko, NULL)));
 	CHECK(expect_eq("kernel log problems since the test started",
 			klog_problems(), 0));
 	ret = KSFT_PASS;
@@ -285,7 +244,7 @@ cleanup:
 		cg_wait(pids[i]);
 	}
 	unlink(SHM);
-	if (!module_present(name) && insmod(ko))
+	if (!mod_loaded(name) && mod_insert(ko, NULL))
 		ksft_print_msg("could not put the module back: later tests will fail\n");
 	return ret;
 }

@@ -271,6 +271,14 @@ int alloc_finish(pid_t pid, struct alloc *a);
  */
 int cg_make_dying(const char *rel, const char *shmfile, u64 *id);
 
+/* ----------------------------------------------------------------- modules */
+
+bool mod_loaded(const char *name);
+/* Load the module file ko with params ("" or NULL for none); -errno. */
+int mod_insert(const char *ko, const char *params);
+/* Unload name, retrying for up to secs seconds while it is busy; -errno. */
+int mod_remove(const char *name, int secs);
+
 u64 now_ns(void);
 /* /proc/PID/schedstat: run time, run_delay (queue wait), times run */
 int read_schedstat(pid_t pid, u64 *run, u64 *delay, u64 *pcount);
