@@ -5,7 +5,8 @@
 #
 # The guest half of `make check`.  First, one kernel after the other, the
 # builds: fetch each kernel TAG (cached), build cgshare.ko against its
-# headers (with and without BTF), the selftests (make -C selftests) and,
+# headers (with and without BTF), the test modules
+# (tools/build-test-modules.sh), the selftests (make -C selftests) and,
 # where the kernel has sched_ext and the sched_ext test is selected, its
 # example schedulers (tools/build-scx.sh).  Then the guests: boot each
 # kernel with selftests/run-guest.sh as the command (TAP on stdout), JOBS
@@ -138,6 +139,10 @@ prepare() {
 	# The same module without BTF: the BPF-off path (ctl/tests/guest-gpu-bpf.sh).
 	if ! MODULE_BTF=off step module-nobtf "$TOOLS/build-module.sh" "$tag"; then
 		kfail "building cgshare.ko without BTF for $KVER failed"
+		return
+	fi
+	if ! step test-modules "$TOOLS/build-test-modules.sh" "$tag"; then
+		kfail "building the test modules (selftests/fixtures) for $KVER failed"
 		return
 	fi
 	if selected selftests/sched_ext.sh && has_sched_ext &&
