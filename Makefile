@@ -3,6 +3,9 @@
 #   make                 module for $(KDIR) and cgsharectl
 #   make check           host unit tests, then the guest suite on Debian's
 #                        6.1, 6.12 and 7.3 kernels under QEMU
+#   make check-debug     the whole guest suite on the debug kernel (KASAN,
+#                        lockdep, kmemleak, ...: tools/debug-kernel.sh)
+#   make check-debug-ci  DEBUG_CI_TESTS only on the debug kernel (CI's part)
 #   make check-guest KERNELS=6.1 TESTS=counters
 #                        the guest suite only: some kernels, some tests
 #                        (names from selftests/tests.list); JOBS=2 runs
@@ -27,6 +30,12 @@ KERNELS ?= 6.1 6.12 $(NEWEST_KERNEL)
 # many guests at once.
 TESTS ?=
 JOBS ?= 1
+# The debug kernel is built from NEWEST_KERNEL's source
+# (tools/debug-kernel.sh); `make check-debug` runs every guest test there,
+# `make check-debug-ci` DEBUG_CI_TESTS, in a VM allowed DEBUG_VM_TIMEOUT
+# seconds.
+DEBUG_CI_TESTS ?= fuzz faults rmmod_load dump
+DEBUG_VM_TIMEOUT ?= 7200
 V ?= 0
 
 export VERSION BUILD KERNELS NEWEST_KERNEL JOBS V
@@ -35,7 +44,8 @@ MAKEOVERRIDES := $(filter-out TESTS=%,$(MAKEOVERRIDES))
 
 .DELETE_ON_ERROR:
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
-	kernels install dkms-install clean example
+	kernels install dkms-install clean example debug-kernel check-debug \
+	check-debug-ci
 
 all: module ctl
 
@@ -53,9 +63,10 @@ module:
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 BTF_KERNEL = $(if $(filter 6.12,$(KERNELS)),6.12,$(lastword $(KERNELS)))
 guest_btf = $(shell sed -n 's/^VMLINUX=//p' $$(tools/fetch-kernels.sh --env $(BTF_KERNEL)))
-check check-host check-guest demo example bench: VMLINUX_BTF = $(guest_btf)
+check check-host check-guest check-debug check-debug-ci demo example bench: \
+	VMLINUX_BTF = $(guest_btf)
 # Warnings are errors in the project's own checks only.
-check check-host check-guest: export WERROR = 1
+check check-host check-guest check-debug check-debug-ci: export WERROR = 1
 
 ctl:
 	$(MAKE) -C ctl VMLINUX_BTF=$(VMLINUX_BTF)
@@ -74,6 +85,15 @@ uapi: kernels
 
 check-guest: kernels ctl
 	TESTS="$(TESTS)" tools/vm-suite.sh $(KERNELS)
+
+debug-kernel:
+	tools/debug-kernel.sh $(NEWEST_KERNEL)
+
+check-debug: kernels ctl
+	VM_TIMEOUT=$(DEBUG_VM_TIMEOUT) TESTS="$(TESTS)" tools/vm-suite.sh debug
+
+check-debug-ci: kernels ctl
+	VM_TIMEOUT=$(DEBUG_VM_TIMEOUT) TESTS="$(DEBUG_CI_TESTS)" tools/vm-suite.sh debug
 
 demo: kernels ctl
 	tools/demo.sh $(firstword $(KERNELS))
