@@ -9,10 +9,11 @@
  * adds busy_ns and queue_ns to device dev of cgroup cgroup_id (a cgroup v2
  * id, as bpf_get_current_cgroup_id() returns) and to its ancestors.
  * Returns 0, or -ENOENT (no live cgroup with that id), -EINVAL (dev empty,
- * unterminated or with characters other than letters, digits and :._-),
- * -ENOSPC (the cgroup already has CGSHARE_MAX_GPUS other devices), -E2BIG
- * (nested too deep), -ENOMEM, -EBUSY (called in NMI). On error nothing is
- * charged.
+ * unterminated or with bytes other than ASCII letters, digits and :._-),
+ * -ENOSPC (a record on the chain already holds gpu_dev_max other devices),
+ * -EOVERFLOW (a counter of the cgroup or an ancestor would wrap), -ENOMEM,
+ * -EBUSY (called in NMI). On error nothing is charged; the module counts
+ * refusals in status-get.
  */
 #ifndef CGSHARE_KFUNC_H
 #define CGSHARE_KFUNC_H

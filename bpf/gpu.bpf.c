@@ -27,7 +27,7 @@
  *
  * Counters of what happened are in the per-CPU array `stats`.
  */
-#include "vmlinux.h"
+#include "core_types.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

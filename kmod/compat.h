@@ -26,6 +26,24 @@ static inline struct nlattr **cgshare_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/* 6.7 added the variable-width "uint" attributes (NLA_UINT). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+static inline int nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
+{
+	u32 v32 = value;
+
+	if (v32 == value)
+		return nla_put_u32(skb, attrtype, v32);
+	return nla_put(skb, attrtype, sizeof(value), &value);
+}
+#endif
+
+/* Later kernels check the dump context's size with this (6.1 has not). */
+#ifndef NL_ASSERT_DUMP_CTX_FITS
+#define NL_ASSERT_DUMP_CTX_FITS(type_name)				\
+	BUILD_BUG_ON(sizeof(type_name) > sizeof_field(struct netlink_callback, ctx))
+#endif
+
 /*
  * 6.9 marks kfunc sets with BTF_SET8_KFUNCS (BTF_KFUNCS_START) and refuses
  * unmarked ones; 6.1 has only BTF_SET8_START. 6.7 added __bpf_kfunc and the

@@ -44,13 +44,15 @@ struct rec_cache {
 static DEFINE_PER_CPU(struct running, running);
 static DEFINE_PER_CPU(struct rec_cache, rec_cache);
 
-/* Caller has preemption disabled, which holds off the records' RCU frees. */
+/* Preemption is off in the probes, which holds off the records' RCU frees. */
 static struct cgshare_rec *task_rec(struct task_struct *p)
 {
 	struct rec_cache *c = this_cpu_ptr(&rec_cache);
 	struct cgroup *cgrp = task_dfl_cgroup(p);
 	struct cgshare_rec *rec;
 	unsigned int i;
+
+	lockdep_assert_preemption_disabled();
 
 	for (i = 0; i < 2; i++) {
 		rec = READ_ONCE(c->rec[i]);

@@ -5,22 +5,24 @@
  * Those run with interrupts off, so records come from a spare pool that a
  * worker refills with GFP_KERNEL, with GFP_ATOMIC only as a fallback.
  */
+#include <linux/error-injection.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/xarray.h>
 #include <linux/workqueue.h>
 #include "ledger.h"
-#include "memory.h"
-#include "lifetime.h"
 
 #define POOL_LOW	128
 #define POOL_HIGH	512
+
+DEFINE_SPINLOCK(cgshare_chain_lock);
 
 static DEFINE_XARRAY(table);
 static struct kmem_cache *rec_cache;
 static atomic_t generation = ATOMIC_INIT(1);
 static atomic_t nr_recs;
 static atomic64_t max_id;
+static atomic64_t alloc_failed;		/* where we could sleep */
 
 static DEFINE_SPINLOCK(pool_lock);
 static LLIST_HEAD(pool);
@@ -28,7 +30,17 @@ static unsigned int pool_len;
 static void pool_refill(struct work_struct *work);
 static DECLARE_WORK(refill_work, pool_refill);
 
-static struct cgshare_rec *rec_alloc(gfp_t gfp)
+/*
+ * The allocation helpers are noinline and open to fail_function, so that
+ * each allocation path can be made to fail on its own in the tests.
+ */
+static noinline struct cgshare_cpu __percpu *rec_cpu_alloc(gfp_t gfp)
+{
+	return alloc_percpu_gfp(struct cgshare_cpu, gfp | __GFP_NOWARN);
+}
+ALLOW_ERROR_INJECTION(rec_cpu_alloc, NULL);
+
+static noinline struct cgshare_rec *rec_alloc(gfp_t gfp)
 {
 	struct cgshare_rec *rec;
 	int cpu;
@@ -36,7 +48,7 @@ static struct cgshare_rec *rec_alloc(gfp_t gfp)
 	rec = kmem_cache_zalloc(rec_cache, gfp | __GFP_NOWARN);
 	if (!rec)
 		return NULL;
-	rec->cpu = alloc_percpu_gfp(struct cgshare_cpu, gfp | __GFP_NOWARN);
+	rec->cpu = rec_cpu_alloc(gfp);
 	if (!rec->cpu) {
 		kmem_cache_free(rec_cache, rec);
 		return NULL;
@@ -45,6 +57,7 @@ static struct cgshare_rec *rec_alloc(gfp_t gfp)
 		u64_stats_init(&per_cpu_ptr(rec->cpu, cpu)->sync);
 	return rec;
 }
+ALLOW_ERROR_INJECTION(rec_alloc, NULL);
 
 static void rec_free(struct cgshare_rec *rec)
 {
@@ -63,7 +76,8 @@ static void pool_put(struct cgshare_rec *rec)
 	spin_unlock_irqrestore(&pool_lock, flags);
 }
 
-static struct cgshare_rec *pool_get(void)
+/* A spare record, or NULL when the pool is empty. */
+static noinline struct cgshare_rec *pool_get(void)
 {
 	struct llist_node *node;
 	unsigned long flags;
@@ -79,6 +93,7 @@ static struct cgshare_rec *pool_get(void)
 		schedule_work(&refill_work);
 	return node ? llist_entry(node, struct cgshare_rec, node) : NULL;
 }
+ALLOW_ERROR_INJECTION(pool_get, NULL);
 
 static int pool_fill(unsigned int want)
 {
@@ -95,7 +110,10 @@ static int pool_fill(unsigned int want)
 
 static void pool_refill(struct work_struct *work)
 {
-	pool_fill(POOL_HIGH);
+	if (pool_fill(POOL_HIGH)) {
+		atomic64_inc(&alloc_failed);
+		pr_warn_once("cgshare: no memory to refill the spare records\n");
+	}
 }
 
 int cgshare_ledger_reserve(unsigned int n)
@@ -103,11 +121,12 @@ int cgshare_ledger_reserve(unsigned int n)
 	return pool_fill(n + POOL_LOW);
 }
 
-/* Nearest record at or above @cgrp; caller holds rcu_read_lock(). */
+/* Nearest record at or above @cgrp. */
 struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp)
 {
 	struct cgshare_rec *rec;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
 	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
 		rec = xa_load(&table, cgroup_id(cgrp));
 		if (rec)
@@ -116,14 +135,17 @@ struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp)
 	return NULL;
 }
 
+/* Records are freed a grace period after they leave the table. */
 struct cgshare_rec *cgshare_rec_find(u64 id)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
 	return xa_load(&table, id);
 }
 
-/* Next published record with id >= *id; caller holds rcu_read_lock(). */
+/* Next published record with id >= *id. */
 struct cgshare_rec *cgshare_rec_next(unsigned long *id)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
 	return xa_find(&table, id, ULONG_MAX, XA_PRESENT);
 }
 
@@ -156,8 +178,11 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	rec = pool_get();
 	if (!rec)
 		rec = rec_alloc(gfp);
-	if (!rec)
+	if (!rec) {
+		if (gfpflags_allow_blocking(gfp))
+			atomic64_inc(&alloc_failed);
 		return -ENOMEM;
+	}
 	rec->id = cgroup_id(cgrp);
 	rec->cgrp = cgrp;
 	rcu_read_lock();
@@ -169,6 +194,8 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	if (ret) {
 		cgroup_put(cgrp);
 		pool_put(rec);
+		if (ret == -ENOMEM && gfpflags_allow_blocking(gfp))
+			atomic64_inc(&alloc_failed);
 		return ret == -EBUSY ? 0 : ret;
 	}
 	atomic_inc(&nr_recs);
@@ -186,7 +213,9 @@ void cgshare_rec_adopt(struct cgroup *cgrp)
 {
 	struct cgroup_subsys_state *css;
 	struct cgshare_rec *rec, *d;
+	unsigned long flags;
 
+	spin_lock_irqsave(&cgshare_chain_lock, flags);
 	rcu_read_lock();
 	rec = xa_load(&table, cgroup_id(cgrp));
 	if (rec) {
@@ -197,26 +226,28 @@ void cgshare_rec_adopt(struct cgroup *cgrp)
 		}
 	}
 	rcu_read_unlock();
+	spin_unlock_irqrestore(&cgshare_chain_lock, flags);
 }
 
-/* Called with interrupts off from the rmdir tracepoint, or at unload. */
-void cgshare_rec_remove(struct cgroup *cgrp)
+/*
+ * Takes @cgrp's record out of the table and marks it dead; lookups that
+ * started before may still hold it until a grace period has passed. The
+ * caller owns it: it must end with cgshare_rec_free().
+ */
+struct cgshare_rec *cgshare_rec_unpublish(struct cgroup *cgrp)
 {
 	struct cgshare_rec *rec;
 
 	/* Ids are per hierarchy: a v1 cgroup's id may equal one of ours. */
 	if (cgrp->root != &cgrp_dfl_root)
-		return;
+		return NULL;
 	rec = xa_erase(&table, cgroup_id(cgrp));
 	if (!rec)
-		return;
+		return NULL;
 	atomic_dec(&nr_recs);
 	atomic_inc(&generation);
 	WRITE_ONCE(rec->dead, true);
-	rcu_read_lock();
-	rec->has_final_mem = cgshare_mem_read(cgrp, &rec->final_mem);
-	rcu_read_unlock();
-	cgshare_lifetime_release(rec);
+	return rec;
 }
 
 static void rec_free_rcu(struct rcu_head *head)
@@ -227,7 +258,7 @@ static void rec_free_rcu(struct rcu_head *head)
 	rec_free(rec);
 }
 
-/* The last step of a record's life, after notification. */
+/* The last step of a record's life. */
 void cgshare_rec_free(struct cgshare_rec *rec)
 {
 	call_rcu(&rec->rcu, rec_free_rcu);
@@ -278,6 +309,12 @@ u32 cgshare_ledger_generation(void)
 u32 cgshare_ledger_count(void)
 {
 	return atomic_read(&nr_recs);
+}
+
+/* Records that could not be allocated where the allocation could sleep. */
+u64 cgshare_ledger_alloc_failed(void)
+{
+	return atomic64_read(&alloc_failed);
 }
 
 int cgshare_ledger_init(void)

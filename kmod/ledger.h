@@ -4,10 +4,9 @@
 
 #include <linux/cgroup.h>
 #include <linux/llist.h>
+#include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/cgshare.h>
-
-#define CGSHARE_MAX_GPUS 8
 
 /* Written only by the CPU it belongs to, from scheduler tracepoints. */
 struct cgshare_cpu {
@@ -30,13 +29,7 @@ struct cgshare_mem {
 	u64 events[5];		/* low, high, max, oom, oom_kill */
 };
 
-struct cgshare_gpu_dev {
-	char name[CGSHARE_DEV_NAME_LEN];
-	u64 busy_ns;		/* this cgroup and its descendants */
-	u64 queue_ns;
-	u64 mem_bytes;		/* sum of mem_own over the subtree */
-	u64 mem_own;		/* set by collectors for this cgroup alone */
-};
+struct cgshare_gpu_dev;
 
 /*
  * One live cgroup v2 cgroup. Published in the table from mkdir to rmdir;
@@ -51,8 +44,10 @@ struct cgshare_rec {
 	struct cgshare_cpu __percpu *cpu;
 	atomic64_t usage_seen;		/* largest cpu usage a reader was given */
 
-	unsigned int nr_gpu;		/* gpu[] and parent: under gpu.c's lock */
-	struct cgshare_gpu_dev *gpu;
+	/* Under cgshare_chain_lock, like parent. */
+	unsigned int nr_gpu;
+	unsigned int cap_gpu;
+	struct cgshare_gpu_dev *gpu;	/* gpu.c's, freed with the record */
 
 	bool dead;
 	bool has_final_mem;
@@ -62,12 +57,21 @@ struct cgshare_rec {
 	struct rcu_head rcu;
 };
 
+/*
+ * The chain lock: held to change any record's parent pointer, and by
+ * whoever must see a chain that cannot change under it while it updates
+ * every record on it at once (a GPU charge, which also keeps the GPU
+ * tables under it). Taken with interrupts off: charges come from any
+ * context but NMI.
+ */
+extern spinlock_t cgshare_chain_lock;
+
 int cgshare_ledger_init(void);
 void cgshare_ledger_uninit(void);
 
 int cgshare_ledger_reserve(unsigned int n);
 int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp);
-void cgshare_rec_remove(struct cgroup *cgrp);
+struct cgshare_rec *cgshare_rec_unpublish(struct cgroup *cgrp);
 void cgshare_rec_free(struct cgshare_rec *rec);
 void cgshare_rec_adopt(struct cgroup *cgrp);
 
@@ -81,5 +85,6 @@ u64 cgshare_rec_usage_seen(struct cgshare_rec *rec, u64 usage);
 u32 cgshare_ledger_generation(void);
 u64 cgshare_ledger_max_id(void);
 u32 cgshare_ledger_count(void);
+u64 cgshare_ledger_alloc_failed(void);
 
 #endif

@@ -2,19 +2,22 @@
 /*
  * Records follow cgroups: created on the cgroup_mkdir tracepoint, removed
  * on cgroup_rmdir, and for cgroups that predate the module, by one walk of
- * the hierarchy at load. A removed record is reported on the notify group
- * with its final counters from a worker, then freed.
+ * the hierarchy at load. A removed record is handed, with its final
+ * counters, to the release hook (the notification) from a worker, then
+ * freed.
  */
 #include <linux/cgroup.h>
-#include <linux/slab.h>
 #include <linux/workqueue.h>
 #include "cpu.h"
 #include "gpu.h"
 #include "ledger.h"
 #include "lifetime.h"
-#include "netlink.h"
+#include "memory.h"
 #include "tracepoint.h"
 
+#define SCAN_BATCH	32	/* cgroups referenced at once by the scan */
+
+static cgshare_release_fn release_hook;
 static LLIST_HEAD(release_list);
 
 static void release_work_fn(struct work_struct *work)
@@ -26,7 +29,7 @@ static void release_work_fn(struct work_struct *work)
 	if (!batch)
 		return;
 	llist_for_each_entry(rec, batch, node) {
-		cgshare_nl_notify_release(rec);
+		release_hook(rec);
 		cgshare_gpu_release(rec);
 	}
 	/* No lookup that could still find these records is running now. */
@@ -40,8 +43,21 @@ static void release_work_fn(struct work_struct *work)
 
 static DECLARE_WORK(release_work, release_work_fn);
 
-void cgshare_lifetime_release(struct cgshare_rec *rec)
+/*
+ * The removal sequence: out of the table, final memory read while the
+ * cgroup still has it, then notification and freeing from the worker.
+ * Runs with interrupts off from the rmdir tracepoint, or when a cgroup
+ * went away while its record was being added.
+ */
+static void remove_rec(struct cgroup *cgrp)
 {
+	struct cgshare_rec *rec = cgshare_rec_unpublish(cgrp);
+
+	if (!rec)
+		return;
+	rcu_read_lock();
+	rec->has_final_mem = cgshare_mem_read(cgrp, &rec->final_mem);
+	rcu_read_unlock();
 	llist_add(&rec->node, &release_list);
 	schedule_work(&release_work);
 }
@@ -70,66 +86,90 @@ static int add_live(struct cgroup *cgrp, gfp_t gfp)
 	 */
 	smp_mb();
 	if (cgroup_removed(cgrp))
-		cgshare_rec_remove(cgrp);
+		remove_rec(cgrp);
 	return ret;
 }
 
 /*
  * Cgroups whose record could not be allocated with interrupts off get one
- * from a worker; until then their tasks are charged to the nearest
- * ancestor with a record, and readers wait for the worker.
+ * from a worker, which finds them by walking the hierarchy: deferring
+ * needs no memory, so no cgroup is ever left without a record for good.
+ * Until then their tasks are charged to the nearest ancestor with a
+ * record, and readers wait for the worker. A worker that runs out of
+ * memory too tries again a second later, or at the next read.
  */
-struct deferred {
-	struct llist_node node;
-	struct cgroup *cgrp;
-};
+static atomic64_t nr_deferred;
+static s64 scanned;		/* nr_deferred that the last full scan covered */
 
-static LLIST_HEAD(deferred_list);
+static void create_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(create_work, create_work_fn);
+
+static void defer(void)
+{
+	atomic64_inc(&nr_deferred);
+	mod_delayed_work(system_wq, &create_work, 0);
+}
+
+/* Up to @n live cgroups without a record, referenced, parents first. */
+static unsigned int find_missing(struct cgroup **out, unsigned int n)
+{
+	struct cgroup_subsys_state *css;
+	unsigned int found = 0;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(css, &cgrp_dfl_root.cgrp.self) {
+		if (cgroup_removed(css->cgroup) || cgshare_rec_find(cgroup_id(css->cgroup)) ||
+		    !cgroup_tryget(css->cgroup))
+			continue;
+		out[found++] = css->cgroup;
+		if (found == n)
+			break;
+	}
+	rcu_read_unlock();
+	return found;
+}
 
 static void create_work_fn(struct work_struct *work)
 {
-	struct llist_node *node, *next;
-	struct deferred *d;
+	s64 seen = atomic64_read(&nr_deferred);
+	struct cgroup *batch[SCAN_BATCH];
+	unsigned int n, i;
+	int ret = 0;
 
-	llist_for_each_safe(node, next, llist_del_all(&deferred_list)) {
-		d = llist_entry(node, struct deferred, node);
-		if (add_live(d->cgrp, GFP_KERNEL) == 0) {
-			unsigned long flags = cgshare_gpu_lock();
-
-			cgshare_rec_adopt(d->cgrp);
-			cgshare_gpu_unlock(flags);
+	pr_warn_once("cgshare: a cgroup record could not be allocated with interrupts off; a worker makes it\n");
+	/* Deferrals counted after this read are left for the next run. */
+	smp_mb();
+	do {
+		n = find_missing(batch, ARRAY_SIZE(batch));
+		for (i = 0; i < n; i++) {
+			if (!ret) {
+				ret = add_live(batch[i], GFP_KERNEL);
+				if (!ret)
+					cgshare_rec_adopt(batch[i]);
+			}
+			cgroup_put(batch[i]);
 		}
-		else
-			pr_warn_ratelimited("cgshare: no memory for a cgroup record\n");
-		cgroup_put(d->cgrp);
-		kfree(d);
-	}
-}
+	} while (n == ARRAY_SIZE(batch) && !ret);
 
-static DECLARE_WORK(create_work, create_work_fn);
-
-static void add_or_defer(struct cgroup *cgrp)
-{
-	struct deferred *d;
-
-	if (add_live(cgrp, GFP_ATOMIC) != -ENOMEM)
-		return;
-	d = kmalloc(sizeof(*d), GFP_ATOMIC | __GFP_NOWARN);
-	if (!d) {
-		pr_warn_ratelimited("cgshare: no memory for a cgroup record\n");
+	if (ret) {
+		pr_warn_once("cgshare: no memory for a cgroup record; trying again\n");
+		schedule_delayed_work(&create_work, HZ);
 		return;
 	}
-	cgroup_get(cgrp);
-	d->cgrp = cgrp;
-	llist_add(&d->node, &deferred_list);
-	schedule_work(&create_work);
+	WRITE_ONCE(scanned, seen);
 }
 
 /* Records made before now are visible to a reader after this. */
 void cgshare_lifetime_sync(void)
 {
-	if (!llist_empty(&deferred_list) || work_pending(&create_work))
-		flush_work(&create_work);
+	if (atomic64_read(&nr_deferred) != READ_ONCE(scanned))
+		flush_delayed_work(&create_work);
+}
+
+static void add_or_defer(struct cgroup *cgrp)
+{
+	if (add_live(cgrp, GFP_ATOMIC) == -ENOMEM)
+		defer();
 }
 
 /* Both run under trace_cgroup_path_lock with interrupts off. */
@@ -141,7 +181,7 @@ static void probe_mkdir(void *data, struct cgroup *cgrp, const char *path)
 
 static void probe_rmdir(void *data, struct cgroup *cgrp, const char *path)
 {
-	cgshare_rec_remove(cgrp);
+	remove_rec(cgrp);
 }
 
 static struct cgshare_probe probes[] = {
@@ -171,10 +211,17 @@ static void add_existing(void)
 	rcu_read_unlock();
 }
 
-int cgshare_lifetime_init(void)
+/* Records that could not be made with interrupts off, for status-get. */
+u64 cgshare_lifetime_deferred(void)
+{
+	return atomic64_read(&nr_deferred);
+}
+
+int cgshare_lifetime_init(cgshare_release_fn release)
 {
 	int ret;
 
+	release_hook = release;
 	/* Hooks first, so no cgroup made during the walk is missed. */
 	ret = cgshare_probes_register(probes, ARRAY_SIZE(probes));
 	if (ret)
@@ -186,13 +233,14 @@ int cgshare_lifetime_init(void)
 	return 0;
 
 err_probes:
-	cgshare_probes_unregister(probes, ARRAY_SIZE(probes));
+	cgshare_lifetime_uninit();
 	return ret;
 }
 
+/* The hooks go first: after them nothing queues either worker again. */
 void cgshare_lifetime_uninit(void)
 {
 	cgshare_probes_unregister(probes, ARRAY_SIZE(probes));
-	flush_work(&create_work);
+	cancel_delayed_work_sync(&create_work);
 	flush_work(&release_work);
 }

@@ -4,9 +4,12 @@
 
 #include "ledger.h"
 
-int cgshare_lifetime_init(void);
+/* Called from a worker for every removed record, before it is freed. */
+typedef void (*cgshare_release_fn)(struct cgshare_rec *rec);
+
+int cgshare_lifetime_init(cgshare_release_fn release);
 void cgshare_lifetime_uninit(void);
-void cgshare_lifetime_release(struct cgshare_rec *rec);
 void cgshare_lifetime_sync(void);
+u64 cgshare_lifetime_deferred(void);
 
 #endif

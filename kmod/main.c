@@ -8,6 +8,7 @@
 #include <linux/cgshare.h>
 #include "cpu.h"
 #include "bpf.h"
+#include "gpu.h"
 #include "ledger.h"
 #include "lifetime.h"
 #include "netlink.h"
@@ -22,7 +23,7 @@ static int __init cgshare_init(void)
 	ret = cgshare_netlink_init();
 	if (ret)
 		goto err_netlink;
-	ret = cgshare_lifetime_init();
+	ret = cgshare_lifetime_init(cgshare_nl_notify_release);
 	if (ret)
 		goto err_lifetime;
 	ret = cgshare_cpu_init();
@@ -38,6 +39,7 @@ err_cpu:
 	cgshare_lifetime_uninit();
 err_lifetime:
 	cgshare_netlink_uninit();
+	cgshare_gpu_uninit();
 err_netlink:
 	cgshare_ledger_uninit();
 err_ledger:
@@ -49,6 +51,7 @@ static void __exit cgshare_exit(void)
 	cgshare_cpu_uninit();
 	cgshare_lifetime_uninit();
 	cgshare_netlink_uninit();
+	cgshare_gpu_uninit();
 	cgshare_ledger_uninit();
 }
 

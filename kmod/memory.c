@@ -7,12 +7,14 @@
 #include <linux/memcontrol.h>
 #include "memory.h"
 
-/* Caller holds rcu_read_lock(). False when the cgroup has no memory state. */
+/* False when the cgroup has no memory state. */
 bool cgshare_mem_read(struct cgroup *cgrp, struct cgshare_mem *mem)
 {
 #ifdef CONFIG_MEMCG
 	struct cgroup_subsys_state *css;
 	struct mem_cgroup *memcg;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare memory read outside RCU");
 
 	/* The root has no memory.current; a cgroup without +memory has no css. */
 	if (!cgroup_parent(cgrp))

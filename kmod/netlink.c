@@ -4,6 +4,7 @@
  * One fill function serves do, dump and the release notification.
  */
 #include <linux/cgroup.h>
+#include <linux/error-injection.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -15,21 +16,10 @@
 #include "lifetime.h"
 #include "memory.h"
 #include "netlink.h"
-
-static const struct nla_policy cgroup_get_policy[CGSHARE_A_CGROUP_PATH + 1] = {
-	[CGSHARE_A_CGROUP_ID] = { .type = NLA_U64 },
-	[CGSHARE_A_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
-};
-
-static const struct nla_policy charge_policy[CGSHARE_A_CHARGE_MEM_BYTES + 1] = {
-	[CGSHARE_A_CHARGE_ID] = { .type = NLA_U64 },
-	[CGSHARE_A_CHARGE_DEV] = { .type = NLA_NUL_STRING, .len = CGSHARE_DEV_NAME_LEN - 1 },
-	[CGSHARE_A_CHARGE_BUSY_NS] = { .type = NLA_U64 },
-	[CGSHARE_A_CHARGE_QUEUE_NS] = { .type = NLA_U64 },
-	[CGSHARE_A_CHARGE_MEM_BYTES] = { .type = NLA_U64 },
-};
+#include "nl_policy.gen.h"
 
 static struct genl_family family;
+static atomic64_t notify_dropped;
 
 /* What one message describes, and relative to which namespace root. */
 struct view {
@@ -39,31 +29,56 @@ struct view {
 	bool final;
 };
 
-/* "uint" in the spec: four bytes when the value fits, else eight. */
-static int put_uint(struct sk_buff *skb, int type, u64 v)
+/*
+ * The largest payload of a record's message with @nr_gpu devices and a
+ * path of @path_len bytes: ids, counters as 8-byte uints, the GPU nests.
+ */
+static size_t rec_payload(unsigned int nr_gpu, size_t path_len)
 {
-	if (v <= U32_MAX)
-		return nla_put_u32(skb, type, v);
-	return nla_put(skb, type, sizeof(v), &v);
+	size_t nest = nla_total_size(0) + nla_total_size(CGSHARE_DEV_NAME_LEN) +
+		      3 * nla_total_size(sizeof(u64));
+
+	return 2 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(path_len + 1) +
+	       11 * nla_total_size(sizeof(u64)) + nr_gpu * nest;
 }
 
+/*
+ * The allocation helpers are noinline and open to fail_function, so that
+ * the tests can make each of them fail.
+ */
+static noinline struct sk_buff *msg_alloc(size_t payload)
+{
+	return genlmsg_new(payload, GFP_KERNEL);
+}
+ALLOW_ERROR_INJECTION(msg_alloc, NULL);
+
+static noinline char *path_alloc(void)
+{
+	return kmalloc(PATH_MAX, GFP_KERNEL);
+}
+ALLOW_ERROR_INJECTION(path_alloc, NULL);
+
+/* A big table is copied in pieces, to keep the chain lock short. */
 static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 {
-	struct cgshare_gpu_dev devs[CGSHARE_MAX_GPUS];
-	unsigned int i, n;
+	struct cgshare_gpu_dev devs[8];
+	unsigned int from = 0, i, n;
 	struct nlattr *nest;
 
-	n = cgshare_gpu_copy(rec, devs);
-	for (i = 0; i < n; i++) {
-		nest = nla_nest_start(skb, CGSHARE_A_CGROUP_GPU);
-		if (!nest ||
-		    nla_put_string(skb, CGSHARE_A_GPU_DEV, devs[i].name) ||
-		    put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
-		    put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
-		    put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
-			return -EMSGSIZE;
-		nla_nest_end(skb, nest);
-	}
+	do {
+		n = cgshare_gpu_copy(rec, from, devs, ARRAY_SIZE(devs));
+		for (i = 0; i < n; i++) {
+			nest = nla_nest_start(skb, CGSHARE_A_CGROUP_GPU);
+			if (!nest ||
+			    nla_put_string(skb, CGSHARE_A_GPU_DEV, devs[i].name) ||
+			    nla_put_uint(skb, CGSHARE_A_GPU_BUSY_NS, devs[i].busy_ns) ||
+			    nla_put_uint(skb, CGSHARE_A_GPU_QUEUE_NS, devs[i].queue_ns) ||
+			    nla_put_uint(skb, CGSHARE_A_GPU_MEM_BYTES, devs[i].mem_bytes))
+				return -EMSGSIZE;
+			nla_nest_end(skb, nest);
+		}
+		from += n;
+	} while (n == ARRAY_SIZE(devs));
 	return 0;
 }
 
@@ -78,19 +93,18 @@ static int fill_mem(struct sk_buff *skb, const struct view *v)
 	} else if (!cgshare_mem_read(v->rec->cgrp, &mem)) {
 		return 0;
 	}
-	if (put_uint(skb, CGSHARE_A_CGROUP_MEM_CURRENT, mem.current_bytes) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_PEAK, mem.peak_bytes) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_SWAP, mem.swap_bytes) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_LOW, mem.events[0]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_HIGH, mem.events[1]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_MAX, mem.events[2]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM, mem.events[3]) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL, mem.events[4]))
+	if (nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_CURRENT, mem.current_bytes) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_PEAK, mem.peak_bytes) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_SWAP, mem.swap_bytes) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_LOW, mem.events[0]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_HIGH, mem.events[1]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_MAX, mem.events[2]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM, mem.events[3]) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL, mem.events[4]))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/* Caller holds rcu_read_lock(). */
 static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 		int flags, u8 cmd, struct netlink_callback *cb)
 {
@@ -98,6 +112,8 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	struct cgshare_cpu_sum cpu;
 	void *hdr;
 	int len;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare record filled outside RCU");
 
 	hdr = genlmsg_put(skb, portid, seq, &family, flags, cmd);
 	if (!hdr)
@@ -119,9 +135,9 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	    (cgrp != v->root && cgroup_parent(cgrp) &&
 	     nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_PARENT_ID,
 			       cgroup_id(cgroup_parent(cgrp)), CGSHARE_A_CGROUP_PAD)) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu.usage_ns) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
-	    put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu.usage_ns) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
+	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
 	    fill_mem(skb, v) || fill_gpu(skb, v->rec))
 		goto cancel;
 
@@ -184,10 +200,46 @@ static struct cgroup *target(struct nlattr **attrs, struct cgroup *root,
 	return cgrp;
 }
 
+/*
+ * The reply to a do: sized for the record's devices, again if a charge
+ * added some between the allocation and the fill.
+ */
+static int reply_rec(struct genl_info *info, struct view *v, u64 id)
+{
+	unsigned int nr_gpu = 0, now;
+	struct sk_buff *msg;
+	int ret;
+
+	for (;;) {
+		msg = msg_alloc(rec_payload(nr_gpu, PATH_MAX));
+		if (!msg)
+			return -ENOMEM;
+		rcu_read_lock();
+		v->rec = cgshare_rec_find(id);
+		if (!v->rec) {
+			rcu_read_unlock();
+			nlmsg_free(msg);
+			NL_SET_ERR_MSG(info->extack, "cgroup has no record (created while out of memory?)");
+			return -ENOENT;
+		}
+		ret = fill(msg, v, info->snd_portid, info->snd_seq, 0, CGSHARE_CMD_CGROUP_GET, NULL);
+		now = READ_ONCE(v->rec->nr_gpu);
+		rcu_read_unlock();
+		if (ret != -EMSGSIZE || now <= nr_gpu)
+			break;
+		nlmsg_free(msg);
+		nr_gpu = min(now + 16, cgshare_gpu_dev_max());
+	}
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct view v = {};
-	struct sk_buff *msg;
 	struct cgroup *cgrp;
 	int ret;
 
@@ -205,28 +257,8 @@ static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(cgrp);
 		goto out_root;
 	}
-	ret = -ENOMEM;
-	v.path = kmalloc(PATH_MAX, GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!v.path || !msg)
-		goto out;
-
-	rcu_read_lock();
-	v.rec = cgshare_rec_find(cgroup_id(cgrp));
-	if (!v.rec) {
-		rcu_read_unlock();
-		NL_SET_ERR_MSG(info->extack, "cgroup has no record (created while out of memory?)");
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = fill(msg, &v, info->snd_portid, info->snd_seq, 0, CGSHARE_CMD_CGROUP_GET, NULL);
-	rcu_read_unlock();
-	if (!ret) {
-		ret = genlmsg_reply(msg, info);
-		msg = NULL;
-	}
-out:
-	nlmsg_free(msg);
+	v.path = path_alloc();
+	ret = v.path ? reply_rec(info, &v, cgroup_id(cgrp)) : -ENOMEM;
 	kfree(v.path);
 	cgroup_put(cgrp);
 out_root:
@@ -244,8 +276,28 @@ struct dump_ctx {
 
 static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
 {
-	BUILD_BUG_ON(sizeof(struct dump_ctx) > sizeof(cb->ctx));
+	NL_ASSERT_DUMP_CTX_FITS(struct dump_ctx);
 	return (struct dump_ctx *)cb->ctx;
+}
+
+/*
+ * A dump message holds whole records. Records with short paths and few
+ * devices fit the default size; once some record holds more devices, ask
+ * netlink for messages that fit the largest record (as rtnetlink does for
+ * devices with many VFs), with room for devices added meanwhile. Readers
+ * then need receive buffers that large, or MSG_PEEK.
+ */
+static void dump_size(struct netlink_callback *cb)
+{
+	unsigned int n = cgshare_gpu_names_max();
+	size_t want;
+
+	if (genlmsg_total_size(rec_payload(n, 255)) <= NLMSG_GOODSIZE)
+		return;
+	n = min(n + 16, cgshare_gpu_dev_max());
+	want = genlmsg_total_size(rec_payload(n, PATH_MAX));
+	if (want > cb->min_dump_alloc)
+		cb->min_dump_alloc = want;
 }
 
 static int cgroup_dump_start(struct netlink_callback *cb)
@@ -269,13 +321,14 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 		sub = ctx->root;
 		cgroup_get(sub);
 	}
-	ctx->path = kmalloc(PATH_MAX, GFP_KERNEL);
+	ctx->path = path_alloc();
 	if (!ctx->path) {
 		ret = -ENOMEM;
 		goto err_sub;
 	}
 	ctx->subtree = sub;
 	ctx->end_id = cgshare_ledger_max_id();
+	dump_size(cb);
 	return 0;
 
 	/* ->done() is not called when ->start() fails. */
@@ -295,6 +348,7 @@ static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	/* A dump that spans a record's birth or death gets NLM_F_DUMP_INTR. */
 	cb->seq = cgshare_ledger_generation();
+	dump_size(cb);		/* for the next message */
 
 	rcu_read_lock();
 	while (ctx->next_id <= ctx->end_id && (v.rec = cgshare_rec_next(&ctx->next_id)) &&
@@ -326,6 +380,12 @@ static int cgroup_dump_done(struct netlink_callback *cb)
 		cgroup_put(ctx->root);
 	return 0;
 }
+
+static const int charge_attr[] = {
+	[CGSHARE_GPU_BUSY] = CGSHARE_A_CHARGE_BUSY_NS,
+	[CGSHARE_GPU_QUEUE] = CGSHARE_A_CHARGE_QUEUE_NS,
+	[CGSHARE_GPU_MEM] = CGSHARE_A_CHARGE_MEM_BYTES,
+};
 
 static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -364,29 +424,47 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = cgshare_gpu_charge(&ch, root, info->extack);
 	if (ret == -ENOENT)
 		NL_SET_BAD_ATTR(info->extack, a[CGSHARE_A_CHARGE_ID]);
+	else if (ret == -EOVERFLOW)
+		NL_SET_BAD_ATTR(info->extack, a[charge_attr[ch.overflow]]);
 	cgroup_put(root);
 	return ret;
 }
 
-static int status_doit(struct sk_buff *skb, struct genl_info *info)
+static int put_status(struct sk_buff *msg)
 {
 	const char *off = cgshare_bpf_off_reason();
-	struct sk_buff *msg;
-	void *hdr;
 	u32 features = CGSHARE_FEATURE_CPU | CGSHARE_FEATURE_MEMORY | CGSHARE_FEATURE_GPU_CHARGE;
+	struct cgshare_gpu_stats gpu;
 
 	if (!off)
 		features |= CGSHARE_FEATURE_GPU_BPF;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &family, 0, CGSHARE_CMD_STATUS_GET);
-	if (!hdr ||
-	    nla_put_string(msg, CGSHARE_A_STATUS_VERSION, CGSHARE_VERSION) ||
+	cgshare_gpu_stats(&gpu);
+	if (nla_put_string(msg, CGSHARE_A_STATUS_VERSION, CGSHARE_VERSION) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_FEATURES, features) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_NR_CGROUPS, cgshare_ledger_count()) ||
 	    nla_put_u32(msg, CGSHARE_A_STATUS_GENERATION, cgshare_ledger_generation()) ||
-	    (off && nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON, off))) {
+	    (off && nla_put_string(msg, CGSHARE_A_STATUS_GPU_BPF_REASON, off)) ||
+	    nla_put_u32(msg, CGSHARE_A_STATUS_GPU_DEV_MAX, cgshare_gpu_dev_max()) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_FULL, gpu.refused_full) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_OVERFLOW, gpu.refused_overflow) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_GPU_REFUSED_NOMEM, gpu.refused_nomem) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_RECORDS_DEFERRED, cgshare_lifetime_deferred()) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_RECORDS_FAILED, cgshare_ledger_alloc_failed()) ||
+	    nla_put_uint(msg, CGSHARE_A_STATUS_NOTIFY_DROPPED, atomic64_read(&notify_dropped)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = msg_alloc(NLMSG_DEFAULT_SIZE);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &family, 0, CGSHARE_CMD_STATUS_GET);
+	if (!hdr || put_status(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -394,26 +472,34 @@ static int status_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * A removed record's final counters, to the notify group. A dead record
+ * gets no new devices, so its message size is known. A notification that
+ * cannot be allocated is lost to every listener: count it.
+ */
 void cgshare_nl_notify_release(struct cgshare_rec *rec)
 {
 	struct view v = { .rec = rec, .root = &cgrp_dfl_root.cgrp, .final = true };
-	struct sk_buff *msg;
-	int ret;
+	struct sk_buff *msg = NULL;
+	int ret = -ENOMEM;
 
 	if (!genl_has_listeners(&family, &init_net, 0))
 		return;
-	v.path = kmalloc(PATH_MAX, GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!v.path || !msg)
-		goto out;
-	rcu_read_lock();
-	ret = fill(msg, &v, 0, 0, 0, CGSHARE_CMD_CGROUP_RELEASE, NULL);
-	rcu_read_unlock();
+	v.path = path_alloc();
+	if (v.path)
+		msg = msg_alloc(rec_payload(READ_ONCE(rec->nr_gpu), PATH_MAX));
+	if (msg) {
+		rcu_read_lock();
+		ret = fill(msg, &v, 0, 0, 0, CGSHARE_CMD_CGROUP_RELEASE, NULL);
+		rcu_read_unlock();
+	}
 	if (!ret) {
 		genlmsg_multicast(&family, msg, 0, 0, GFP_KERNEL);
 		msg = NULL;
+	} else {
+		atomic64_inc(&notify_dropped);
+		pr_warn_once("cgshare: a cgroup-release notification was dropped (%d)\n", ret);
 	}
-out:
 	nlmsg_free(msg);
 	kfree(v.path);
 }
@@ -425,19 +511,22 @@ static const struct genl_ops ops[] = {
 		.start = cgroup_dump_start,
 		.dumpit = cgroup_dumpit,
 		.done = cgroup_dump_done,
-		.policy = cgroup_get_policy,
-		.maxattr = ARRAY_SIZE(cgroup_get_policy) - 1,
+		/* 6.1 has one policy per op; the spec's do and dump agree. */
+		.policy = cgshare_cgroup_get_do_nl_policy,
+		.maxattr = ARRAY_SIZE(cgshare_cgroup_get_do_nl_policy) - 1,
+		.flags = CGSHARE_NL_CGROUP_GET_FLAGS,
 	},
 	{
 		.cmd = CGSHARE_CMD_CHARGE,
 		.doit = charge_doit,
-		.policy = charge_policy,
-		.maxattr = ARRAY_SIZE(charge_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
+		.policy = cgshare_charge_nl_policy,
+		.maxattr = ARRAY_SIZE(cgshare_charge_nl_policy) - 1,
+		.flags = CGSHARE_NL_CHARGE_FLAGS,
 	},
 	{
 		.cmd = CGSHARE_CMD_STATUS_GET,
 		.doit = status_doit,
+		.flags = CGSHARE_NL_STATUS_GET_FLAGS,
 	},
 };
 

@@ -354,12 +354,191 @@ cleanup:
 	return ret;
 }
 
+static bool dev_char_ok(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ':' || c == '.' || c == '_' ||
+	       c == '-';
+}
+
+/*
+ *   top
+ *   └── d     charged only under "ok-name_1.2:3"
+ *
+ * A device name is ASCII letters, digits and :._- only. Every other byte,
+ * 0x01 to 0xff, in the middle of a name (the Latin-1 letters 0xc0, 0xe9
+ * and 0xff among them, which the kernel's ctype calls alphabetic) makes
+ * the charge fail with EINVAL naming dev, and nothing is recorded.
+ */
+static int test_charge_dev_ascii(void)
+{
+	static const char *const latin1[] = {
+		"bad\xff" "name", "bad\xe9" "name", "bad\xc0" "name",
+	};
+	const char *d = cgt_path("d");
+	struct cg_rec *r = malloc(sizeof(*r));
+	int ret = KSFT_FAIL, accepted = 0, tried = 0;
+	struct ack ack;
+	struct msg m;
+	struct nl nl;
+	char name[16];
+	size_t off;
+	u64 id;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(d));
+	id = cg_id(d);
+	for (int c = 1; c < 256 + (int)ARRAY_SIZE(latin1); c++) {
+		const char *dev = name;
+		int err;
+
+		if (c < 256) {
+			if (dev_char_ok(c))
+				continue;
+			snprintf(name, sizeof(name), "bad%cname", c);
+		} else {
+			dev = latin1[c - 256];
+		}
+		msg_init(&m, nl.family, CGSHARE_CMD_CHARGE, 0);
+		msg_put_u64(&m, CGSHARE_A_CHARGE_ID, id);
+		off = msg_put_str(&m, CGSHARE_A_CHARGE_DEV, dev);
+		msg_put_u64(&m, CGSHARE_A_CHARGE_BUSY_NS, 5);
+		err = nl_transact(&nl, &m, NULL, NULL, &ack);
+		tried++;
+		if (err == -EINVAL && ack.has_offs && ack.offs == off)
+			continue;
+		accepted++;
+		ksft_print_msg("FAIL device name \"bad\\x%02xname\": want EINVAL at dev\n",
+			       (unsigned char)dev[3]);
+		ack_print("  got", &ack);
+	}
+	ksft_print_msg("%d names with a byte outside [A-Za-z0-9:._-] tried\n",
+		       tried);
+	CHECK(expect_eq("names with bytes outside [A-Za-z0-9:._-] not refused",
+			accepted, 0));
+	CHECK(expect_ok("get d", cgs_get_path(&nl, d, r, &ack)));
+	CHECK(expect_eq("gpu nests of d after the refusals", r->ngpu, 0));
+	CHECK(expect_ok("charge ok-name_1.2:3",
+			charge(&nl, id, "ok-name_1.2:3", 1, 2, 3)));
+	CHECK(gpu_is(&nl, d, "ok-name_1.2:3", 1, 2, 3));
+	ret = KSFT_PASS;
+cleanup:
+	free(r);
+	nl_close(&nl);
+	return ret;
+}
+
+/* One charge of a single counter; *off is that attribute's offset. */
+static int charge_one(struct nl *nl, u64 id, const char *dev, u16 type,
+		      u64 v, size_t *off, struct ack *ack)
+{
+	struct msg m;
+
+	msg_init(&m, nl->family, CGSHARE_CMD_CHARGE, 0);
+	msg_put_u64(&m, CGSHARE_A_CHARGE_ID, id);
+	msg_put_str(&m, CGSHARE_A_CHARGE_DEV, dev);
+	*off = msg_put_u64(&m, type, v);
+	return nl_transact(nl, &m, NULL, NULL, ack);
+}
+
+/* Value of one counter of rel's nest for dev, or 0 without one. */
+static u64 gpu_val(struct nl *nl, const char *rel, const char *dev, u16 type)
+{
+	struct cg_rec *r = malloc(sizeof(*r));
+	const struct gpu_rec *g;
+	struct ack ack;
+	u64 v = 0;
+
+	if (!cgs_get_path(nl, rel, r, &ack) && (g = rec_gpu(r, dev)))
+		v = type == CGSHARE_A_CHARGE_BUSY_NS ? g->busy :
+		    type == CGSHARE_A_CHARGE_QUEUE_NS ? g->queue : g->mem;
+	free(r);
+	return v;
+}
+
+#define HALF	(1ULL << 63)
+
+/*
+ *   top
+ *   └── p
+ *       ├── a     busy-ns 2^63 on W, then 2^63 again (a would wrap)
+ *       └── b     busy-ns 2^63 on W (b fits, p would wrap);
+ *                 the same for queue-ns on W and for mem-bytes on M
+ *
+ * A charge that would wrap any counter of the chain, the cgroup's own or
+ * an ancestor's sum, is refused whole with EOVERFLOW, the extack at the
+ * attribute, and changes nothing: counters never go backwards. W and M
+ * are named after p's id, new on every run.
+ */
+static int test_charge_no_wrap(void)
+{
+	static const u16 types[] = {
+		CGSHARE_A_CHARGE_BUSY_NS, CGSHARE_A_CHARGE_QUEUE_NS,
+		CGSHARE_A_CHARGE_MEM_BYTES,
+	};
+	static const char *const names[] = { "busy-ns", "queue-ns", "mem-bytes" };
+	const char *p = cgt_path("p"), *a = cgt_path("p/a"), *b = cgt_path("p/b");
+	int ret = KSFT_FAIL;
+	char dev[32], what[128];
+	struct ack ack;
+	struct nl nl;
+	size_t off;
+	int err;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(p) && !cg_mkdir(a) && !cg_mkdir(b));
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		u16 t = types[i];
+
+		snprintf(dev, sizeof(dev), "wrap%zu-%llu", i,
+			 (unsigned long long)cg_id(p));
+		snprintf(what, sizeof(what), "a %s 2^63", names[i]);
+		CHECK(expect_ok(what, charge_one(&nl, cg_id(a), dev, t, HALF, &off,
+						 &ack)));
+		CHECK(expect_eq(what, gpu_val(&nl, a, dev, t), HALF));
+		CHECK(expect_eq(what, gpu_val(&nl, p, dev, t), HALF));
+
+		if (t != CGSHARE_A_CHARGE_MEM_BYTES) {
+			/* mem-bytes is set, not added: a cannot wrap itself. */
+			err = charge_one(&nl, cg_id(a), dev, t, HALF, &off, &ack);
+			snprintf(what, sizeof(what),
+				 "a %s after a second 2^63 (never backwards)", names[i]);
+			CHECK(expect_eq(what, gpu_val(&nl, a, dev, t), HALF));
+			snprintf(what, sizeof(what), "p %s after a's second 2^63", names[i]);
+			CHECK(expect_eq(what, gpu_val(&nl, p, dev, t), HALF));
+			snprintf(what, sizeof(what), "a second 2^63 %s on a", names[i]);
+			CHECK(expect_nack(what, err, &ack, -EOVERFLOW, off));
+		}
+
+		err = charge_one(&nl, cg_id(b), dev, t, HALF, &off, &ack);
+		snprintf(what, sizeof(what),
+			 "p %s after b's 2^63 (the sum of a and b, never backwards)",
+			 names[i]);
+		CHECK(expect_eq(what, gpu_val(&nl, p, dev, t), HALF));
+		snprintf(what, sizeof(what), "b %s after its refused 2^63", names[i]);
+		CHECK(expect_eq(what, gpu_val(&nl, b, dev, t), 0));
+		snprintf(what, sizeof(what), "2^63 %s on b, wrapping p", names[i]);
+		CHECK(expect_nack(what, err, &ack, -EOVERFLOW, off));
+
+		snprintf(what, sizeof(what), "b %s 2^62 still fits", names[i]);
+		CHECK(expect_ok(what, charge_one(&nl, cg_id(b), dev, t, HALF / 2,
+						 &off, &ack)));
+		CHECK(expect_eq(what, gpu_val(&nl, p, dev, t), HALF + HALF / 2));
+	}
+	ret = KSFT_PASS;
+cleanup:
+	nl_close(&nl);
+	return ret;
+}
+
 static const struct cgt_case cases[] = {
 	{ "charge_root_visible_rollup", test_charge_rollup },
 	{ "charge_child_removed", test_charge_child_removed },
 	{ "charge_unprivileged_refused", test_charge_unpriv },
 	{ "charge_unknown_or_dead_id", test_charge_unknown },
 	{ "charge_invalid_attrs", test_charge_invalid },
+	{ "charge_dev_name_ascii_only", test_charge_dev_ascii },
+	{ "charge_counters_never_wrap", test_charge_no_wrap },
 };
 
 int main(int argc, char **argv)

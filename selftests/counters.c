@@ -289,7 +289,7 @@ static bool mem_vs_file(struct nl *nl, const char *rel, const char *file,
 		return false;
 	snprintf(what, sizeof(what), "%s attr %d vs %s%s%s", rel, attr, file,
 		 key ? " " : "", key ? key : "");
-	if (!r->has[attr]) {
+	if (!rec_has(r, attr)) {
 		ksft_print_msg("FAIL %s: attribute missing\n", what);
 		return false;
 	}
@@ -297,9 +297,9 @@ static bool mem_vs_file(struct nl *nl, const char *rel, const char *file,
 	hi = before < after ? after : before;
 	lo = lo > slack ? lo - slack : 0;
 	ksft_print_msg("%s: %llu (file %llu..%llu)\n", what,
-		       (unsigned long long)r->v[attr], (unsigned long long)before,
+		       (unsigned long long)rec_attr(r, attr), (unsigned long long)before,
 		       (unsigned long long)after);
-	return expect_range(what, r->v[attr], lo, hi + slack);
+	return expect_range(what, rec_attr(r, attr), lo, hi + slack);
 }
 
 static bool events_match(struct nl *nl, const char *rel, struct cg_rec *r)

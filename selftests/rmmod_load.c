@@ -17,15 +17,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #include "cgtest.h"
 
@@ -109,50 +106,8 @@ static int charger(void *arg)
 	return 0;
 }
 
-/* Kernel log lines after our mark that say something went wrong. */
-static int klog_problems(void)
-{
-	static const char *const bad[] = {
-		"WARNING:", "BUG:", "Oops", "general protection", "leak",
-		"refcount_t:", "list_del corruption", "soft lockup",
-		"rcu_sched self-detected", "RCU stall", "KASAN", "UBSAN",
-		"Call Trace:",
-	};
-	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), n = 0;
-	char *buf, *start, *line, *save;
-
-	if (len <= 0)
-		len = 1 << 20;
-	buf = malloc(len + 1);
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
-	if (len < 0) {
-		ksft_print_msg("klogctl: %s\n", strerror(errno));
-		free(buf);
-		return -1;
-	}
-	buf[len] = '\0';
-	start = strstr(buf, MARK);
-	if (!start) {
-		ksft_print_msg("our mark is not in the kernel log\n");
-		start = buf;
-	}
-	for (line = strtok_r(start, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-			if (!strstr(line, bad[i]))
-				continue;
-			if (n++ < 20)
-				ksft_print_msg("kernel: %s\n", line);
-			break;
-		}
-	}
-	free(buf);
-	return n;
-}
-
 static int test_rmmod_load(void)
 {
-	const char *ko = getenv("CGSHARE_KO");
 	const char *hog = cgt_path("hog"), *churn = cgt_path("churn"),
 		   *load = cgt_path("load");
 	struct hog h = { .wall_s = 120.0, .cpu = -1 };
@@ -162,27 +117,19 @@ static int test_rmmod_load(void)
 	struct status_rec s;
 	struct ack ack;
 	pid_t pids[8];
-	int npids = 0, fd, ret = KSFT_FAIL;
-	char name[64];
-	const char *base;
+	int npids = 0, ret = KSFT_FAIL;
 	struct nl nl;
 	u64 dying_id = 0;
 
-	if (!ko || access(ko, R_OK))
+	if (!mod_file())
 		SKIP("CGSHARE_KO is not set to a readable module file");
-	base = strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko;
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
-	if (!mod_loaded(name)) {
-		cgt_reason("module %s is not loaded before the test", name);
+	if (!mod_present()) {
+		cgt_reason("module %s is not loaded before the test", mod_name());
 		return KSFT_FAIL;
 	}
 	stop = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, MARK, strlen(MARK));
-		close(fd);
-	}
+	klog_mark(MARK);
 
 	CHECK(!cg_mkdir(hog) && !cg_mkdir(churn) && !cg_mkdir(load));
 	pids[npids++] = cg_run(hog, hog_fn, &h);
@@ -194,8 +141,8 @@ static int test_rmmod_load(void)
 	pids[npids++] = cg_run(load, charger, (void *)hog);
 	sleep(3);
 
-	CHECK(expect_ok("rmmod under load", mod_remove(name, 15)));
-	CHECK(expect_true(!mod_loaded(name), "module gone after rmmod"));
+	CHECK(expect_ok("rmmod under load", mod_rmmod(15)));
+	CHECK(expect_true(!mod_present(), "module gone after rmmod"));
 	sleep(1);		/* the load keeps going against nothing */
 	*stop = 1;
 	for (int i = 2; i < npids; i++) {
@@ -215,7 +162,7 @@ static int test_rmmod_load(void)
 		CHECK(expect_ge("dying cgroups left while unloaded",
 				cg_make_dying(cgt_path("dying"), SHM, &dying_id), 1));
 
-	CHECK(expect_ok("insmod again", mod_insert(ko, NULL)));
+	CHECK(expect_ok("insmod again", mod_insmod(NULL)));
 	NL_OPEN(&nl);
 	CHECK(expect_ok("status-get after re-insmod", cgs_status(&nl, &s, &ack)));
 	CHECK(expect_ok("dump after re-insmod",
@@ -230,10 +177,10 @@ static int test_rmmod_load(void)
 	rec_list_free(&want);
 	nl_close(&nl);
 
-	CHECK(expect_ok("rmmod when idle", mod_remove(name, 5)));
-	CHECK(expect_ok("insmod once more", mod_insert(ko, NULL)));
+	CHECK(expect_ok("rmmod when idle", mod_rmmod(5)));
+	CHECK(expect_ok("insmod once more", mod_insmod(NULL)));
 	CHECK(expect_eq("kernel log problems since the test started",
-			klog_problems(), 0));
+			klog_problems(MARK), 0));
 	ret = KSFT_PASS;
 cleanup:
 	*stop = 1;
@@ -244,7 +191,7 @@ cleanup:
 		cg_wait(pids[i]);
 	}
 	unlink(SHM);
-	if (!mod_loaded(name) && mod_insert(ko, NULL))
+	if (!mod_present() && mod_insmod(NULL))
 		ksft_print_msg("could not put the module back: later tests will fail\n");
 	return ret;
 }

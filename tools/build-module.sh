@@ -26,7 +26,7 @@
 # BTF and says so at load time. MODULE_BTF=off builds it without BTF on purpose, into
 # $BUILD/mod/TAG-nobtf/, for the tests of the BPF-off path.
 #
-# Environment: BUILD, CGSHARE_CACHE, V, VERSION (module version; default git describe),
+# Environment: BUILD, CGSHARE_CACHE, V, VERSION (module version; default the VERSION file),
 # MODULE_SRC (repository to build from; default this one), MODULE_BTF
 # (auto or off).
 
@@ -48,7 +48,7 @@ off) OUT=$BUILD/mod/$TAG-nobtf ;;
 esac
 MDIR=$OUT/src
 if [[ -z ${VERSION:-} ]]; then
-	VERSION=$(git -C "$SRC_REPO" describe --tags --always --dirty 2>/dev/null || echo 0.1)
+	VERSION=$(<"$SRC_REPO/VERSION")
 fi
 
 [[ -f $SRC_REPO/Kbuild ]] || die "no Kbuild in $SRC_REPO"

@@ -164,3 +164,58 @@ kernel_env() {
 	[[ -d $KDIR && -f $VMLINUZ && -d $MODDIR ]] ||
 		die "kernel $1 tree is incomplete; remove $(realpath "${env%/env}") and run tools/fetch-kernels.sh $1"
 }
+
+# What fails a guest run when it shows up in the guest's kernel log.
+BAD_LOG='WARNING:|BUG:|Oops|general protection fault|soft lockup|hard LOCKUP|'
+BAD_LOG+='rcu_sched self-detected stall|rcu: INFO|INFO: rcu|hung_task|'
+BAD_LOG+='blocked for more than|kmemleak|Call Trace:|refcount_t:|'
+BAD_LOG+='list_add corruption|list_del corruption|Kernel panic|UBSAN:|KASAN:'
+
+# A cgroup hitting its own memory.max is an expected outcome of memory
+# tests, not a kernel problem: drop the memcg OOM reports (their stack
+# dumps would match "Call Trace:"); a global OOM report stays.
+drop_memcg_oom() {
+	awk '
+	/invoked oom-killer:/ { inoom = 1; buf = "" }
+	inoom {
+		buf = buf $0 "\n"
+		# the serial console (loglevel 5) lacks the constraint line
+		if (/oom-kill:constraint=CONSTRAINT_MEMCG|Memory cgroup out of memory:/) { inoom = 0; buf = "" }
+		else if (/oom-kill:constraint=|Out of memory:/) { inoom = 0; printf "%s", buf; buf = "" }
+		next
+	}
+	{ print }
+	END { if (inoom) printf "%s", buf }' "$@"
+}
+
+# check_kernel_log OUT TAG LOG...: the guest's kernel logs (files in OUT,
+# e.g. console.log and dmesg) must hold no line matching BAD_LOG, but for
+# those matching VM_LOG_ALLOW. Otherwise the lines go to OUT/log-problems,
+# the first report is shown, and it returns 1.
+check_kernel_log() {
+	local out=$1 tag=$2 f log first bad
+	shift 2
+	mkdir -p "$out/.vm"
+	for f in "$@"; do
+		if [[ -f $out/$f ]]; then
+			drop_memcg_oom "$out/$f" >"$out/.vm/$f.checked"
+		fi
+	done
+	bad=$(for f in "$@"; do cat "$out/.vm/$f.checked" 2>/dev/null; done | grep -E -- "$BAD_LOG" |
+		{ if [[ -n ${VM_LOG_ALLOW:-} ]]; then grep -Ev -- "$VM_LOG_ALLOW"; else cat; fi; } |
+		sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' || true)
+	[[ -z $bad ]] && return 0
+	note "$tag: the guest kernel log reports problems (see $out/$*):"
+	head -n 20 <<<"$bad" | sed 's/^/    /' >&2
+	printf '%s\n' "$bad" >"$out/log-problems"
+	for f in "$@"; do
+		log=$out/.vm/$f.checked
+		[[ -f $log ]] || continue
+		first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
+		[[ -n $first ]] || continue
+		note "$tag: the first report in $f:"
+		tail -n +"$first" "$log" | head -n 50 | sed 's/^/    /' >&2
+		break
+	done
+	return 1
+}

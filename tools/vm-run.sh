@@ -28,7 +28,11 @@
 # Environment: VM_TIMEOUT (s, 900), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
 # VM_ACCEL (QEMU -accel, tcg,thread=single: see below),
 # VM_APPEND (extra kernel arguments), VM_KERNEL (image to boot), VM_LOG_ALLOW (ERE of log lines to
-# forgive), BUILD, CGSHARE_CACHE, V.
+# forgive), VM_FWD (HOSTPORT:GUESTPORT ...: a virtio NIC on QEMU's user
+# network, restricted to forwarded connections, each TCP HOSTPORT of the
+# host's 127.0.0.1 forwarded to GUESTPORT of the guest's 10.0.2.15; the
+# command brings the NIC up: modprobe virtio_net, address 10.0.2.15/24),
+# BUILD, CGSHARE_CACHE, V.
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +63,16 @@ VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 VM_CPU=${VM_CPU:-max}
 VM_APPEND=${VM_APPEND:-}
 VM_LOG_ALLOW=${VM_LOG_ALLOW:-}
+NET=()
+if [[ -n ${VM_FWD:-} ]]; then
+	fwd=
+	for p in $VM_FWD; do
+		[[ $p =~ ^[0-9]+:[0-9]+$ ]] || die "VM_FWD: '$p' is not HOSTPORT:GUESTPORT"
+		fwd+=",hostfwd=tcp:127.0.0.1:${p%:*}-:${p#*:}"
+	done
+	# shellcheck disable=SC2054 # commas belong to QEMU options
+	NET=(-netdev "user,id=net0,restrict=on$fwd" -device virtio-net-pci,netdev=net0)
+fi
 
 # What fails a run when it shows up in the guest's kernel log.
 BAD_LOG=$(sed -e '/^#/d' -e '/^$/d' "$CGSHARE_ROOT/tools/guest/log-patterns" | paste -sd '|')
@@ -242,6 +256,7 @@ QEMU=(
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 	-fsdev "local,id=out,path=$OUT,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=out,mount_tag=cgshare_out
+	"${NET[@]}"
 )
 verbose "${QEMU[*]}"
 
@@ -283,47 +298,9 @@ if [[ -s $OUT/.vm/init-error ]]; then
 	fail=1
 fi
 
-# A cgroup hitting its own memory.max is an expected outcome of memory
-# tests, not a kernel problem: drop the memcg OOM reports (their stack
-# dumps would match "Call Trace:"); a global OOM report stays.
-drop_memcg_oom() {
-	awk '
-	/invoked oom-killer:/ { inoom = 1; buf = "" }
-	inoom {
-		buf = buf $0 "\n"
-		# the serial console (loglevel 5) lacks the constraint line
-		if (/oom-kill:constraint=CONSTRAINT_MEMCG|Memory cgroup out of memory:/) { inoom = 0; buf = "" }
-		else if (/oom-kill:constraint=|Out of memory:/) { inoom = 0; printf "%s", buf; buf = "" }
-		next
-	}
-	{ print }
-	END { if (inoom) printf "%s", buf }' "$@"
-}
-
 # Kernel log check: console.log has what came out before any crash, dmesg
 # the whole log of a run that finished.
-for f in console.log dmesg; do
-	if [[ -f $OUT/$f ]]; then
-		drop_memcg_oom "$OUT/$f" >"$OUT/.vm/$f.checked"
-	fi
-done
-bad=$(cat "$OUT/.vm/console.log.checked" "$OUT/.vm/dmesg.checked" 2>/dev/null | grep -E -- "$BAD_LOG" |
-	{ if [[ -n $VM_LOG_ALLOW ]]; then grep -Ev -- "$VM_LOG_ALLOW"; else cat; fi; } |
-	sed 's/^\[ *[0-9.]*\] //' | awk '!seen[$0]++' || true)
-if [[ -n $bad ]]; then
-	note "$TAG: the guest kernel log reports problems (see $OUT/dmesg and console.log):"
-	head -n 20 <<<"$bad" | sed 's/^/    /' >&2
-	printf '%s\n' "$bad" >"$OUT/log-problems"
-	for log in "$OUT/.vm/dmesg.checked" "$OUT/.vm/console.log.checked"; do
-		[[ -f $log ]] || continue
-		first=$(grep -n -E -m1 -- "$BAD_LOG" "$log" | cut -d: -f1 || true)
-		[[ -n $first ]] || continue
-		note "$TAG: the first report in ${log##*/}:"
-		tail -n +"$first" "$log" | head -n 50 | sed 's/^/    /' >&2
-		break
-	done
-	fail=1
-fi
+check_kernel_log "$OUT" "$TAG" dmesg console.log || fail=1
 
 if [[ -f $OUT/rc ]]; then
 	rc=$(<"$OUT/rc")

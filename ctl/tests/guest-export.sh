@@ -126,7 +126,11 @@ def structure(m):
             "cgshare_gpu_busy_seconds_total", "cgshare_gpu_queue_seconds_total",
             "cgshare_gpu_memory_bytes", "cgshare_cpu_max_cpus",
             "cgshare_cpu_weight", "cgshare_memory_high_bytes",
-            "cgshare_memory_max_bytes", "cgshare_memory_low_bytes", "cgshare_share"}
+            "cgshare_memory_max_bytes", "cgshare_memory_low_bytes", "cgshare_share",
+            "cgshare_planned_limit", "cgshare_planned_limit_written",
+            "cgshare_scheduler_info", "cgshare_cpu_control_honoured",
+            "cgshare_controller_interval_seconds",
+            "cgshare_controller_last_round_timestamp_seconds"}
     assert want == set(names), set(names) ^ want
     return fams, samples
 

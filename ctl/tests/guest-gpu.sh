@@ -22,7 +22,7 @@
 # nobody gets EPERM, a missing module "not loaded". TAP output.
 
 CTL=${CGSHARECTL:-$(dirname "$0")/../cgsharectl}
-STANDIN_DIR=$(cd "$(dirname "$0")" && pwd)
+STANDIN_DIR=$(cd "$(dirname "$0")/../gpu/tests" && pwd)
 CG=/sys/fs/cgroup
 T=$CG/gpucollect
 P=/tmp/gpu-proc

@@ -16,6 +16,8 @@
 #include <linux/genetlink.h>
 #include <linux/cgshare.h>
 
+#include "model/model.h"
+
 #include "kselftest.h"
 
 typedef uint64_t u64;
@@ -76,14 +78,22 @@ bool expect_ok(const char *what, int ret);		/* ret >= 0 */
 /* --------------------------------------------------------------- netlink */
 
 #define MSG_MAX		16384
-#define GPU_MAX		8
+#define GPU_MAX		1024	/* gpu nests parsed per record */
 
+/*
+ * Two sockets: the project's ledger client (ctl/ledger, the library
+ * cgsharectl uses) for the happy paths, and a raw one for requests built
+ * by hand, malformed ones above all, and for tests of the transport
+ * itself (dump buffers, interrupted dumps, multicast).
+ */
+struct cgs_nl;
 struct nl {
 	int fd;
 	u16 family;
 	u32 notify_grp;
 	u32 seq;
 	size_t rcvlen;		/* recv buffer; 0: 64 KiB */
+	struct cgs_nl *lc;	/* the ledger client */
 };
 
 struct msg {
@@ -106,20 +116,26 @@ struct gpu_rec {
 	u64 busy, queue, mem;
 };
 
+/* A record as the ledger library decoded it, held by value. */
 struct cg_rec {
 	u8 cmd;
 	u16 nlflags;
-	bool has[CGSHARE_A_CGROUP_MAX + 1];
-	u64 v[CGSHARE_A_CGROUP_MAX + 1];	/* u64/uint attributes */
+	u64 id, parent_id;
+	bool has_id, has_parent;
+	u32 present;			/* CGS_BIT(enum cgs_ctr) */
+	u64 ctr[CGS_NR_CTR];
 	char path[PATH_MAX + 1];
 	int ngpu;
 	struct gpu_rec gpu[GPU_MAX];
-	int unknown;		/* attributes not in the spec's reply */
+	int unknown;		/* attributes the spec does not name (raw) */
 };
 
-#define REC_ID(r)	((r)->v[CGSHARE_A_CGROUP_ID])
-#define REC(r, a)	((r)->v[CGSHARE_A_CGROUP_##a])
-#define REC_HAS(r, a)	((r)->has[CGSHARE_A_CGROUP_##a])
+/* Attribute @type of the cgroup set: its value, and whether it came. */
+u64 rec_attr(const struct cg_rec *r, int type);
+bool rec_has(const struct cg_rec *r, int type);
+#define REC_ID(r)	((r)->id)
+#define REC(r, a)	rec_attr(r, CGSHARE_A_CGROUP_##a)
+#define REC_HAS(r, a)	rec_has(r, CGSHARE_A_CGROUP_##a)
 
 struct status_rec {
 	char version[128];
@@ -167,14 +183,24 @@ int nl_dump(struct nl *nl, struct msg *m, nl_cb cb, void *arg,
 /* Wait up to timeout_ms for one multicast message; 1 got, 0 timeout. */
 int nl_recv_one(struct nl *nl, int timeout_ms, nl_cb cb, void *arg);
 
-/* Parse a cgroup-get reply / release event; -EPROTO on malformed. */
+/*
+ * A cgroup-get reply or release event read on the raw socket, decoded by
+ * the ledger library; attributes are also checked against the spec (no
+ * repeats; unknown ones counted). -EPROTO on malformed.
+ */
 int cg_rec_parse(const struct nlmsghdr *nlh, struct cg_rec *r);
 const struct gpu_rec *rec_gpu(const struct cg_rec *r, const char *dev);
 
+/* Through the ledger library; @ack gets its error and extack message. */
 int cgs_get_id(struct nl *nl, u64 id, struct cg_rec *r, struct ack *ack);
 int cgs_get_path(struct nl *nl, const char *path, struct cg_rec *r,
 		 struct ack *ack);
 int cgs_status(struct nl *nl, struct status_rec *s, struct ack *ack);
+/* One status-get attribute (u32, u64 or uint) by type; -ENODATA if absent. */
+int cgs_status_uint(struct nl *nl, int type, u64 *v);
+/* The same get on the raw socket, for checks of the reply's wire form. */
+int cgs_get_path_raw(struct nl *nl, const char *path, struct cg_rec *r,
+		     struct ack *ack);
 
 struct charge {
 	u64 id;
@@ -182,6 +208,7 @@ struct charge {
 	bool has_busy, has_queue, has_mem;
 	u64 busy, queue, mem;
 };
+/* A well-formed charge, through the ledger library (dev is required). */
 int cgs_charge(struct nl *nl, const struct charge *c, struct ack *ack);
 
 /* A dumped (or walked) cgroup, small enough to hold 10,000 of them. */
@@ -271,13 +298,24 @@ int alloc_finish(pid_t pid, struct alloc *a);
  */
 int cg_make_dying(const char *rel, const char *shmfile, u64 *id);
 
-/* ----------------------------------------------------------------- modules */
+/* ---------------------------------------------------------------- module */
 
+/* $CGSHARE_KO if readable, else NULL; the module's name ("cgshare"). */
+const char *mod_file(void);
+const char *mod_name(void);
+bool mod_present(void);
+/* rmmod, retrying for up to secs seconds while the module is busy. */
+int mod_rmmod(int secs);
+int mod_insmod(const char *params);
+/* A fresh instance: rmmod (if loaded) and insmod $CGSHARE_KO. */
+int mod_reload(void);
+/* The same for any module: by file (params "" or NULL for none), by name. */
 bool mod_loaded(const char *name);
-/* Load the module file ko with params ("" or NULL for none); -errno. */
 int mod_insert(const char *ko, const char *params);
-/* Unload name, retrying for up to secs seconds while it is busy; -errno. */
 int mod_remove(const char *name, int secs);
+/* Kernel log: a mark, then the lines after the last mark that mean trouble. */
+void klog_mark(const char *mark);
+int klog_problems(const char *mark);
 
 u64 now_ns(void);
 /* /proc/PID/schedstat: run time, run_delay (queue wait), times run */

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Raw generic netlink for the tests: we build requests by hand so that the
- * malformed ones can be exactly as wrong as we want them.
+ * Netlink for the tests. Requests are built by hand on a raw socket, so
+ * that the malformed ones can be exactly as wrong as we want them, and so
+ * that the transport itself (dump buffers, interrupted dumps, multicast)
+ * can be tested. Everything else goes through the ledger library of
+ * ctl/ledger, which cgsharectl uses: one decoder, one client.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "cgtest.h"
+#include "ledger/ledger.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -174,10 +178,10 @@ int nl_open_rcv(struct nl *nl, size_t rcvlen)
 		return ret;
 	nl->rcvlen = rcvlen;
 	ret = nl_family(nl, CGSHARE_FAMILY_NAME, &nl->family, &nl->notify_grp);
-	if (ret) {
-		close(nl->fd);
-		nl->fd = -1;
-	}
+	if (!ret)
+		ret = cgs_nl_open(&nl->lc, CGS_NL_QUIET);
+	if (ret)
+		nl_close(nl);
 	return ret;
 }
 
@@ -186,6 +190,8 @@ void nl_close(struct nl *nl)
 	if (nl->fd >= 0)
 		close(nl->fd);
 	nl->fd = -1;
+	cgs_nl_close(nl->lc);
+	nl->lc = NULL;
 }
 
 int nl_subscribe(struct nl *nl)
@@ -434,80 +440,96 @@ int nl_recv_one(struct nl *nl, int timeout_ms, nl_cb cb, void *arg)
 	return ret;
 }
 
-/* ------------------------------------------------------------- parsing */
+/* ------------------------------------------------------------- records */
 
-static bool is_counter(int t)
+u64 rec_attr(const struct cg_rec *r, int type)
 {
-	return (t >= CGSHARE_A_CGROUP_CPU_USAGE_NS &&
-		t <= CGSHARE_A_CGROUP_CPU_SWITCHES) ||
-	       (t >= CGSHARE_A_CGROUP_MEM_CURRENT &&
-		t <= CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL);
-}
-
-static int get_uint(const struct nlattr *a, u64 *v, const char *what)
-{
-	if (NLA_LEN(a) == 8) {
-		memcpy(v, NLA_DATA(a), 8);
-		return 0;
-	}
-	if (NLA_LEN(a) == 4) {
-		*v = *(u32 *)NLA_DATA(a);
-		return 0;
-	}
-	ksft_print_msg("reply: %s (type %d) has %d bytes, want 4 or 8\n",
-		       what, NLA_TYPE(a), NLA_LEN(a));
-	return -EPROTO;
-}
-
-static int get_str(const struct nlattr *a, char *out, size_t outlen,
-		   const char *what)
-{
-	int n = NLA_LEN(a);
-
-	if (n < 1 || ((char *)NLA_DATA(a))[n - 1] != '\0' ||
-	    (size_t)n > outlen) {
-		ksft_print_msg("reply: %s is not a NUL-terminated string of at most %zu bytes (%d bytes)\n",
-			       what, outlen, n);
-		return -EPROTO;
-	}
-	memcpy(out, NLA_DATA(a), n);
+	if (type == CGSHARE_A_CGROUP_ID)
+		return r->id;
+	if (type == CGSHARE_A_CGROUP_PARENT_ID)
+		return r->parent_id;
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (cgs_ctr_info[c].attr == type)
+			return r->ctr[c];
 	return 0;
 }
 
-static int parse_gpu(const struct nlattr *nest, struct gpu_rec *g)
+bool rec_has(const struct cg_rec *r, int type)
 {
-	const struct nlattr *a;
-	int rem, ret = 0;
+	if (type == CGSHARE_A_CGROUP_ID)
+		return r->has_id;
+	if (type == CGSHARE_A_CGROUP_PARENT_ID)
+		return r->has_parent;
+	if (type == CGSHARE_A_CGROUP_PATH)
+		return r->path[0];
+	for (int c = 0; c < CGS_NR_CTR; c++)
+		if (cgs_ctr_info[c].attr == type)
+			return r->present & CGS_BIT(c);
+	return false;
+}
 
-	memset(g, 0, sizeof(*g));
-	for_each_attr(a, NLA_DATA(nest), NLA_LEN(nest), rem) {
-		switch (NLA_TYPE(a)) {
-		case CGSHARE_A_GPU_DEV:
-			ret = get_str(a, g->dev, sizeof(g->dev) - 1, "gpu dev");
-			break;
-		case CGSHARE_A_GPU_BUSY_NS:
-			g->has_busy = true;
-			ret = get_uint(a, &g->busy, "gpu busy-ns");
-			break;
-		case CGSHARE_A_GPU_QUEUE_NS:
-			g->has_queue = true;
-			ret = get_uint(a, &g->queue, "gpu queue-ns");
-			break;
-		case CGSHARE_A_GPU_MEM_BYTES:
-			g->has_mem = true;
-			ret = get_uint(a, &g->mem, "gpu mem-bytes");
-			break;
-		default:
-			ksft_print_msg("reply: unknown gpu attribute %d\n",
-				       NLA_TYPE(a));
-			ret = -EPROTO;
-		}
-		if (ret)
-			return ret;
+/* Copies the library's record into @r and frees it. */
+static int rec_from(struct cg_rec *r, struct cgs_cgroup *cg, u8 cmd,
+		    u16 nlflags)
+{
+	int ret = 0;
+
+	memset(r, 0, offsetof(struct cg_rec, path));
+	r->cmd = cmd;
+	r->nlflags = nlflags;
+	r->id = cg->id;
+	r->has_id = cg->has & CGS_HAS_ID;
+	r->parent_id = cg->parent_id;
+	r->has_parent = cg->has & CGS_HAS_PARENT;
+	r->present = cg->present;
+	memcpy(r->ctr, cg->ctr, sizeof(r->ctr));
+	snprintf(r->path, sizeof(r->path), "%s", cg->path ? cg->path : "");
+	r->ngpu = 0;
+	r->unknown = 0;
+	if (cg->nr_gpu > GPU_MAX) {
+		ksft_print_msg("record: %u gpu nests, more than %d\n",
+			       cg->nr_gpu, GPU_MAX);
+		ret = -EPROTO;
 	}
-	if (!g->dev[0]) {
-		ksft_print_msg("reply: gpu nest without dev\n");
-		return -EPROTO;
+	for (unsigned int i = 0; i < cg->nr_gpu && i < GPU_MAX; i++) {
+		const struct cgs_gpu *d = &cg->gpu[i];
+		struct gpu_rec *g = &r->gpu[r->ngpu++];
+
+		memset(g, 0, sizeof(*g));
+		snprintf(g->dev, sizeof(g->dev), "%s", d->dev);
+		g->has_busy = d->present & CGS_BIT(CGS_GPU_BUSY_NS);
+		g->has_queue = d->present & CGS_BIT(CGS_GPU_QUEUE_NS);
+		g->has_mem = d->present & CGS_BIT(CGS_GPU_MEM_BYTES);
+		g->busy = d->ctr[CGS_GPU_BUSY_NS];
+		g->queue = d->ctr[CGS_GPU_QUEUE_NS];
+		g->mem = d->ctr[CGS_GPU_MEM_BYTES];
+	}
+	cgs_cgroup_free(cg);
+	return ret;
+}
+
+/* The spec's contract on a record: no attribute twice (but gpu nests). */
+static int check_wire(const struct nlmsghdr *nlh, struct cg_rec *r)
+{
+	bool seen[CGSHARE_A_CGROUP_MAX + 1] = { false };
+	const struct nlattr *a;
+	int len, rem;
+	void *attrs = genl_attrs(nlh, &len);
+
+	for_each_attr(a, attrs, len, rem) {
+		int t = NLA_TYPE(a);
+
+		if (!cgs_spec_attr_name(CGS_SET_CGROUP, t)) {
+			r->unknown++;
+			continue;
+		}
+		if (t != CGSHARE_A_CGROUP_GPU && t != CGSHARE_A_CGROUP_PAD &&
+		    seen[t]) {
+			ksft_print_msg("reply: attribute %s repeated\n",
+				       cgs_spec_attr_name(CGS_SET_CGROUP, t));
+			return -EPROTO;
+		}
+		seen[t] = true;
 	}
 	return 0;
 }
@@ -515,61 +537,17 @@ static int parse_gpu(const struct nlattr *nest, struct gpu_rec *g)
 int cg_rec_parse(const struct nlmsghdr *nlh, struct cg_rec *r)
 {
 	const struct genlmsghdr *g = NLMSG_DATA(nlh);
-	const struct nlattr *a;
-	int len, rem, ret = 0;
-	void *attrs = genl_attrs(nlh, &len);
+	struct cgs_cgroup cg = { 0 };
+	char why[CGS_DECODE_ERRLEN];
+	int ret;
 
-	memset(r, 0, offsetof(struct cg_rec, path));
-	r->path[0] = '\0';
-	r->ngpu = 0;
-	r->unknown = 0;
-	r->cmd = g->cmd;
-	r->nlflags = nlh->nlmsg_flags;
-	for_each_attr(a, attrs, len, rem) {
-		int t = NLA_TYPE(a);
-
-		if (t == CGSHARE_A_CGROUP_PAD)
-			continue;
-		if (t <= CGSHARE_A_CGROUP_MAX && t != CGSHARE_A_CGROUP_GPU &&
-		    r->has[t]) {
-			ksft_print_msg("reply: attribute %d repeated\n", t);
-			return -EPROTO;
-		}
-		if (t == CGSHARE_A_CGROUP_ID || t == CGSHARE_A_CGROUP_PARENT_ID) {
-			if (NLA_LEN(a) != 8) {
-				ksft_print_msg("reply: u64 attribute %d has %d bytes\n",
-					       t, NLA_LEN(a));
-				return -EPROTO;
-			}
-			memcpy(&r->v[t], NLA_DATA(a), 8);
-		} else if (t == CGSHARE_A_CGROUP_PATH) {
-			ret = get_str(a, r->path, sizeof(r->path) - 1, "path");
-		} else if (is_counter(t)) {
-			ret = get_uint(a, &r->v[t], "counter");
-		} else if (t == CGSHARE_A_CGROUP_GPU) {
-			if (r->ngpu == GPU_MAX) {
-				ksft_print_msg("reply: more than %d gpu nests\n",
-					       GPU_MAX);
-				return -EPROTO;
-			}
-			ret = parse_gpu(a, &r->gpu[r->ngpu++]);
-		} else {
-			r->unknown++;
-			continue;
-		}
-		if (ret)
-			return ret;
-		r->has[t] = true;
-	}
-	if (rem) {
-		ksft_print_msg("reply: %d trailing bytes after attributes\n", rem);
+	ret = cgs_decode_cgroup(nlh, &cg, why, sizeof(why));
+	if (ret) {
+		ksft_print_msg("reply: %s\n", why);
 		return -EPROTO;
 	}
-	if (!r->has[CGSHARE_A_CGROUP_ID]) {
-		ksft_print_msg("reply: record without id\n");
-		return -EPROTO;
-	}
-	return 0;
+	ret = rec_from(r, &cg, g->cmd, nlh->nlmsg_flags);
+	return ret ? ret : check_wire(nlh, r);
 }
 
 const struct gpu_rec *rec_gpu(const struct cg_rec *r, const char *dev)
@@ -578,6 +556,46 @@ const struct gpu_rec *rec_gpu(const struct cg_rec *r, const char *dev)
 		if (!strcmp(r->gpu[i].dev, dev))
 			return &r->gpu[i];
 	return NULL;
+}
+
+/* The ledger library's last error, as the raw socket's ack says it. */
+static int lc_ack(struct nl *nl, int ret, struct ack *ack)
+{
+	const struct cgs_nl_error *e = cgs_nl_last_error(nl->lc);
+
+	memset(ack, 0, sizeof(*ack));
+	ack->error = ret;
+	if (ret && e->msg[0]) {
+		ack->has_msg = true;
+		snprintf(ack->msg, sizeof(ack->msg), "%s", e->msg);
+	}
+	return ret;
+}
+
+static int get(struct nl *nl, const struct cgs_target *t, struct cg_rec *r,
+	       struct ack *ack)
+{
+	struct cgs_cgroup cg;
+	int ret = cgs_nl_cgroup_get(nl->lc, t, &cg);
+
+	if (!ret)
+		ret = rec_from(r, &cg, CGSHARE_CMD_CGROUP_GET, 0);
+	return lc_ack(nl, ret, ack);
+}
+
+int cgs_get_id(struct nl *nl, u64 id, struct cg_rec *r, struct ack *ack)
+{
+	struct cgs_target t = { .by_id = true, .id = id };
+
+	return get(nl, &t, r, ack);
+}
+
+int cgs_get_path(struct nl *nl, const char *path, struct cg_rec *r,
+		 struct ack *ack)
+{
+	struct cgs_target t = { .path = path };
+
+	return get(nl, &t, r, ack);
 }
 
 struct one_arg {
@@ -594,12 +612,16 @@ static int one_cb(const struct nlmsghdr *nlh, void *arg)
 	return cg_rec_parse(nlh, o->r);
 }
 
-static int get_common(struct nl *nl, struct msg *m, struct cg_rec *r,
-		      struct ack *ack)
+int cgs_get_path_raw(struct nl *nl, const char *path, struct cg_rec *r,
+		     struct ack *ack)
 {
 	struct one_arg o = { r, 0 };
-	int ret = nl_transact(nl, m, one_cb, &o, ack);
+	struct msg m;
+	int ret;
 
+	msg_init(&m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
+	msg_put_str(&m, CGSHARE_A_CGROUP_PATH, path);
+	ret = nl_transact(nl, &m, one_cb, &o, ack);
 	if (!ret && o.n != 1) {
 		ksft_print_msg("cgroup-get do: %d replies, want 1\n", o.n);
 		return -EPROTO;
@@ -607,83 +629,41 @@ static int get_common(struct nl *nl, struct msg *m, struct cg_rec *r,
 	return ret;
 }
 
-int cgs_get_id(struct nl *nl, u64 id, struct cg_rec *r, struct ack *ack)
-{
-	struct msg m;
-
-	msg_init(&m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
-	msg_put_u64(&m, CGSHARE_A_CGROUP_ID, id);
-	return get_common(nl, &m, r, ack);
-}
-
-int cgs_get_path(struct nl *nl, const char *path, struct cg_rec *r,
-		 struct ack *ack)
-{
-	struct msg m;
-
-	msg_init(&m, nl->family, CGSHARE_CMD_CGROUP_GET, 0);
-	msg_put_str(&m, CGSHARE_A_CGROUP_PATH, path);
-	return get_common(nl, &m, r, ack);
-}
-
-static int status_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct status_rec *s = arg;
-	const struct nlattr *a;
-	int len, rem;
-	void *attrs = genl_attrs(nlh, &len);
-
-	for_each_attr(a, attrs, len, rem) {
-		switch (NLA_TYPE(a)) {
-		case CGSHARE_A_STATUS_VERSION:
-			s->has_version = !get_str(a, s->version,
-						  sizeof(s->version), "version");
-			break;
-		case CGSHARE_A_STATUS_GPU_BPF_REASON:
-			get_str(a, s->bpf_reason, sizeof(s->bpf_reason),
-				"gpu-bpf-reason");
-			break;
-		case CGSHARE_A_STATUS_FEATURES:
-			s->has_features = NLA_LEN(a) == 4;
-			s->features = *(u32 *)NLA_DATA(a);
-			break;
-		case CGSHARE_A_STATUS_NR_CGROUPS:
-			s->has_nr = NLA_LEN(a) == 4;
-			s->nr_cgroups = *(u32 *)NLA_DATA(a);
-			break;
-		case CGSHARE_A_STATUS_GENERATION:
-			s->has_gen = NLA_LEN(a) == 4;
-			s->generation = *(u32 *)NLA_DATA(a);
-			break;
-		}
-	}
-	return 0;
-}
-
 int cgs_status(struct nl *nl, struct status_rec *s, struct ack *ack)
 {
-	struct msg m;
+	struct cgs_status st;
+	int ret = cgs_nl_status(nl->lc, &st);
 
 	memset(s, 0, sizeof(*s));
-	msg_init(&m, nl->family, CGSHARE_CMD_STATUS_GET, 0);
-	return nl_transact(nl, &m, status_cb, s, ack);
+	if (!ret) {
+		s->has_version = st.has & CGS_STATUS_VERSION;
+		snprintf(s->version, sizeof(s->version), "%s",
+			 st.version ? st.version : "");
+		snprintf(s->bpf_reason, sizeof(s->bpf_reason), "%s",
+			 st.gpu_bpf_reason ? st.gpu_bpf_reason : "");
+		s->has_features = st.has & CGS_STATUS_FEATURES;
+		s->features = st.features;
+		s->has_nr = st.present & CGS_BIT(CGS_MOD_NR_CGROUPS);
+		s->nr_cgroups = st.ctr[CGS_MOD_NR_CGROUPS];
+		s->has_gen = st.present & CGS_BIT(CGS_MOD_GENERATION);
+		s->generation = st.ctr[CGS_MOD_GENERATION];
+		cgs_status_free(&st);
+	}
+	return lc_ack(nl, ret, ack);
 }
 
 int cgs_charge(struct nl *nl, const struct charge *c, struct ack *ack)
 {
-	struct msg m;
+	struct cgs_charge ch = {
+		.id = c->id,
+		.dev = c->dev,
+		.busy_ns = c->has_busy ? c->busy : 0,
+		.queue_ns = c->has_queue ? c->queue : 0,
+		.mem_bytes = c->mem,
+		.set_mem = c->has_mem,
+	};
 
-	msg_init(&m, nl->family, CGSHARE_CMD_CHARGE, 0);
-	msg_put_u64(&m, CGSHARE_A_CHARGE_ID, c->id);
-	if (c->dev)
-		msg_put_str(&m, CGSHARE_A_CHARGE_DEV, c->dev);
-	if (c->has_busy)
-		msg_put_u64(&m, CGSHARE_A_CHARGE_BUSY_NS, c->busy);
-	if (c->has_queue)
-		msg_put_u64(&m, CGSHARE_A_CHARGE_QUEUE_NS, c->queue);
-	if (c->has_mem)
-		msg_put_u64(&m, CGSHARE_A_CHARGE_MEM_BYTES, c->mem);
-	return nl_transact(nl, &m, NULL, NULL, ack);
+	return lc_ack(nl, cgs_nl_charge(nl->lc, &ch), ack);
 }
 
 int rec_list_add(struct rec_list *l, u64 id, u64 parent, bool has_parent,

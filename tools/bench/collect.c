@@ -8,8 +8,8 @@
  *            do (full paths, read to EOF, working set = current -
  *            inactive_file).  The list of cgroups is known in advance, so
  *            no directory walk is charged to this side.
- *   netlink  one cgshare cgroup-get dump of the subtree over a raw generic
- *            netlink socket, every attribute of every record parsed.
+ *   netlink  one cgshare cgroup-get dump of the subtree through the ledger
+ *            library cgsharectl uses (ctl/ledger), every record decoded.
  *
  * It builds the tree itself, MOUNT/NAME/pNNN/cNN with +cpu +memory enabled
  * on every level, grows it to each N in turn (N counts the cgroups below
@@ -31,8 +31,8 @@
 #include <linux/netlink.h>
 #include <linux/cgshare.h>
 #include "bench.h"
+#include "ledger/ledger.h"
 
-#define NL_BUF (64 * 1024)
 #define PATH_LEN 256
 
 /* What a collector keeps per cgroup; both methods fill the same struct. */
@@ -224,193 +224,53 @@ static int collect_files(const struct tree *t, struct sample *out)
 
 /* ---- netlink ----------------------------------------------------------- */
 
-struct nl {
-	int fd;
-	uint16_t family;
-	uint32_t seq;
-	char *buf;
+static void nl_open(struct cgs_nl **nl)
+{
+	if (cgs_nl_open(nl, 0))
+		fail("cannot open the cgshare family (is cgshare.ko loaded?)");
+}
+
+struct dump_arg {
+	struct sample *out;
+	int n, max;
+	const char *path;
 };
 
-static void nl_put_attr(struct nlmsghdr *h, uint16_t type, const void *data, size_t len)
+static int store(struct cgs_cgroup *cg, void *arg)
 {
-	struct nlattr *a = (struct nlattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+	struct dump_arg *d = arg;
+	struct sample *s;
 
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	memcpy((char *)a + NLA_HDRLEN, data, len);
-	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + NLA_ALIGN(a->nla_len);
-}
-
-/* Starts a generic netlink request in @buf; attributes follow. */
-static struct nlmsghdr *nl_req(struct nl *nl, void *buf, uint16_t type, uint16_t flags,
-			       uint8_t cmd, uint8_t version)
-{
-	struct nlmsghdr *h = buf;
-	struct genlmsghdr *g = NLMSG_DATA(h);
-
-	memset(h, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	h->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | flags;
-	h->nlmsg_seq = ++nl->seq;
-	g->cmd = cmd;
-	g->version = version;
-	return h;
-}
-
-static void nl_send(struct nl *nl, struct nlmsghdr *h)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-
-	if (sendto(nl->fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fail("netlink send:");
-}
-
-static uint64_t attr_uint(const struct nlattr *a)
-{
-	const void *d = (const char *)a + NLA_HDRLEN;
-	uint64_t v64;
-	uint32_t v32;
-
-	if (a->nla_len - NLA_HDRLEN == 8) {
-		memcpy(&v64, d, 8);
-		return v64;
-	}
-	memcpy(&v32, d, 4);
-	return v32;
-}
-
-#define for_each_attr(a, start, len)					\
-	for (a = (struct nlattr *)(start);				\
-	     (char *)a + NLA_HDRLEN <= (char *)(start) + (len) &&	\
-	     a->nla_len >= NLA_HDRLEN &&				\
-	     (char *)a + a->nla_len <= (char *)(start) + (len);		\
-	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-
-static void nl_open(struct nl *nl)
-{
-	char req[256];
-	struct nlmsghdr *h;
-	struct nlattr *a;
-	ssize_t len;
-
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0)
-		fail("netlink socket:");
-	nl->buf = malloc(NL_BUF);
-	if (!nl->buf)
-		fail("out of memory");
-
-	h = nl_req(nl, req, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 1);
-	nl_put_attr(h, CTRL_ATTR_FAMILY_NAME, CGSHARE_FAMILY_NAME, sizeof(CGSHARE_FAMILY_NAME));
-	nl_send(nl, h);
-	len = recv(nl->fd, nl->buf, NL_BUF, 0);
-	if (len < 0)
-		fail("netlink recv:");
-	h = (struct nlmsghdr *)nl->buf;
-	if (!NLMSG_OK(h, len))
-		fail("short reply to CTRL_CMD_GETFAMILY");
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
-		fail("generic netlink family %s not found (is cgshare.ko loaded?):",
-		     CGSHARE_FAMILY_NAME);
-	}
-	for_each_attr(a, (char *)NLMSG_DATA(h) + GENL_HDRLEN, h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			memcpy(&nl->family, (char *)a + NLA_HDRLEN, 2);
-	if (!nl->family)
-		fail("no family id in the CTRL_CMD_GETFAMILY reply");
-}
-
-static void parse_gpu(struct nlattr *nest)
-{
-	struct nlattr *a;
-	volatile uint64_t sink = 0;
-
-	for_each_attr(a, (char *)nest + NLA_HDRLEN, nest->nla_len - NLA_HDRLEN)
-		if (a->nla_type != CGSHARE_A_GPU_DEV)
-			sink += attr_uint(a);
-	(void)sink;
-}
-
-static void parse_cgroup(struct sample *s, struct nlmsghdr *h)
-{
-	struct nlattr *a;
-	void *d;
-
+	if (d->n == d->max)
+		fail("dump of %s returned more than %d records", d->path, d->max);
+	s = &d->out[d->n++];
 	memset(s, 0, sizeof(*s));
-	for_each_attr(a, (char *)NLMSG_DATA(h) + GENL_HDRLEN, h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
-		d = (char *)a + NLA_HDRLEN;
-		switch (a->nla_type) {
-		case CGSHARE_A_CGROUP_ID:
-			memcpy(&s->id, d, 8);
-			break;
-		case CGSHARE_A_CGROUP_PATH:
-			snprintf(s->path, sizeof(s->path), "%.*s", (int)(a->nla_len - NLA_HDRLEN), (char *)d);
-			break;
-		case CGSHARE_A_CGROUP_CPU_USAGE_NS:
-			s->cpu_usage_ns = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_CPU_WAIT_NS:
-			s->cpu_wait_ns = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_CPU_SWITCHES:
-			s->cpu_switches = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_MEM_CURRENT:
-			s->mem_current = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_MEM_PEAK:
-			s->mem_peak = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_MEM_SWAP:
-			s->mem_swap = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_MEM_EVENTS_LOW ... CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL:
-			s->mem_events[a->nla_type - CGSHARE_A_CGROUP_MEM_EVENTS_LOW] = attr_uint(a);
-			break;
-		case CGSHARE_A_CGROUP_GPU:
-			parse_gpu(a);
-			break;
-		}
-	}
+	s->id = cg->id;
+	snprintf(s->path, sizeof(s->path), "%s", cg->path ? cg->path : "");
+	s->cpu_usage_ns = cg->ctr[CGS_CPU_USAGE_NS];
+	s->cpu_wait_ns = cg->ctr[CGS_CPU_WAIT_NS];
+	s->cpu_switches = cg->ctr[CGS_CPU_SWITCHES];
+	s->mem_current = cg->ctr[CGS_MEM_CURRENT];
+	s->mem_peak = cg->ctr[CGS_MEM_PEAK];
+	s->mem_swap = cg->ctr[CGS_MEM_SWAP];
+	for (int e = 0; e < 5; e++)
+		s->mem_events[e] = cg->ctr[CGS_MEM_EVENTS_LOW + e];
+	cgs_cgroup_free(cg);
+	return 0;
 }
 
 /* One dump of the subtree @path; returns the records stored in @out. */
-static int collect_netlink(struct nl *nl, const char *path, struct sample *out, int max,
-			   int *interrupted)
+static int collect_netlink(struct cgs_nl *nl, const char *path,
+			   struct sample *out, int max, int *interrupted)
 {
-	char req[NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN + PATH_LEN];
-	struct nlmsghdr *h;
-	int n = 0;
-	ssize_t len;
+	struct cgs_target t = { .path = path };
+	struct dump_arg d = { .out = out, .max = max, .path = path };
+	bool intr = false;
 
-	h = nl_req(nl, req, nl->family, NLM_F_DUMP, CGSHARE_CMD_CGROUP_GET, CGSHARE_FAMILY_VERSION);
-	nl_put_attr(h, CGSHARE_A_CGROUP_PATH, path, strlen(path) + 1);
-	nl_send(nl, h);
-
-	for (;;) {
-		len = recv(nl->fd, nl->buf, NL_BUF, 0);
-		if (len < 0)
-			fail("netlink recv:");
-		for (h = (struct nlmsghdr *)nl->buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_seq != nl->seq)
-				continue;
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-				(*interrupted)++;
-			if (h->nlmsg_type == NLMSG_DONE)
-				return n;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
-				fail("cgroup-get dump of %s:", path);
-			}
-			if (h->nlmsg_type != nl->family)
-				continue;
-			if (n == max)
-				fail("dump of %s returned more than %d records", path, max);
-			parse_cgroup(&out[n++], h);
-		}
-	}
+	if (cgs_nl_cgroup_dump(nl, &t, store, &d, &intr))
+		fail("cgroup-get dump of %s failed", path);
+	*interrupted += intr;
+	return d.n;
 }
 
 /* ---- measurement -------------------------------------------------------- */
@@ -481,7 +341,7 @@ static void check_same_set(const struct tree *t, const struct sample *nl, int n)
 
 static const char *label = "";
 
-static void run_n(struct tree *t, struct nl *nl, int n, int reps)
+static void run_n(struct tree *t, struct cgs_nl *nl, int n, int reps)
 {
 	double fw[reps], fc[reps], nw[reps], nc[reps], fsys = 0, nsys = 0, ftot = 0, ntot = 0;
 	char sub[PATH_LEN];
@@ -563,7 +423,7 @@ int main(int argc, char **argv)
 {
 	struct tree t = { .mount = "/sys/fs/cgroup", .fanout = 50 };
 	int reps = 7, keep = 0, opt, i;
-	struct nl nl = {};
+	struct cgs_nl *nl = NULL;
 
 	while ((opt = getopt(argc, argv, "r:f:m:l:kh")) != -1) {
 		switch (opt) {
@@ -599,7 +459,7 @@ int main(int argc, char **argv)
 
 		if (n < 1 || n > 1000000)
 			fail("bad N '%s'", argv[i]);
-		run_n(&t, &nl, n, reps);
+		run_n(&t, nl, n, reps);
 	}
 	if (!keep)
 		tree_remove(&t);

@@ -6,7 +6,9 @@
 #
 # Loads the module, starts cgroups with known work under /demo, and shows
 # what cgsharectl reports about them: status, totals, rates, and the final
-# counters of a short-lived job caught by watch.  A cgsharectl command that
+# counters of a short-lived job caught by watch; then runs the controller
+# on the same work (tools/demo/cgshare.conf) and samples each managed
+# cgroup's usage and share into $CGSHARE_OUT/controller.dat.  A cgsharectl command that
 # is missing is said to be missing, and the demo goes on without it.
 #
 #   /demo/train   two CPU hogs
@@ -22,7 +24,8 @@ CTL=${CGSHARE_CTL:-$ROOT/ctl/cgsharectl}
 CG=/sys/fs/cgroup
 DEMO=$CG/demo
 TMP=$(mktemp -d /tmp/cgshare-demo.XXXXXX)
-PIDS=()
+# shellcheck source=tools/cgwork.sh
+. "$ROOT/tools/cgwork.sh"
 
 section() { printf '\n=== %s ===\n\n' "$*"; }
 explain() { printf '%s\n' "$*" | fold -s -w 74 | sed 's/ *$//; s/^/  /'; echo; }
@@ -46,17 +49,84 @@ ctl() {
 }
 
 # start CGROUP CMD...: CMD in the background, inside /demo/CGROUP.
-start() {
-	local cg=$DEMO/$1
-	shift
-	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' start "$cg" "$@" &
-	PIDS+=($!)
-}
-
-hog() { start "$1" sh -c 'while :; do :; done'; }
+start() { local cg=$1; shift; cg_start "$DEMO/$cg" "$@"; }
+hog() { cg_hog "$DEMO/$1"; }
 
 # usage_s CGROUP: cpu.stat usage_usec of /demo/CGROUP in seconds
 usage_s() { awk '$1 == "usage_usec" { printf "%.2f", $2 / 1e6 }' "$DEMO/$1/cpu.stat"; }
+
+# The controller section: run it for 2 x PHASE s, reweighting halfway,
+# sampling usage and shares into $CGSHARE_OUT/controller.dat.
+PHASE=15
+PORT=19859
+PY=/usr/bin/python3
+controller() {
+	local conf=$TMP/cgshare.conf data=$CGSHARE_OUT/controller.dat run
+	cp "$ROOT/tools/demo/cgshare.conf" "$conf"
+	show "cgsharectl plan -c tools/demo/cgshare.conf --explain"
+	"$CTL" plan -c "$conf" --explain || echo "  (plan exited with status $?)"
+	echo
+	show "cgsharectl run -c tools/demo/cgshare.conf --restore --listen 127.0.0.1:$PORT"
+	"$CTL" run -c "$conf" --restore --listen "127.0.0.1:$PORT" 2>"$CGSHARE_OUT/controller.log" &
+	run=$!
+	# one python process samples: forks under emulation would steal the CPU
+	"$PY" - "$DEMO" "$PORT" "$PHASE" "$conf" "$run" "$data" <<-'EOF'
+		import os, re, signal, sys, time, urllib.request
+		demo, port, phase, conf, run, data = sys.argv[1:]
+		phase, run, groups = float(phase), int(run), ("train", "infer")
+		def usage(c):
+		    with open(f"{demo}/{c}/cpu.stat") as f:
+		        return int(re.search(r"^usage_usec (\d+)", f.read(), re.M).group(1)) / 1e6
+		def shares():
+		    try:
+		        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+		    except OSError:
+		        return {}
+		    return {m[0]: float(m[1]) for m in re.findall(
+		        r'^cgshare_share\{cgroup="/demo/(\w+)"[^}]*resource="cpu"\} (\S+)$', text, re.M)}
+		t0 = prev = time.monotonic()
+		u = {c: usage(c) for c in groups}
+		rows, reweighted = [], None
+		while prev - t0 < 2 * phase:
+		    time.sleep(1)
+		    if reweighted is None and time.monotonic() - t0 >= phase:
+		        text = open(conf).read()
+		        text = re.sub(r"(?m)^cgroup /demo/train weight .*$", "cgroup /demo/train weight 1", text)
+		        text = re.sub(r"(?m)^cgroup /demo/infer weight .*$", "cgroup /demo/infer weight 3", text)
+		        open(conf, "w").write(text)
+		        os.kill(run, signal.SIGHUP)
+		        reweighted = time.monotonic() - t0
+		        print(f"  (after {reweighted:.1f} s: weights 1:3, SIGHUP)")
+		    now, sh = time.monotonic(), shares()
+		    row = [f"{now - t0:.2f}"]
+		    for c in groups:
+		        x = usage(c)
+		        row += [f"{(x - u[c]) / (now - prev):.3f}", str(sh.get(c, "NaN"))]
+		        u[c] = x
+		    prev = now
+		    rows.append(" ".join(row))
+		with open(data, "w") as f:
+		    f.write(f"# reweighted-at {reweighted:.2f}\n")
+		    f.write("# t train_usage train_share infer_usage infer_share (CPUs)\n")
+		    f.write("\n".join(rows) + "\n")
+	EOF
+	kill -TERM "$run"
+	wait "$run"
+	echo "  (run exited $?; its log:)"
+	sed 's/^/    /' "$CGSHARE_OUT/controller.log"
+	echo
+	echo "Mean over the last 6 s of each phase, in CPUs (all samples in controller.dat):"
+	awk -v ph="$PHASE" '/^# reweighted-at / { r = $3 } !/^#/ {
+			k = $1 <= r ? 1 : 2
+			if ((k == 1 && $1 > r - 6) || (k == 2 && $1 > 2 * ph - 6)) {
+				c[k]++; for (i = 2; i <= 5; i++) s[k, i] += $i } }
+		END {
+			printf "  %-16s %14s %14s %14s %14s\n", "weights", "train usage", "train share", "infer usage", "infer share"
+			for (k = 1; k <= 2; k++)
+				printf "  %-16s %14.2f %14.2f %14.2f %14.2f\n", k == 1 ? "2:1" : "1:3",
+					s[k, 2] / c[k], s[k, 3] / c[k], s[k, 4] / c[k], s[k, 5] / c[k] }' "$data"
+	echo "  infer's cpu.max after the run (restored): $(cat "$DEMO/infer/cpu.max")"
+}
 
 cleanup() {
 	local p d
@@ -164,7 +234,23 @@ if [[ -n $watch_pid ]]; then
 	fi
 fi
 
-section "6. Clean up"
+section "6. The controller on the same work"
+explain "cgsharectl run shares the 2 CPUs between /demo/train and" \
+	"/demo/infer by weight (tools/demo/cgshare.conf): 2:1 first, then" \
+	"1:3 after ${PHASE} s, when the demo rewrites the file and sends SIGHUP." \
+	"It writes cpu.max and cpu.weight; infer's own cap of half a CPU is" \
+	"replaced by its share, and put back at the end (--restore). Every" \
+	"second each cgroup's usage (cpu.stat) and the share the controller" \
+	"set (cgshare_share, from run --listen) are sampled; make demo plots" \
+	"them in controller.png next to this output."
+if [[ -x $CTL ]] && "$CTL" help run >/dev/null 2>&1; then
+	controller
+else
+	echo "  (not shown: cgsharectl run is missing)"
+	missing+=("cgsharectl run")
+fi
+
+section "7. Clean up"
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 PIDS=()

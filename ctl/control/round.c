@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The controller's round: sample, demand, shares, plan, write. See
+ * control.h; the rules that turn shares into values are in policy/plan.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroupfs/cgfs.h"
+#include "cgroupfs/sched.h"
+#include "control/control.h"
+#include "control/state.h"
+#include "policy/rate.h"
+#include "util/log.h"
+#include "util/time.h"
+
+/* What a sample reads of each managed cgroup, each file once. */
+#define SAMPLE_ITEMS (CGFS_ITEM(CGFS_CPU_STAT) | CGFS_ITEM(CGFS_CPU_MAX) | \
+		      CGFS_ITEM(CGFS_CPU_WEIGHT) | \
+		      CGFS_ITEM(CGFS_MEM_CURRENT) | CGFS_ITEM(CGFS_MEM_HIGH) | \
+		      CGFS_ITEM(CGFS_MEM_PRESSURE) | CGFS_ITEM(CGFS_CONTROLLERS))
+
+struct mcg {				/* one managed cgroup */
+	struct cgs_ctl_cg pub;		/* first: what cgs_ctl_round() shows */
+	char *path;
+	int line;			/* config line, 0 for a parent's child */
+	bool fs_open;
+	struct cgfs_cg fs;
+	struct cgfs_snap snap;		/* this sample's readings */
+	struct cgs_demand_hist hist;
+	struct cgs_demand_raw raw;
+	bool has_rate;			/* raw is from the latest interval */
+	uint64_t throttled;		/* cpu.stat nr_throttled; -1 unknown */
+	double vusage, vwait;		/* summed over the verify window */
+	unsigned int vn;
+	struct cgs_plan_cg plan;
+};
+
+struct cgs_ctl {
+	struct cgs_conf conf;
+	struct cgs_ctl_opts opts;
+	struct cgfs fs;
+	struct cgs_nl *nl;
+	bool own_nl;
+	struct mcg *cg;
+	size_t n;
+	struct cgs_list prev, cur;
+	uint64_t t_prev, t_cur;
+	double capacity[CGS_NR_RES];
+	struct cgs_state state;
+	struct cgfs_sched sched;
+	char sched_name[80];
+	bool said_dmem, said_state;
+	struct cgs_ctl_round round;
+	struct cgs_ctl_cg *view;
+	struct cgs_plan_cg *plans;	/* scratch for cgs_plan() */
+};
+
+/* -- the host -- */
+
+static double host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
+static double host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (double)pages * size : 0;
+}
+
+/* GPU capacity by default: the devices the ledger has seen. */
+static double ledger_gpus(const struct cgs_list *l)
+{
+	const char *seen[64];
+	int n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		for (unsigned int g = 0; g < l->v[i].nr_gpu; g++) {
+			int k;
+
+			for (k = 0; k < n; k++)
+				if (!strcmp(seen[k], l->v[i].gpu[g].dev))
+					break;
+			if (k == n && n < 64)
+				seen[n++] = l->v[i].gpu[g].dev;
+		}
+	return n;
+}
+
+/* -- the managed set -- */
+
+static void mcg_free(struct mcg *m)
+{
+	if (m->fs_open)
+		cgfs_cg_close(&m->fs);
+	free(m->path);
+}
+
+static void mcg_init(struct mcg *m, char *path, int line, double weight,
+		     const struct cgs_conf_cgroup *d)
+{
+	memset(m, 0, sizeof(*m));
+	m->path = path;
+	m->line = line;
+	m->throttled = UINT64_MAX;
+	m->plan.weight = weight;
+	m->plan.gpu_mem_max = d ? d->gpu_mem_max : 0;
+	m->plan.gpu_mem_low = d ? d->gpu_mem_low : 0;
+	for (int r = 0; r < CGS_NR_RES; r++) {
+		m->plan.min[r] = d ? d->min[r] : 0;
+		m->pub.max[r] = d ? d->max[r] : CGS_UNLIMITED;
+		m->plan.applied[r] = NAN;
+	}
+}
+
+static const char *parent_of(const char *path, char *buf, size_t len)
+{
+	const char *s = strrchr(path, '/');
+
+	if (!s || s == path)
+		return "/";
+	snprintf(buf, len, "%.*s", (int)(s - path), path);
+	return buf;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct mcg *)a)->path,
+		      ((const struct mcg *)b)->path);
+}
+
+static struct mcg *find_mcg(struct mcg *v, size_t n, const char *path)
+{
+	struct mcg key = { .path = (char *)path };
+
+	return n ? bsearch(&key, v, n, sizeof(*v), by_path) : NULL;
+}
+
+static void restore_cb(const struct cgfs_cg *cg, const char *file,
+		       const char *value, int err, void *arg)
+{
+	(void)arg;
+	if (err)
+		cgs_log("%s: restoring %s to %s failed: %s", cg->path, file,
+			value, strerror(-err));
+	else
+		cgs_log("%s: %s restored to %s", cg->path, file, value);
+}
+
+static void save_state(struct cgs_ctl *c)
+{
+	int ret = cgs_state_save(&c->state);
+
+	if (ret && !c->said_state)
+		cgs_log("saving %s: %s; a restart will not know what this one "
+			"wrote", c->state.file, strerror(-ret));
+	c->said_state = ret != 0;
+}
+
+static void let_go(struct cgs_ctl *c, struct mcg *m)
+{
+	if (c->opts.restore && m->fs_open && !c->opts.dry_run &&
+	    !cgfs_restore(&m->fs, restore_cb, NULL))
+		cgs_state_forget(&c->state, m->path);
+	mcg_free(m);
+}
+
+/*
+ * The managed set from the config and the latest sample: every declared
+ * cgroup, and every direct child of a "parent" line's path. State (demand
+ * history, original limits) carries over by path.
+ */
+static int resolve(struct cgs_ctl *c)
+{
+	const struct cgs_conf *k = &c->conf;
+	size_t cap = k->nr_cg + c->cur.n + 1, n = 0;
+	struct mcg *v = calloc(cap, sizeof(*v));
+	char buf[4096];
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->nr_cg; i++) {
+		const struct cgs_conf_cgroup *d = &k->cg[i];
+		char *p = strdup(d->path);
+
+		if (!p)
+			goto nomem;
+		mcg_init(&v[n++], p, d->line, d->weight, d);
+	}
+	for (size_t i = 0; i < c->cur.n; i++) {
+		const struct cgs_cgroup *r = &c->cur.v[i];
+
+		if (!r->path || !strcmp(r->path, "/") ||
+		    cgs_conf_find(k, r->path))
+			continue;
+		for (size_t j = 0; j < k->nr_parent; j++) {
+			char *p;
+
+			if (strcmp(parent_of(r->path, buf, sizeof(buf)),
+				   k->parent[j].path))
+				continue;
+			p = strdup(r->path);
+			if (!p)
+				goto nomem;
+			mcg_init(&v[n++], p, 0, k->parent[j].weight, NULL);
+			break;
+		}
+	}
+	qsort(v, n, sizeof(*v), by_path);
+	for (size_t i = 0; i < n; i++)
+		v[i].pub.writable = cgs_conf_writable(k, v[i].path);
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *o = &c->cg[i], *m = find_mcg(v, n, o->path);
+
+		if (!m) {
+			let_go(c, o);
+			continue;
+		}
+		m->pub.id = o->pub.id;
+		m->pub.backoff = o->pub.backoff;
+		m->fs = o->fs;
+		m->fs_open = o->fs_open;
+		m->hist = o->hist;
+		m->throttled = o->throttled;
+		memcpy(m->plan.applied, o->plan.applied, sizeof(o->plan.applied));
+		free(o->path);
+	}
+	free(c->cg);
+	c->cg = v;
+	c->n = n;
+	save_state(c);
+	free(c->view);
+	free(c->plans);
+	c->view = calloc(n + 1, sizeof(*c->view));
+	c->plans = calloc(n + 1, sizeof(*c->plans));
+	return c->view && c->plans ? 0 : -ENOMEM;
+nomem:
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+	return -ENOMEM;
+}
+
+static const struct cgs_cgroup *find_rec(const struct cgs_list *l,
+					 const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].path && !strcmp(l->v[i].path, path))
+			return &l->v[i];
+	return NULL;
+}
+
+static void forget(struct cgs_ctl *c, struct mcg *m, const char *why)
+{
+	if (m->pub.id && !c->opts.quiet)
+		cgs_log("%s: %s; no longer shared", m->path, why);
+	/* What we wrote there is nobody's now: a new cgroup starts afresh. */
+	cgs_state_forget(&c->state, m->path);
+	if (m->fs_open)
+		cgfs_cg_close(&m->fs);
+	m->fs_open = false;
+	m->pub.id = 0;
+	m->pub.present = false;
+	m->has_rate = false;
+	memset(&m->hist, 0, sizeof(m->hist));
+	for (int r = 0; r < CGS_NR_RES; r++)
+		m->plan.applied[r] = NAN;
+}
+
+/* What demand needs from this sample's readings. */
+static void extra_of(struct mcg *m, struct cgs_demand_extra *x)
+{
+	const struct cgfs_snap *s = &m->snap;
+
+	x->mem_psi_some10 = -1;
+	x->cpu_throttled = -1;
+	x->cpu_limit = x->mem_limit = INFINITY;
+	if (s->has & CGFS_ITEM(CGFS_CPU_STAT)) {
+		if (m->throttled != UINT64_MAX && s->nr_throttled >= m->throttled)
+			x->cpu_throttled = s->nr_throttled - m->throttled;
+		m->throttled = s->nr_throttled;
+	}
+	if ((s->has & CGFS_ITEM(CGFS_CPU_MAX)) && s->cpu_quota_us != CGFS_MAX)
+		x->cpu_limit = (double)s->cpu_quota_us / s->cpu_period_us;
+	if ((s->has & CGFS_ITEM(CGFS_MEM_HIGH)) && s->mem_high != CGFS_MAX)
+		x->mem_limit = s->mem_high;
+	if (s->has & CGFS_ITEM(CGFS_MEM_PRESSURE))
+		x->mem_psi_some10 = s->mem_psi_some10;
+}
+
+static const struct cgs_rate *find_rate(const struct cgs_rates *rs, uint64_t id)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].now && rs->v[i].now->id == id)
+			return &rs->v[i];
+	return NULL;
+}
+
+/* What an earlier run found before it wrote: still the originals. */
+static void remember(struct cgs_ctl *c, struct mcg *m)
+{
+	const struct cgs_state_ent *e;
+	char file[32];
+	size_t n;
+
+	e = cgs_state_of(&c->state, m->path, &n);
+	for (size_t i = 0; i < n; i++, e++) {
+		/* "dmem.max REGION": the file is the first word */
+		snprintf(file, sizeof(file), "%.*s", (int)strcspn(e->file, " "),
+			 e->file);
+		if (e->orig[0])
+			cgfs_remember(&m->fs, file, e->orig);
+	}
+}
+
+/* Opens and reads @m for this sample; false when it is not there. */
+static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
+		     const struct cgs_cgroup *rec)
+{
+	if (!rec) {
+		forget(c, m, "cgroup vanished");
+		return false;
+	}
+	if (m->pub.id && m->pub.id != rec->id)
+		forget(c, m, "cgroup was recreated");
+	/* recreated while no controller ran: what was written is gone */
+	if (!m->pub.id && cgs_state_stale(&c->state, m->path, rec->id))
+		cgs_state_forget(&c->state, m->path);
+	/* In the ledger but not under our root: not ours. */
+	if (!m->fs_open) {
+		if (cgfs_cg_open(&c->fs, m->path, &m->fs)) {
+			forget(c, m, "cgroup vanished");
+			return false;
+		}
+		m->fs_open = true;
+		remember(c, m);
+	}
+	m->pub.id = rec->id;
+	m->pub.present = true;
+	if (cgfs_snapshot(&m->fs, SAMPLE_ITEMS | (m->plan.gpu_mem_max ||
+			  m->plan.gpu_mem_low ? CGFS_ITEM(CGFS_DMEM) : 0),
+			  &m->snap)) {
+		forget(c, m, "cgroup vanished");
+		return false;
+	}
+	return true;
+}
+
+int cgs_ctl_sample(struct cgs_ctl *c)
+{
+	struct cgs_rates rs = { 0 };
+	int ret;
+
+	cgs_list_free(&c->prev);
+	c->prev = c->cur;
+	c->t_prev = c->t_cur;
+	memset(&c->cur, 0, sizeof(c->cur));
+	ret = cgs_nl_cgroup_dump_list(c->nl, NULL, &c->cur);
+	c->t_cur = cgs_now_ns();
+	if (ret) {
+		/* The module gone is the caller's to say, once. */
+		if (ret != -ENODEV && !c->opts.quiet)
+			cgs_nl_perror(c->nl, "reading the ledger");
+		return ret;
+	}
+	cgs_list_sort_by_id(&c->cur);
+	ret = resolve(c);
+	if (ret)
+		return ret;
+	if (c->prev.n && c->t_cur > c->t_prev) {
+		ret = cgs_rates_compute(&c->prev, c->t_prev, &c->cur, c->t_cur,
+					&rs);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+		const struct cgs_cgroup *rec = find_rec(&c->cur, m->path);
+		struct cgs_demand_extra x;
+		const struct cgs_rate *r;
+
+		m->has_rate = false;
+		if (!read_mcg(c, m, rec))
+			continue;
+		extra_of(m, &x);
+		r = rs.n ? find_rate(&rs, rec->id) : NULL;
+		if (!r || cgs_demand_from_rate(r, &x, &m->raw))
+			continue;
+		m->has_rate = true;
+		cgs_demand_push(&m->hist, &m->raw, c->conf.window);
+		m->vusage += m->raw.cpu_usage;
+		m->vwait += m->raw.cpu_wait;
+		m->vn++;
+	}
+	cgs_rates_free(&rs);
+	cgfs_sched("/sys", &c->sched);
+	c->capacity[CGS_CPU] = c->conf.capacity_set[CGS_CPU] ?
+		c->conf.capacity[CGS_CPU] : host_cpus();
+	c->capacity[CGS_MEM] = c->conf.capacity_set[CGS_MEM] ?
+		c->conf.capacity[CGS_MEM] : host_memory();
+	c->capacity[CGS_GPU] = c->conf.capacity_set[CGS_GPU] ?
+		c->conf.capacity[CGS_GPU] : ledger_gpus(&c->cur);
+	return 0;
+}
+
+/* -- shares and limits -- */
+
+static bool measured(const struct mcg *m)
+{
+	return m->pub.present && m->hist.n;
+}
+
+/* The nearest measured ancestor: sorted by path, it came before @i. */
+static int measured_parent(const struct cgs_ctl *c, size_t i)
+{
+	const char *path = c->cg[i].path;
+
+	for (size_t j = i; j-- > 0; ) {
+		size_t l = strlen(c->cg[j].path);
+
+		if (measured(&c->cg[j]) && !strncmp(path, c->cg[j].path, l) &&
+		    path[l] == '/')
+			return j;
+	}
+	return -1;
+}
+
+static int solve(struct cgs_ctl *c)
+{
+	struct cgs_node *nodes = calloc(c->n + 1, sizeof(*nodes));
+	int *idx = calloc(c->n + 1, sizeof(*idx));
+	struct cgs_problem p = { .nodes = nodes };
+	char err[256];
+	int ret = 0;
+
+	if (!nodes || !idx) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+		struct cgs_node *nd = &nodes[p.n];
+
+		idx[i] = -1;
+		m->plan.measured = measured(m);
+		if (!m->plan.measured)
+			continue;
+		m->plan.parent = measured_parent(c, i);
+		nd->parent = m->plan.parent >= 0 ? idx[m->plan.parent] : -1;
+		nd->weight = m->plan.weight;
+		for (int r = 0; r < CGS_NR_RES; r++) {
+			nd->min[r] = m->plan.min[r];
+			nd->max[r] = m->pub.max[r];
+			if (!cgs_demand_mean(&m->hist, r, c->conf.window,
+					     &nd->demand[r]))
+				nd->demand[r] = 0;
+		}
+		idx[i] = p.n++;
+	}
+	memcpy(p.capacity, c->capacity, sizeof(p.capacity));
+	memcpy(p.policy, c->conf.policy, sizeof(p.policy));
+	if (p.n && cgs_solve(&p, err, sizeof(err))) {
+		cgs_log("computing shares: %s", err);
+		ret = -EINVAL;
+		goto out;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		for (int r = 0; r < CGS_NR_RES; r++) {
+			bool on = idx[i] >= 0;
+
+			m->plan.has[r] = on && m->hist.has[r];
+			m->plan.demand[r] = on ? nodes[idx[i]].demand[r] : 0;
+			m->plan.share[r] = on ? nodes[idx[i]].share[r] : 0;
+			m->pub.reason[r] = on ? nodes[idx[i]].reason[r] :
+				CGS_REASON_NONE;
+		}
+	}
+out:
+	free(nodes);
+	free(idx);
+	return ret;
+}
+
+int cgs_ctl_plan(struct cgs_ctl *c)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+	int ret = solve(c);
+
+	if (ret)
+		return ret;
+	/* Parents index the plan array: plan all of them at once. */
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		m->plan.mem_high = m->snap.has & CGFS_ITEM(CGFS_MEM_HIGH) ?
+			m->snap.mem_high : CGFS_MAX;
+		m->plan.mem_current = m->snap.has & CGFS_ITEM(CGFS_MEM_CURRENT) ?
+			m->snap.mem_current : m->raw.mem_current;
+		m->plan.dmem = m->snap.dmem;
+		m->plan.nr_region = 0;
+		for (unsigned int g = 0; g < m->snap.nr_region &&
+		     g < CGS_PLAN_REGIONS; g++) {
+			struct cgs_plan_region *pr = &m->plan.region[g];
+
+			snprintf(pr->name, sizeof(pr->name), "%s",
+				 m->snap.region[g].name);
+			pr->current = m->snap.region[g].current;
+			pr->max = m->snap.region[g].max;
+			m->plan.nr_region++;
+		}
+		c->plans[i] = m->plan;
+	}
+	cgs_plan(&c->conf, c->capacity, page, c->plans, c->n);
+	for (size_t i = 0; i < c->n; i++) {
+		c->cg[i].plan = c->plans[i];
+		if (c->plans[i].dmem_missing && !c->said_dmem) {
+			cgs_log("GPU memory is not enforced: this kernel has no "
+				"dmem controller for %s (Linux 6.14 or later, "
+				"enabled in the parent's subtree_control)",
+				c->cg[i].path);
+			c->said_dmem = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A file that does not hold what we wrote last was written by someone
+ * else (the kubelet, an operator): we stop writing it, and say so once.
+ */
+static void back_off(struct mcg *m, enum cgs_limit l, const char *found,
+		     const char *ours)
+{
+	m->pub.backoff |= 1u << l;
+	cgs_log("%s %s: changed to %s by someone else since cgshare wrote %s; "
+		"leaving it alone until the configuration is reloaded",
+		m->path, cgs_limit_file[l], found[0] ? found : "-", ours);
+}
+
+/*
+ * Writes (or, dry, compares) @value to limit @l of @m: one write, or for a
+ * keyed file one line, kept in the state under "FILE KEY". Returns 0, or
+ * -ENOENT when the cgroup is gone, or 1 for a failed write.
+ */
+static int write_one(struct cgs_ctl *c, struct mcg *m, enum cgs_limit l,
+		     const char *value, cgs_ctl_change_fn fn, void *arg)
+{
+	bool keyed = cgs_limit_keyed(l);
+	const struct cgs_state_ent *e;
+	struct cgfs_write w = {
+		.file = cgs_limit_file[l],
+		.value = value,
+		.flags = (keyed ? CGFS_KEYED : 0) |
+			 (c->opts.dry_run ? CGFS_DRY_RUN : 0),
+	};
+	char key[128];
+	int ret;
+
+	snprintf(key, sizeof(key), "%s%s%.*s", w.file, keyed ? " " : "",
+		 keyed ? (int)strcspn(value, " ") : 0, value);
+	e = cgs_state_find(&c->state, m->path, key);
+	w.expect = e && e->last[0] ? e->last : NULL;
+	ret = cgfs_write(&m->fs, &w);
+	if (ret == 0)
+		return 0;
+	if (ret == -ENOENT) {
+		forget(c, m, "cgroup vanished");
+		return ret;
+	}
+	if (ret == -ESTALE) {
+		back_off(m, l, w.old, w.expect);
+		return 0;
+	}
+	if (ret < 0) {
+		cgs_log("%s: writing %s \"%s\": %s%s", m->path, w.file, value,
+			strerror(-ret), ret == -EOPNOTSUPP ? " (is its "
+			"controller enabled in the parent's "
+			"cgroup.subtree_control?)" : "");
+		return 1;
+	}
+	if (!c->opts.dry_run) {
+		const char *orig = cgfs_original(&m->fs, w.file, value);
+
+		cgs_state_wrote(&c->state, m->path, m->pub.id, key,
+				orig ? orig : w.old, w.now);
+	}
+	if (fn)
+		fn(m->path, w.file, w.old, value, !c->opts.dry_run, &m->plan,
+		   arg);
+	return 0;
+}
+
+/* Writes each planned limit of @m, a keyed one line by line. */
+static unsigned int write_mcg(struct cgs_ctl *c, struct mcg *m,
+			      cgs_ctl_change_fn fn, void *arg)
+{
+	unsigned int failed = 0;
+	char line[CGS_PLAN_VALUE_LEN];
+
+	for (int l = 0; l < CGS_NR_LIM && m->fs_open && !m->fs.gone; l++) {
+		const char *v = m->plan.value[l];
+		int ret = 0;
+
+		if (!m->plan.want[l] || !(m->pub.writable & (1u << l)) ||
+		    (m->pub.backoff & (1u << l)))
+			continue;
+		if (!cgs_limit_keyed(l)) {
+			ret = write_one(c, m, l, v, fn, arg);
+		} else {
+			for (; *v && ret >= 0; v += strcspn(v, "\n"),
+			     v += *v == '\n') {
+				snprintf(line, sizeof(line), "%.*s",
+					 (int)strcspn(v, "\n"), v);
+				ret = write_one(c, m, l, line, fn, arg);
+				failed += ret > 0;
+			}
+			ret = ret > 0 ? 0 : ret;
+		}
+		if (ret == -ENOENT)
+			break;
+		failed += ret > 0;
+	}
+	return failed;
+}
+
+unsigned int cgs_ctl_write(struct cgs_ctl *c, cgs_ctl_change_fn fn, void *arg)
+{
+	unsigned int failed = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->cg[i].plan.measured)
+			failed += write_mcg(c, &c->cg[i], fn, arg);
+	save_state(c);
+	return failed;
+}
+
+/* -- what the round shows -- */
+
+const struct cgs_ctl_round *cgs_ctl_round(struct cgs_ctl *c)
+{
+	struct cgs_ctl_round *r = &c->round;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+		struct cgs_ctl_cg *v = &c->view[i];
+
+		*v = m->pub;
+		v->path = m->path;
+		v->weight = m->plan.weight;
+		memcpy(v->min, m->plan.min, sizeof(v->min));
+		v->measured = m->plan.measured && m->pub.present;
+		v->raw = m->has_rate ? &m->raw : NULL;
+		v->plan = &m->plan;
+		v->rec = m->pub.present ? find_rec(&c->cur, m->path) : NULL;
+		v->cpu_limit = INFINITY;
+		if ((m->snap.has & CGFS_ITEM(CGFS_CPU_MAX)) &&
+		    m->snap.cpu_quota_us != CGFS_MAX)
+			v->cpu_limit = (double)m->snap.cpu_quota_us /
+				       m->snap.cpu_period_us;
+		v->cpu_weight = m->snap.has & CGFS_ITEM(CGFS_CPU_WEIGHT) ?
+				m->snap.cpu_weight : 0;
+	}
+	r->t_ns = c->t_cur;
+	r->interval_ns = c->t_prev ? c->t_cur - c->t_prev : 0;
+	r->conf = &c->conf;
+	r->capacity = c->capacity;
+	r->sample = &c->cur;
+	r->cg = c->view;
+	r->n = c->n;
+	r->scheduler = cgfs_sched_name(&c->sched, c->sched_name,
+				       sizeof(c->sched_name));
+	return r;
+}
+
+const struct cgs_ctl_cg *cgs_ctl_find(struct cgs_ctl *c, const char *path)
+{
+	const struct cgs_ctl_round *r = cgs_ctl_round(c);
+	struct mcg *m = path ? find_mcg(c->cg, c->n, path) : NULL;
+
+	return m ? &r->cg[m - c->cg] : NULL;
+}
+
+/* -- is the scheduler obeying? -- */
+
+size_t cgs_ctl_verify(struct cgs_ctl *c, struct cgs_verify_knob out[CGS_NR_KNOBS])
+{
+	const struct cgs_ctl_round *r = cgs_ctl_round(c);
+	struct cgs_verify_cg *v = calloc(c->n + 1, sizeof(*v));
+	int *at = calloc(c->n + 1, sizeof(*at));
+	size_t n = 0;
+
+	if (!v || !at) {
+		free(v);
+		free(at);
+		cgs_verify(NULL, 0, out);
+		return 0;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		at[i] = -1;
+		if (!m->vn || !m->pub.present)
+			continue;
+		v[n].path = m->path;
+		v[n].parent = -1;
+		/* sorted by path: the nearest ancestor in the window came before */
+		for (size_t j = i; j-- > 0; ) {
+			size_t l = strlen(c->cg[j].path);
+
+			if (at[j] >= 0 && !strncmp(m->path, c->cg[j].path, l) &&
+			    m->path[l] == '/') {
+				v[n].parent = at[j];
+				break;
+			}
+		}
+		v[n].usage = m->vusage / m->vn;
+		v[n].wait = m->vwait / m->vn;
+		v[n].weight = r->cg[i].cpu_weight;
+		v[n].quota = r->cg[i].cpu_limit;
+		at[i] = n++;
+		m->vusage = m->vwait = 0;
+		m->vn = 0;
+	}
+	cgs_verify(v, n, out);
+	free(v);
+	free(at);
+	return n;
+}
+
+/* -- life -- */
+
+static int load(const char *file, struct cgs_conf *conf)
+{
+	char err[512];
+
+	if (cgs_conf_load(file, conf, err, sizeof(err))) {
+		cgs_log("%s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
+		 const struct cgs_ctl_opts *o)
+{
+	struct cgs_ctl *c = calloc(1, sizeof(*c));
+	char err[512];
+	int ret;
+
+	*cp = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->fs.fd = -1;
+	if (o)
+		c->opts = *o;
+	ret = load(file, &c->conf);
+	if (ret)
+		goto err;
+	ret = cgfs_open(&c->fs, c->conf.cgroup_root);
+	if (ret) {
+		cgs_log("opening the cgroup root %s: %s", c->conf.cgroup_root,
+			strerror(-ret));
+		goto err;
+	}
+	ret = cgs_state_load(&c->state, c->opts.dry_run ? NULL :
+			     c->opts.state_file, err, sizeof(err));
+	if (ret) {
+		cgs_log("%s", err);
+		goto err;
+	}
+	c->nl = nl;
+	if (!nl) {
+		ret = cgs_nl_open(&c->nl, 0);
+		if (ret)
+			goto err;
+		c->own_nl = true;
+	}
+	*cp = c;
+	return 0;
+err:
+	cgs_state_free(&c->state);
+	cgfs_close(&c->fs);
+	cgs_conf_free(&c->conf);
+	free(c);
+	return ret;
+}
+
+void cgs_ctl_close(struct cgs_ctl *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		let_go(c, &c->cg[i]);
+	save_state(c);
+	cgs_state_free(&c->state);
+	free(c->cg);
+	free(c->view);
+	free(c->plans);
+	cgs_list_free(&c->prev);
+	cgs_list_free(&c->cur);
+	if (c->own_nl)
+		cgs_nl_close(c->nl);
+	cgfs_close(&c->fs);
+	cgs_conf_free(&c->conf);
+	free(c);
+}
+
+int cgs_ctl_reload(struct cgs_ctl *c, const char *file, char *err,
+		   size_t errlen)
+{
+	struct cgs_conf fresh;
+	int ret;
+
+	if (cgs_conf_load(file, &fresh, err, errlen))
+		return -EINVAL;
+	if (strcmp(fresh.cgroup_root, c->conf.cgroup_root)) {
+		struct cgfs fs;
+
+		ret = cgfs_open(&fs, fresh.cgroup_root);
+		if (ret) {
+			snprintf(err, errlen, "opening the cgroup root %s: %s",
+				 fresh.cgroup_root, strerror(-ret));
+			cgs_conf_free(&fresh);
+			return ret;
+		}
+		/* Cgroups under the old root are no longer ours to hold. */
+		for (size_t i = 0; i < c->n; i++)
+			forget(c, &c->cg[i], "cgroup root changed");
+		cgfs_close(&c->fs);
+		c->fs = fs;
+	}
+	cgs_conf_free(&c->conf);
+	c->conf = fresh;
+	/*
+	 * A new configuration: try again what others had written over, taking
+	 * what is there now as the starting point.
+	 */
+	for (size_t i = 0; i < c->n; i++) {
+		struct mcg *m = &c->cg[i];
+
+		for (int l = 0; l < CGS_NR_LIM; l++) {
+			const struct cgs_state_ent *e;
+
+			if (!(m->pub.backoff & (1u << l)))
+				continue;
+			e = cgs_state_find(&c->state, m->path, cgs_limit_file[l]);
+			if (e)
+				cgs_state_wrote(&c->state, m->path, e->id,
+						e->file, e->orig, "");
+		}
+		m->pub.backoff = 0;
+	}
+	save_state(c);
+	return 0;
+}
