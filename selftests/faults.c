@@ -220,14 +220,12 @@ static int charge(struct nl *nl, const char *rel, const char *dev, u64 busy, str
 }
 
 /*
- *   top
- *   └── a     made while the spare pool is empty (pool_get) and the
- *             GFP_ATOMIC record fails (rec_alloc)
- *
- * The cgroup_mkdir tracepoint cannot sleep: its record is deferred to the
- * worker (records-deferred + 1), which makes it; a read finds it.
+ * a made while the spare pool is empty (pool_get) and the GFP_ATOMIC
+ * allocation fn fails: the cgroup_mkdir tracepoint cannot sleep, so its
+ * record is deferred to the worker (records-deferred + 1), which makes
+ * it; a read finds it.
  */
-static int test_record_deferred(void)
+static int record_deferred(const char *fn)
 {
 	const char *a = cgt_path("a");
 	struct nl nl;
@@ -236,9 +234,10 @@ static int test_record_deferred(void)
 
 	BEGIN(&nl);
 	d0 = status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED);
-	CHECK(!inject("pool_get") && !inject("rec_alloc") && !arm(FAIL_FUNC, 2, false));
+	CHECK(!inject("pool_get") && !inject(fn) && !arm(FAIL_FUNC, 2, false));
 	CHECK(!cg_mkdir(a));
-	CHECK(expect_eq("faults injected (pool_get, rec_alloc)", injected(FAIL_FUNC, 2), 2));
+	CHECK(expect_eq("faults injected (pool_get and the record's allocation)",
+			injected(FAIL_FUNC, 2), 2));
 	inject_none();
 	CHECK(expect_true(has_record(&nl, a), "a has its record, from the worker"));
 	CHECK(expect_eq("records-deferred", status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED) - d0, 1));
@@ -250,6 +249,15 @@ cleanup:
 
 /*
  *   top
+ *   └── a     made while the pool is empty and the record fails (rec_alloc)
+ */
+static int test_record_deferred(void)
+{
+	return record_deferred("rec_alloc");
+}
+
+/*
+ *   top
  *   └── a     made while the pool is empty and its per-CPU counters fail
  *
  * The record without its per-CPU counters is freed, not published; the
@@ -257,23 +265,7 @@ cleanup:
  */
 static int test_record_percpu(void)
 {
-	const char *a = cgt_path("a");
-	struct nl nl;
-	u64 d0;
-	int ret = KSFT_FAIL;
-
-	BEGIN(&nl);
-	d0 = status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED);
-	CHECK(!inject("pool_get") && !inject("rec_cpu_alloc") && !arm(FAIL_FUNC, 2, false));
-	CHECK(!cg_mkdir(a));
-	CHECK(expect_eq("faults injected (pool_get, rec_cpu_alloc)", injected(FAIL_FUNC, 2), 2));
-	inject_none();
-	CHECK(expect_true(has_record(&nl, a), "a has its record, from the worker"));
-	CHECK(expect_eq("records-deferred", status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED) - d0, 1));
-	ret = KSFT_PASS;
-cleanup:
-	end(&nl);
-	return ret;
+	return record_deferred("rec_cpu_alloc");
 }
 
 /*
