@@ -57,7 +57,7 @@ JOBS ?= 2
 # (tools/debug-kernel.sh); `make check-debug` runs every guest test there,
 # `make check-debug-ci` DEBUG_CI_TESTS, in a VM allowed DEBUG_VM_TIMEOUT
 # seconds. The fuzzer sends DEBUG_FUZZ_COUNT messages there
-# (DEBUG_CI_FUZZ_COUNT in the CI subset; 20,000 elsewhere). The dump test
+# (DEBUG_CI_FUZZ_COUNT in the CI subset; 100,000 elsewhere). The dump test
 # makes DEBUG_DUMP_N cgroups instead of 10,000: a mkdir takes about 20 ms
 # on the debug kernel in TCG, and the assertions are the same.
 DEBUG_CI_TESTS ?= fuzz faults rmmod_load dump

@@ -2,7 +2,7 @@
 /*
  * fuzz [-n COUNT] [-s SEED] [CASE...]: random and malformed generic netlink
  * requests to the cgshare family. COUNT messages in all (default
- * $CGSHARE_FUZZ_COUNT, else 20000): a tenth from an unprivileged user in a
+ * $CGSHARE_FUZZ_COUNT, else 100000): a tenth from an unprivileged user in a
  * quiet phase, the rest from root and the unprivileged user at once while
  * cgroups are created and removed, GPU charges arrive (the charge op, and
  * the BPF collectors on vgem fences where the module has BTF) and a
@@ -43,7 +43,7 @@
 #define SOL_NETLINK 270
 #endif
 
-#define DEFAULT_COUNT	20000
+#define DEFAULT_COUNT	100000
 #define BATCH		16	/* requests per sendmsg (root) */
 #define MAX_MSG		(72 * 1024)
 #define RECV_BUF	(192 * 1024)
