@@ -16,6 +16,7 @@
 #                        two guests at once
 #   make check-system    the .debs, and the install scenario on a Debian
 #                        system image under QEMU
+#   make check-full      make check, check-system and soak (not in CI)
 #   make demo            boot a guest, run known work, show stats and watch
 #   make example         the controller's worked example of the README
 #   make bench           benchmarks in the guest, printed as ratios
@@ -79,7 +80,7 @@ MAKEOVERRIDES := $(filter-out TESTS=%,$(MAKEOVERRIDES))
 .PHONY: all module ctl check check-host check-guest uapi demo bench \
 	kernels install uninstall dkms-install dkms-remove clean example deps \
 	deps-ensure deb dkms-source check-install check-system install-module install-ctl \
-	uninstall-module check-deploy check-fleet soak debug-kernel \
+	uninstall-module check-deploy check-fleet soak check-full debug-kernel \
 	check-debug check-debug-ci
 
 all: module ctl
@@ -104,6 +105,10 @@ kernels: deps-ensure
 	tools/fetch-kernels.sh $(KERNELS)
 
 check: check-host check-install check-deploy check-guest check-fleet
+
+# Before an issue is resolved: make check, and the scenarios too slow for
+# CI's 90 minutes (README, Tests: how long each part takes).
+check-full: check check-system soak
 
 check-host: kernels ctl
 	$(MAKE) -C ctl check
@@ -214,13 +219,15 @@ deps-ensure:
 deb:
 	tools/deb.sh
 
+# The install tests build on a Debian 12 host (and in its system image),
+# where only bookworm's kernels' headers work: 7.x's need trixie's gcc-14
+# and glibc 2.38, so make install and DKMS cannot build for them there.
+HOST_KERNELS ?= $(filter 6.1 6.12,$(KERNELS))
 check-install: kernels deps-ensure
-	tools/check-install.sh $(KERNELS)
+	tools/check-install.sh $(HOST_KERNELS)
 
-# Not yet in check: it has passed up to apt purge on 6.1 once, and the
-# short 6.12 run has not been seen green (see the install branch's report).
 check-system: kernels deps-ensure
-	tools/check-system.sh $(KERNELS)
+	tools/check-system.sh $(HOST_KERNELS)
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

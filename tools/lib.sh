@@ -219,3 +219,74 @@ check_kernel_log() {
 	done
 	return 1
 }
+
+# guest_qemu STDOUT QEMU-ARGV...: runs a guest under VM_TIMEOUT, its stdout
+# to STDOUT (- leaves it ours), its stderr to $OUT/.vm/qemu.stderr; in the
+# background so that a signal to us ends QEMU too (--foreground keeps QEMU
+# in our process group, where a terminal's ^C reaches it). Sets
+# GUEST_START, GUEST_END (date +%s.%N) and GUEST_QRC.
+guest_qemu() {
+	local stdout=$1 qpid
+	shift
+	[[ $stdout == - ]] && stdout=/dev/stdout
+	GUEST_START=$(date +%s.%N)
+	GUEST_QRC=0
+	timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null >"$stdout" 2>"$OUT/.vm/qemu.stderr" &
+	qpid=$!
+	# shellcheck disable=SC2064 # the pid is fixed now
+	trap "kill $qpid 2>/dev/null; exit 130" INT
+	# shellcheck disable=SC2064
+	trap "kill $qpid 2>/dev/null; exit 143" TERM HUP
+	wait "$qpid" || GUEST_QRC=$?
+	trap - INT TERM HUP
+	GUEST_END=$(date +%s.%N)
+}
+
+# guest_verdict TAG WHAT: after guest_qemu, says how the guest went (boot
+# time, total, the command's exit status; WHAT names the kernel) and
+# exits: with the command's status ($OUT/rc), or 1 when it passed but the
+# guest did not (a timeout, QEMU's own failure, a failed init, a kernel
+# log report).
+guest_verdict() {
+	local tag=$1 what=$2 fail=0 boot total rc
+	if [[ -f $OUT/.vm/started ]]; then
+		boot="boot $(awk -v a="$GUEST_START" -v b="$(stat -c %.3Y "$OUT/.vm/started")" 'BEGIN { printf "%.1f", b - a }')s"
+		boot+=" (guest uptime $(cut -d' ' -f1 "$OUT/.vm/started")s)"
+	else
+		boot="the command never started"
+	fi
+	total=$(awk -v a="$GUEST_START" -v b="$GUEST_END" 'BEGIN { printf "%.1f", b - a }')
+	if [[ -f $OUT/.vm/timeout ]]; then
+		note "$tag: the command was still running at the guest's deadline; its blocked and all tasks are in $OUT/tasks-at-timeout"
+		fail=1
+	elif ((GUEST_QRC == 124 || GUEST_QRC == 137)); then
+		note "$tag: the guest did not finish within VM_TIMEOUT=${VM_TIMEOUT}s and was killed"
+		fail=1
+	elif ((GUEST_QRC != 0)); then
+		note "$tag: qemu exited with status $GUEST_QRC"
+		cat "$OUT/.vm/qemu.stderr" >&2
+		fail=1
+	fi
+	if [[ -s $OUT/.vm/init-error ]]; then
+		note "$tag: guest init failed: $(cat "$OUT/.vm/init-error")"
+		fail=1
+	fi
+	# console.log has what came out before any crash, dmesg the whole log
+	# of a run that finished
+	check_kernel_log "$OUT" "$tag" dmesg console.log || fail=1
+	if [[ -f $OUT/rc ]]; then
+		rc=$(<"$OUT/rc")
+		[[ $rc =~ ^[0-9]+$ ]] || rc=255
+	elif [[ -f $OUT/.vm/timeout ]]; then
+		rc=1
+	else
+		note "$tag: the command did not complete (no $OUT/rc); last console lines:"
+		tail -n 30 "$OUT/console.log" 2>/dev/null | sed 's/^/    /' >&2
+		rc=1
+		fail=1
+	fi
+	[[ -s $OUT/stderr ]] && cat "$OUT/stderr" >&2
+	note "$tag ($what): $boot, total ${total}s, command exit status $rc"
+	((rc == 0 && fail)) && exit 1
+	exit "$rc"
+}

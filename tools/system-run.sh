@@ -81,48 +81,5 @@ QEMU=(
 )
 verbose "${QEMU[*]}"
 
-start=$(date +%s.%N)
-qrc=0
-timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/.vm/qemu.stdout" 2>"$OUT/.vm/qemu.stderr" &
-qpid=$!
-trap 'kill "$qpid" 2>/dev/null; exit 130' INT
-trap 'kill "$qpid" 2>/dev/null; exit 143' TERM HUP
-wait "$qpid" || qrc=$?
-trap - INT TERM HUP
-end=$(date +%s.%N)
-
-fail=0
-if [[ -f $OUT/.vm/started ]]; then
-	boot="boot $(awk -v a="$start" -v b="$(stat -c %.3Y "$OUT/.vm/started")" 'BEGIN { printf "%.1f", b - a }')s"
-	boot+=" (guest uptime $(<"$OUT/.vm/started")s)"
-else
-	boot="the command never started"
-fi
-total=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-if [[ -f $OUT/.vm/timeout ]]; then
-	note "$TAG: the command was still running at the guest's deadline; its tasks are in $OUT/tasks-at-timeout"
-	fail=1
-elif ((qrc == 124 || qrc == 137)); then
-	note "$TAG: the guest did not finish within VM_TIMEOUT=${VM_TIMEOUT}s and was killed"
-	fail=1
-elif ((qrc != 0)); then
-	note "$TAG: qemu exited with status $qrc"
-	cat "$OUT/.vm/qemu.stderr" >&2
-	fail=1
-fi
-check_kernel_log "$OUT" "$TAG" dmesg console.log || fail=1
-
-if [[ -f $OUT/rc ]]; then
-	rc=$(<"$OUT/rc")
-	[[ $rc =~ ^[0-9]+$ ]] || rc=255
-else
-	note "$TAG: the command did not complete (no $OUT/rc); last console lines:"
-	tail -n 30 "$OUT/console.log" 2>/dev/null | sed 's/^/    /' >&2
-	rc=1
-	fail=1
-fi
-note "$TAG ($KVER, system image): $boot, total ${total}s, command exit status $rc"
-if ((rc == 0 && fail)); then
-	exit 1
-fi
-exit "$rc"
+guest_qemu "$OUT/.vm/qemu.stdout" "${QEMU[@]}"
+guest_verdict "$TAG" "$KVER, system image"

@@ -84,9 +84,7 @@ cleanup() {
 }
 
 command -v python3 >/dev/null || bail "python3 needed"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 echo "+cpu +memory" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/m
 echo "+cpu +memory" >$T/cgroup.subtree_control

@@ -88,9 +88,7 @@ window() {
 }
 
 command -v python3 >/dev/null || bail "python3 needed for the workloads"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 echo "+cpu +memory" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/c
 echo "+cpu +memory" >$T/cgroup.subtree_control

@@ -242,9 +242,7 @@ EOF
 py() { $PY "$OUT/chk.py" "$@"; }
 
 command -v $PY >/dev/null || bail "python3 needed to parse the output"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 echo "# HTTP client: $CLIENT"
 
 # wait_for FILE PATTERN: up to ~60 s (a loaded TCG guest can be slow)

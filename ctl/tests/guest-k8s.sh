@@ -20,9 +20,7 @@ OUT=${CGSHARE_OUT:-/tmp}/ctl-k8s
 . "$(dirname "$0")/tap-lib.sh"
 
 command -v python3 >/dev/null || bail "python3 needed to parse JSON"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 
 UA=7f3e5a52-1c0d-4b6f-9a33-0d2c6e8b1f44
 UB=0b8d2c55-6e1f-4a7d-8c3b-5f9e0a1d2c3e

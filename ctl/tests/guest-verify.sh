@@ -66,9 +66,7 @@ cleanup() {
 }
 
 command -v python3 >/dev/null || bail "python3 needed"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 echo "+cpu" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/c $T/d
 echo "+cpu" >$T/cgroup.subtree_control

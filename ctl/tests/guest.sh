@@ -14,9 +14,7 @@ OUT=${CGSHARE_OUT:-/tmp}/ctl-guest
 . "$(dirname "$0")/tap-lib.sh"
 
 command -v python3 >/dev/null || bail "python3 needed to parse JSON"
-if ! "$CTL" status >/dev/null 2>&1; then
-	insmod "$CGSHARE_KO" || bail "cannot load $CGSHARE_KO"
-fi
+module_loaded
 
 "$CTL" -j status >"$OUT/status.json"
 result $? "status -j exits 0"

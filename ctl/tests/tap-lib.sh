@@ -28,3 +28,8 @@ json() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
 bail() { echo "Bail out! $*"; exit 1; }
+# module_loaded: cgshare.ko is in (a test before may have unloaded it)
+module_loaded() {
+	"$CTL" status >/dev/null 2>&1 || insmod "$CGSHARE_KO" ||
+		bail "cannot load $CGSHARE_KO"
+}
