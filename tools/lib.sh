@@ -39,9 +39,11 @@ need_cmd() {
 		die "'$1' not found; install it with: apt-get install $2"
 }
 
+# A kernel tag: MAJOR.MINOR for Debian's kernels, or debug for the one
+# tools/debug-kernel.sh builds.
 valid_tag() {
-	[[ $1 =~ ^[0-9]+\.[0-9]+$ ]] ||
-		die "bad kernel tag '$1': expected MAJOR.MINOR such as 6.1 or 6.12"
+	[[ $1 =~ ^[0-9]+\.[0-9]+$ || $1 == debug ]] ||
+		die "bad kernel tag '$1': expected MAJOR.MINOR such as 6.1 or 6.12, or debug"
 }
 
 # The cache: what is downloaded or built from code that is not ours lives
@@ -136,6 +138,20 @@ cache_build() {
 	fi
 	exec {lockfd}>&-
 	((rc == 0)) || die "could not make $dir"
+}
+
+# kernel_make DIR ARG...: make -C $KDIR ARG... for the kernel whose env is
+# sourced: on the host, or, for kernels whose headers need another
+# toolchain (BUILDROOT), chrooted in their build root with the kernel's
+# tree and DIR (where the output goes) mounted at their own paths.
+kernel_make() {
+	local dir=$1
+	shift
+	if [[ -n ${BUILDROOT:-} ]]; then
+		"$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT" --run "$dir" "$KTREE" -- make -C "$KDIR" "$@"
+	else
+		make -C "$KDIR" "$@"
+	fi
 }
 
 # kernel_env TAG: source the env of fetched kernel TAG (KVER KDIR VMLINUZ
