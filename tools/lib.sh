@@ -144,13 +144,16 @@ cache_build() {
 # sourced: on the host, or, for kernels whose headers need another
 # toolchain (BUILDROOT), chrooted in their build root with the kernel's
 # tree and DIR (where the output goes) mounted at their own paths.
+# The caller's make (make check-guest TESTS="a b") must not reach Kbuild
+# through MAKEFLAGS: trixie's make took the words of TESTS for targets.
 kernel_make() {
 	local dir=$1
 	shift
 	if [[ -n ${BUILDROOT:-} ]]; then
-		"$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT" --run "$dir" "$KTREE" -- make -C "$KDIR" "$@"
+		env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
+			"$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT" --run "$dir" "$KTREE" -- make -C "$KDIR" "$@"
 	else
-		make -C "$KDIR" "$@"
+		env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL make -C "$KDIR" "$@"
 	fi
 }
 
