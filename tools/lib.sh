@@ -231,10 +231,14 @@ check_kernel_log() {
 guest_qemu() {
 	local stdout=$1 qpid
 	shift
-	[[ $stdout == - ]] && stdout=/dev/stdout
 	GUEST_START=$(date +%s.%N)
 	GUEST_QRC=0
-	timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null >"$stdout" 2>"$OUT/.vm/qemu.stderr" &
+	# (not >/dev/stdout: opening that truncates a caller's log file)
+	if [[ $stdout == - ]]; then
+		timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null 2>"$OUT/.vm/qemu.stderr" &
+	else
+		timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null >"$stdout" 2>"$OUT/.vm/qemu.stderr" &
+	fi
 	qpid=$!
 	# shellcheck disable=SC2064 # the pid is fixed now
 	trap "kill $qpid 2>/dev/null; exit 130" INT
