@@ -15,13 +15,18 @@
  *   The device is the fence's driver, named from its dma_fence_ops by
  *   cgsharectl (fence_drivers map); unknown ops charge "dma-fence".
  *
- * gpu_scheduler (drivers on the DRM scheduler; module gpu-sched):
- *   drm_sched_job          submission, in the submitting task: cgroup
+ * gpu_scheduler (drivers on the DRM scheduler; module gpu-sched; the
+ * events were renamed after 6.12, and 7.3 has the new names, given second;
+ * cgsharectl loads the set the module's BTF declares):
+ *   drm_sched_job, drm_sched_job_queue
+ *                          submission, in the submitting task: cgroup
  *                          and queue start; the job's own scheduled and
  *                          finished fences are taken off the dma_fence
  *                          path so the job is not counted twice
- *   drm_run_job            the scheduler hands the job to the ring
- *   drm_sched_process_job  the hardware fence signalled: busy =
+ *   drm_run_job, drm_sched_job_run
+ *                          the scheduler hands the job to the ring
+ *   drm_sched_process_job, drm_sched_job_done
+ *                          the hardware fence signalled: busy =
  *                          run..done, queue = submit..run
  *   The device is "<device>:<ring>", e.g. "0000:03:00.0:gfx_0.0.0".
  *
@@ -209,8 +214,7 @@ int BPF_PROG(fence_destroy, struct dma_fence *fence)
 
 /* --- gpu_scheduler -------------------------------------------------- */
 
-SEC("tp_btf/drm_sched_job")
-int BPF_PROG(sched_job, struct drm_sched_job___cgs *job, void *entity)
+static __always_inline int job_queued(struct drm_sched_job___cgs *job)
 {
 	struct job_start s = {};
 	__u64 key, f;
@@ -234,8 +238,7 @@ int BPF_PROG(sched_job, struct drm_sched_job___cgs *job, void *entity)
 	return 0;
 }
 
-SEC("tp_btf/drm_run_job")
-int BPF_PROG(sched_run_job, struct drm_sched_job___cgs *job, void *entity)
+static __always_inline int job_run(struct drm_sched_job___cgs *job)
 {
 	char devname[CGSHARE_KF_DEV_LEN] = {}, ring[CGSHARE_KF_DEV_LEN] = {};
 	struct drm_gpu_scheduler___cgs *sched;
@@ -266,8 +269,7 @@ int BPF_PROG(sched_run_job, struct drm_sched_job___cgs *job, void *entity)
 	return 0;
 }
 
-SEC("tp_btf/drm_sched_process_job")
-int BPF_PROG(sched_process_job, struct drm_sched_fence___cgs *fence)
+static __always_inline int job_done(struct drm_sched_fence___cgs *fence)
 {
 	struct cgshare_gpu_usage u = {};
 	__u64 key = (__u64)fence;
@@ -292,4 +294,40 @@ int BPF_PROG(sched_process_job, struct drm_sched_fence___cgs *fence)
 	}
 	charge(&u);
 	return 0;
+}
+
+SEC("tp_btf/drm_sched_job")
+int BPF_PROG(sched_job, struct drm_sched_job___cgs *job, void *entity)
+{
+	return job_queued(job);
+}
+
+SEC("tp_btf/drm_run_job")
+int BPF_PROG(sched_run_job, struct drm_sched_job___cgs *job, void *entity)
+{
+	return job_run(job);
+}
+
+SEC("tp_btf/drm_sched_process_job")
+int BPF_PROG(sched_process_job, struct drm_sched_fence___cgs *fence)
+{
+	return job_done(fence);
+}
+
+SEC("tp_btf/drm_sched_job_queue")
+int BPF_PROG(sched_job_queue, struct drm_sched_job___cgs *job, void *entity)
+{
+	return job_queued(job);
+}
+
+SEC("tp_btf/drm_sched_job_run")
+int BPF_PROG(sched_job_run, struct drm_sched_job___cgs *job, void *entity)
+{
+	return job_run(job);
+}
+
+SEC("tp_btf/drm_sched_job_done")
+int BPF_PROG(sched_job_done, struct drm_sched_fence___cgs *fence)
+{
+	return job_done(fence);
 }

@@ -197,7 +197,10 @@ static struct cgroup *target(struct nlattr **attrs, struct cgroup *root,
 {
 	struct nlattr *id = attrs[CGSHARE_A_CGROUP_ID];
 	struct nlattr *path = attrs[CGSHARE_A_CGROUP_PATH];
+	struct nlattr *given = id;	/* for the extack */
+	struct kernfs_node *kn;
 	struct cgroup *cgrp;
+	u64 cgid;
 
 	if (id && path) {
 		NL_SET_ERR_MSG_ATTR(extack, path, "give id or path, not both");
@@ -215,16 +218,27 @@ static struct cgroup *target(struct nlattr **attrs, struct cgroup *root,
 			NL_SET_ERR_MSG_ATTR(extack, path, "no such cgroup");
 			return ERR_PTR(-ENOENT);
 		}
-		return cgrp;
+		/*
+		 * The path walk finds a directory as soon as kernfs links it,
+		 * while cgroup_create() has not even set its kn: a cgroup
+		 * is whole once kernfs activates it, which the lookup by id
+		 * checks.
+		 */
+		kn = READ_ONCE(cgrp->kn);
+		cgid = kn ? kn->id : 0;
+		cgroup_put(cgrp);
+		given = path;
+	} else {
+		cgid = nla_get_u64(id);
 	}
-	cgrp = cgroup_get_from_id(nla_get_u64(id));
+	cgrp = cgid ? cgroup_get_from_id(cgid) : ERR_PTR(-ENOENT);
 	if (IS_ERR(cgrp)) {
-		NL_SET_ERR_MSG_ATTR(extack, id, "no such cgroup");
+		NL_SET_ERR_MSG_ATTR(extack, given, "no such cgroup");
 		return cgrp;
 	}
 	if (!cgroup_is_descendant(cgrp, root)) {
 		cgroup_put(cgrp);
-		NL_SET_ERR_MSG_ATTR(extack, id, "no such cgroup");
+		NL_SET_ERR_MSG_ATTR(extack, given, "no such cgroup");
 		return ERR_PTR(-ENOENT);
 	}
 	return cgrp;

@@ -23,7 +23,10 @@
 # space-separated list), and a "# subset" line says which were left out.
 # --list prints the selected paths and exits (2 for an unknown name); it
 # runs anywhere.  Kernel log lines matching tools/guest/log-patterns fail
-# the test that was running.  Diagnostics are "# " lines.  A binary that
+# the test that was running.  On a kernel with kmemleak (the debug
+# kernel), what boot left is scanned and forgotten once, and a scan after
+# every test (and after the final rmmod) fails that test's "kernel log"
+# result when it finds anything.  Diagnostics are "# " lines.  A binary that
 # crashes or times out gets a "not ok" for each case it did not report,
 # so the count always matches the plan.  Environment: CGSHARE_KO (module
 # file), BUILD, CGSHARE_OUT (a copy of the TAP goes to
@@ -160,14 +163,27 @@ kmsg_problems() {
 		{ print }' | grep -E -- "$BAD" || true
 }
 
+# kmemleak_scan: what kmemleak finds unreferenced now (then forgotten, so
+# that each leak is reported once), or nothing on a kernel without it.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	[[ -e $KMEMLEAK ]] || return 0
+	sleep 5		# it never reports objects younger than 5 s
+	if ! { echo scan >"$KMEMLEAK" && cat "$KMEMLEAK" && echo clear >"$KMEMLEAK"; } 2>&1; then
+		echo "kmemleak scan failed (kmemleak disabled itself? see dmesg)"
+	fi
+}
+
 log_result() {	# log_result NAME MARK
-	local bad
+	local bad leaks
+	leaks=$(kmemleak_scan)
 	bad=$(kmsg_problems "$2")
-	if [[ -z $bad ]]; then
+	if [[ -z $bad && -z $leaks ]]; then
 		result ok "$1: kernel log"
 	else
 		result "not ok" "$1: kernel log" "warnings, oopses or leaks logged"
 		while IFS= read -r l; do diag "kernel: $l"; done <<<"$(head -n 30 <<<"$bad")"
+		while IFS= read -r l; do diag "kmemleak: $l"; done <<<"$(head -n 60 <<<"$leaks")"
 	fi
 }
 
@@ -207,6 +223,16 @@ if [[ -z $missing ]]; then
 	result ok "setup: cpu memory pids enabled at the root"
 else
 	result "not ok" "setup: cpu memory pids enabled at the root" "could not enable:$missing"
+fi
+if [[ -e $KMEMLEAK ]]; then
+	# what boot left is not ours: scanned once, counted, forgotten
+	if echo scan 2>/dev/null >"$KMEMLEAK"; then
+		boot_leaks=$(grep -c '^unreferenced object' "$KMEMLEAK")
+		echo clear >"$KMEMLEAK"
+		result ok "setup: kmemleak baseline ($boot_leaks suspects from boot cleared)"
+	else
+		result "not ok" "setup: kmemleak baseline" "cannot scan: kmemleak is off, see dmesg"
+	fi
 fi
 kmsg_mark "setup"
 if [[ -z $KO || ! -r $KO ]]; then
@@ -323,13 +349,15 @@ else
 		if err=$(rmmod "$(mod_name)" 2>&1); then ok=1; break; fi
 		sleep 0.2
 	done
+	leaks=$(kmemleak_scan)
 	bad=$(kmsg_problems "teardown")
-	if ((ok)) && [[ -z $bad ]]; then
+	if ((ok)) && [[ -z $bad && -z $leaks ]]; then
 		result ok "teardown: rmmod $(mod_name), clean kernel log"
 	else
 		result "not ok" "teardown: rmmod $(mod_name), clean kernel log" \
-			"${bad:+kernel log problems; }${err:-}"
+			"${bad:+kernel log problems; }${leaks:+kmemleak reports; }${err:-}"
 		while IFS= read -r l; do [[ -n $l ]] && diag "kernel: $l"; done <<<"$bad"
+		while IFS= read -r l; do [[ -n $l ]] && diag "kmemleak: $l"; done <<<"$(head -n 60 <<<"$leaks")"
 	fi
 fi
 

@@ -110,17 +110,6 @@ has_pahole() {
 	fi
 }
 
-# make in $KDIR, on the host or, for kernels whose headers need another
-# toolchain, chrooted in their build root with the kernel tree and $OUT
-# mounted at their own paths (tools/build-root.sh).
-kmake() {
-	if [[ -n $BUILDROOT ]]; then
-		"$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT" --run "$OUT" "$KTREE" -- make -C "$KDIR" "$@"
-	else
-		make -C "$KDIR" "$@"
-	fi
-}
-
 BUILDROOT=${BUILDROOT:-}
 if [[ -n $BUILDROOT ]]; then
 	ROOTDIR=$("$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT") ||
@@ -134,7 +123,7 @@ mapfile -t BTF_ARGS < <(btf_args)
 
 log=$OUT/build.log
 rc=0
-kmake M="$MDIR" -j"$(nproc)" CGSHARE_VERSION="$VERSION" "${BTF_ARGS[@]}" \
+kernel_make "$OUT" M="$MDIR" -j"$(nproc)" CGSHARE_VERSION="$VERSION" "${BTF_ARGS[@]}" \
 	KCFLAGS=-Werror ${V:+KBUILD_VERBOSE=$V} modules >"$log" 2>&1 || rc=$?
 if [[ $V == 1 ]]; then cat "$log"; fi
 if ((rc != 0)); then

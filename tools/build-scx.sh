@@ -34,7 +34,8 @@ grep -qx 'CONFIG_SCHED_CLASS_EXT=y' "$KCONFIG" ||
 	die "kernel $TAG ($KVER) has no sched_ext (CONFIG_SCHED_CLASS_EXT is not set)"
 [[ -f ${VMLINUX:-} ]] || die "kernel $TAG has no vmlinux with BTF (see tools/fetch-kernels.sh)"
 
-SRC=$("$CGSHARE_ROOT/tools/fetch-kernels.sh" --source "$TAG")
+# the debug kernel's env names the tree it was built from
+SRC=${KSOURCE_DIR:-$("$CGSHARE_ROOT/tools/fetch-kernels.sh" --source "$TAG")}
 [[ -f $SRC/tools/sched_ext/Makefile ]] || die "no tools/sched_ext in $SRC"
 KEY=$(cache_key "$("$CLANG" --version | head -n 1)" "$(gcc --version | head -n 1)" \
 	"$KPKGVER" "$(sha256sum <"$VMLINUX")" "${SCHEDS[*]}")

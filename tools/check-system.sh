@@ -26,7 +26,7 @@ pass=0 fail=0 skip=0
 
 t0=$SECONDS
 "$CGSHARE_ROOT/tools/deb.sh" || die "building the packages failed"
-"$CGSHARE_ROOT/tools/system-image.sh" "$@" >/dev/null || die "building the system image failed"
+"$CGSHARE_ROOT/tools/system-image.sh" >/dev/null || die "building the system image failed"
 note "packages and image ready after $((SECONDS - t0)) s"
 
 for tag in "$@"; do

@@ -39,9 +39,11 @@ need_cmd() {
 		die "'$1' not found; install it with: apt-get install $2"
 }
 
+# A kernel tag: MAJOR.MINOR for Debian's kernels, or debug for the one
+# tools/debug-kernel.sh builds.
 valid_tag() {
-	[[ $1 =~ ^[0-9]+\.[0-9]+$ ]] ||
-		die "bad kernel tag '$1': expected MAJOR.MINOR such as 6.1 or 6.12"
+	[[ $1 =~ ^[0-9]+\.[0-9]+$ || $1 == debug ]] ||
+		die "bad kernel tag '$1': expected MAJOR.MINOR such as 6.1 or 6.12, or debug"
 }
 
 # The cache: what is downloaded or built from code that is not ours lives
@@ -138,6 +140,23 @@ cache_build() {
 	((rc == 0)) || die "could not make $dir"
 }
 
+# kernel_make DIR ARG...: make -C $KDIR ARG... for the kernel whose env is
+# sourced: on the host, or, for kernels whose headers need another
+# toolchain (BUILDROOT), chrooted in their build root with the kernel's
+# tree and DIR (where the output goes) mounted at their own paths.
+# The caller's make (make check-guest TESTS="a b") must not reach Kbuild
+# through MAKEFLAGS: trixie's make took the words of TESTS for targets.
+kernel_make() {
+	local dir=$1
+	shift
+	if [[ -n ${BUILDROOT:-} ]]; then
+		env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
+			"$CGSHARE_ROOT/tools/build-root.sh" "$BUILDROOT" --run "$dir" "$KTREE" -- make -C "$KDIR" "$@"
+	else
+		env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL make -C "$KDIR" "$@"
+	fi
+}
+
 # kernel_env TAG: source the env of fetched kernel TAG (KVER KDIR VMLINUZ
 # MODDIR KCONFIG VMLINUX BUILDROOT ...; see tools/fetch-kernels.sh).
 kernel_env() {
@@ -212,10 +231,14 @@ check_kernel_log() {
 guest_qemu() {
 	local stdout=$1 qpid
 	shift
-	[[ $stdout == - ]] && stdout=/dev/stdout
 	GUEST_START=$(date +%s.%N)
 	GUEST_QRC=0
-	timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null >"$stdout" 2>"$OUT/.vm/qemu.stderr" &
+	# (not >/dev/stdout: opening that truncates a caller's log file)
+	if [[ $stdout == - ]]; then
+		timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null 2>"$OUT/.vm/qemu.stderr" &
+	else
+		timeout --foreground -k 10 "$VM_TIMEOUT" "$@" </dev/null >"$stdout" 2>"$OUT/.vm/qemu.stderr" &
+	fi
 	qpid=$!
 	# shellcheck disable=SC2064 # the pid is fixed now
 	trap "kill $qpid 2>/dev/null; exit 130" INT

@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/system-image.sh [TAG...]   (default: $KERNELS, else 6.1 6.12)
+# tools/system-image.sh
 #
 # Builds, once, a Debian bookworm system for the install scenario
 # (tools/system-run.sh): debootstrap, then apt inside it, with systemd as
 # PID 1, apt, dkms and a compiler, podman, Prometheus, and Debian's kernel
-# images and headers of each TAG (the very packages tools/fetch-kernels.sh
+# images and headers of 6.1 and 6.12 (the very packages tools/fetch-kernels.sh
 # fetched), so that `apt install ./cgshare-dkms_*.deb ./cgsharectl_*.deb`
 # and everything the scenario runs needs no network inside the guest.
 # Written to an ext4 file system image with mkfs.ext4 -d (no loop mounts);
@@ -45,12 +45,12 @@ PACKAGES=(
 	curl jq busybox-static
 )
 
-usage() { echo "usage: $PROG [TAG...]" >&2; exit 2; }
+(($# == 0)) || { echo "usage: $PROG" >&2; exit 2; }
 
-TAGS=("$@")
-if ((${#TAGS[@]} == 0)); then
-	read -r -a TAGS <<<"${KERNELS:-6.1 6.12}"
-fi
+# The image is a Debian 12 host: it carries bookworm's own kernels, 6.1 and
+# bookworm-backports' 6.12 (7.x's headers need trixie's toolchain, so DKMS
+# could not build for them in it), whatever KERNELS the suite runs.
+TAGS=(6.1 6.12)
 for tag in "${TAGS[@]}"; do valid_tag "$tag"; done
 ((EUID == 0)) || die "building the system image needs root (debootstrap, chroot); run: sudo $0 ${TAGS[*]}"
 need_cmd debootstrap debootstrap

@@ -4,8 +4,10 @@
 # tools/vm-suite.sh TAG...
 #
 # The guest half of `make check`.  First, one kernel after the other, the
-# builds: fetch each kernel TAG (cached), build cgshare.ko against its
-# headers (with and without BTF), the selftests (make -C selftests) and,
+# builds: fetch each kernel TAG (cached; the tag debug is built by
+# tools/debug-kernel.sh), build cgshare.ko against its headers (with and
+# without BTF), the test modules (tools/build-test-modules.sh), the
+# selftests (make -C selftests) and,
 # where the kernel has sched_ext and the sched_ext test is selected, its
 # example schedulers (tools/build-scx.sh).  Then the guests: boot each
 # kernel with selftests/run-guest.sh as the command (TAP on stdout), JOBS
@@ -117,7 +119,12 @@ step() {
 prepare() {
 	local out=$BUILD/vm/$tag
 	k_fail=0
-	if ! step fetch "$TOOLS/fetch-kernels.sh" "$tag"; then
+	if [[ $tag == debug ]]; then
+		if ! step build-kernel "$TOOLS/debug-kernel.sh"; then
+			kfail "building the debug kernel failed"
+			return
+		fi
+	elif ! step fetch "$TOOLS/fetch-kernels.sh" "$tag"; then
 		kfail "fetching the kernel failed"
 		return
 	fi
@@ -138,6 +145,10 @@ prepare() {
 	# The same module without BTF: the BPF-off path (ctl/tests/guest-gpu-bpf.sh).
 	if ! MODULE_BTF=off step module-nobtf "$TOOLS/build-module.sh" "$tag"; then
 		kfail "building cgshare.ko without BTF for $KVER failed"
+		return
+	fi
+	if ! step test-modules "$TOOLS/build-test-modules.sh" "$tag"; then
+		kfail "building the test modules (selftests/fixtures) for $KVER failed"
 		return
 	fi
 	if selected selftests/sched_ext.sh && has_sched_ext &&

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "gpu.skel.h"
@@ -137,6 +138,38 @@ static bool is_sched_prog(const struct bpf_program *p)
 	return !strncmp(bpf_program__section_name(p), "tp_btf/drm_", 11);
 }
 
+/*
+ * The DRM scheduler's events are declared in the gpu_sched module's BTF
+ * (btf_trace_EVENT), under the names of that kernel: keep the programs of
+ * the events it has, drop the rest. Returns how many are kept; 0 when
+ * the module is not loaded.
+ */
+static int pick_sched_progs(struct bpf_object *obj)
+{
+	struct btf *vmlinux = NULL, *mod = NULL;
+	struct bpf_program *prog;
+	char name[128];
+	int kept = 0;
+
+	if (!access("/sys/kernel/btf/gpu_sched", F_OK)) {
+		vmlinux = btf__load_vmlinux_btf();
+		mod = vmlinux ? btf__load_module_btf("gpu_sched", vmlinux) : NULL;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		if (!is_sched_prog(prog))
+			continue;
+		snprintf(name, sizeof(name), "btf_trace_%s",
+			 bpf_program__section_name(prog) + strlen("tp_btf/"));
+		if (mod && btf__find_by_name_kind(mod, name, BTF_KIND_TYPEDEF) > 0)
+			kept++;
+		else
+			bpf_program__set_autoload(prog, false);
+	}
+	btf__free(mod);
+	btf__free(vmlinux);
+	return kept;
+}
+
 static int pin_path(char *buf, size_t len, const char *name)
 {
 	return snprintf(buf, len, "%s/%s", PIN_DIR, name) >= (int)len ? -1 : 0;
@@ -175,10 +208,7 @@ static int enable(void)
 		fail("opening the BPF programs: %s", strerror(errno));
 		return 1;
 	}
-	sched = access("/sys/kernel/btf/gpu_sched", F_OK) == 0;
-	bpf_object__for_each_program(prog, skel->obj)
-		if (is_sched_prog(prog) && !sched)
-			bpf_program__set_autoload(prog, false);
+	sched = pick_sched_progs(skel->obj) > 0;
 	if (cgshare_gpu__load(skel)) {
 		fail("loading the BPF programs failed: %s", strerror(errno));
 		goto out;

@@ -36,9 +36,16 @@ struct daemon {
 	int failing;		/* the error sampling failed with, or 0 */
 	char scheduler[80];	/* the one said last */
 	uint64_t next_verify;
+	int ignored[CGS_NR_KNOBS];	/* windows in a row that said ignored */
 	struct export_control control;	/* by limit file: 1, 0, -1 */
 };
 
+/*
+ * Windows in a row that must find a knob ignored before run says so: one
+ * window of a light cgroup waking among CPU hogs can look like a
+ * shortfall under the fair scheduler (make example).
+ */
+#define IGNORED_TO_SAY 2
 /* How long the self-check measures before it judges the scheduler. */
 #define VERIFY_NS (10 * CGS_NSEC_PER_SEC)
 
@@ -96,8 +103,9 @@ static void publish(struct daemon *d)
 
 /*
  * The self-check: every VERIFY_NS, whether the scheduler obeys cpu.weight
- * and cpu.max (policy/verify.h). A knob found ignored is said once and
- * exported as such; cgshare no longer claims to enforce it.
+ * and cpu.max (policy/verify.h). A knob found ignored in IGNORED_TO_SAY
+ * windows in a row is said once and exported as such; cgshare no longer
+ * claims to enforce it.
  */
 static void self_check(struct daemon *d)
 {
@@ -109,6 +117,7 @@ static void self_check(struct daemon *d)
 		snprintf(d->scheduler, sizeof(d->scheduler), "%s", r->scheduler);
 		for (int l = 0; l < CGS_NR_LIM; l++)
 			d->control.honoured[l] = -1;	/* measure afresh */
+		memset(d->ignored, 0, sizeof(d->ignored));
 		d->next_verify = cgs_now_ns() + VERIFY_NS;
 		cgs_ctl_verify(d->ctl, v);
 	}
@@ -122,7 +131,8 @@ static void self_check(struct daemon *d)
 		if (v[k].verdict == CGS_VERDICT_UNKNOWN)
 			continue;
 		now = v[k].verdict == CGS_VERDICT_HONOURED;
-		if (now == *h)
+		d->ignored[k] = now ? 0 : d->ignored[k] + 1;
+		if (now == *h || (!now && d->ignored[k] < IGNORED_TO_SAY))
 			continue;
 		if (now)
 			cgs_log("%s is obeyed by the scheduler %s", cgs_knob_file(k),

@@ -4,8 +4,12 @@
 
 #include "policy/verify.h"
 
-/* A quota holds a cgroup back when it uses most of it. */
-#define AT_QUOTA 0.9
+/*
+ * A quota holds a cgroup back when it uses most of it: 80 %, as the
+ * guest's cpu.stat runs up to a tenth slow against its clock under TCG
+ * (guest-verify's d, held at 0.25 CPU, measured 0.222).
+ */
+#define AT_QUOTA 0.8
 
 enum cgs_limit cgs_knob_limit(enum cgs_knob k)
 {
@@ -69,30 +73,64 @@ static bool contends(const struct cgs_verify_cg *c)
 	return c->weight > 0 && c->wait > CGS_VERIFY_WANTING && !quota_bound(c);
 }
 
+/*
+ * A sibling whose demand (what it used plus what it waited) is below its
+ * weighted part of what the siblings used asked for less than the weight
+ * gives it (a duty cycle, a light service): the weight does not bind it,
+ * so it is left out and the others' parts are recomputed, as
+ * water-filling does. Its wait alone does not make it wanting: under the
+ * fair scheduler a task that wakes among CPU hogs waits for their slice
+ * at every wakeup (make example: 0.15 CPU used, 0.09 waited, part 0.5).
+ * One whose demand exceeds its part and got less was held back: judged.
+ */
+static bool satisfied(const struct cgs_verify_cg *c, double wsum, double usum)
+{
+	return (c->usage + c->wait) / usum < c->weight / wsum;
+}
+
 static void verify_weight(const struct cgs_verify_cg *cg, size_t n,
 			  struct cgs_verify_knob *k)
 {
+	bool out[n ? n : 1];
+
 	for (size_t p = 0; p < n + 1; p++) {
 		int parent = p == n ? -1 : (int)p;
-		double wsum = 0, usum = 0;
-		unsigned int m = 0;
+		double wsum, usum;
+		unsigned int m;
+		bool again;
 
 		for (size_t i = 0; i < n; i++)
-			if (cg[i].parent == parent && contends(&cg[i])) {
-				wsum += cg[i].weight;
-				usum += cg[i].usage;
-				m++;
-			}
+			out[i] = cg[i].parent != parent || !contends(&cg[i]);
+		do {
+			wsum = usum = 0;
+			m = 0;
+			for (size_t i = 0; i < n; i++)
+				if (!out[i]) {
+					wsum += cg[i].weight;
+					usum += cg[i].usage;
+					m++;
+				}
+			if (m < 2 || usum <= 0)
+				break;
+			again = false;
+			for (size_t i = 0; i < n; i++)
+				if (!out[i] && satisfied(&cg[i], wsum, usum))
+					out[i] = again = true;
+		} while (again);
 		if (m < 2 || usum <= 0)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			double want, got;
 
-			if (cg[i].parent != parent || !contends(&cg[i]))
+			if (out[i])
 				continue;
 			want = cg[i].weight / wsum;
 			got = cg[i].usage / usum;
-			note(k, cg, i, fabs(got - want) / want, want, got);
+			/*
+			 * Only a shortfall breaks the weight: more than its
+			 * part is what a sibling left unused.
+			 */
+			note(k, cg, i, got < want ? (want - got) / want : 0, want, got);
 		}
 	}
 	if (k->judged)

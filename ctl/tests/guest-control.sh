@@ -19,7 +19,13 @@
 # cgroups below their cpu.max then split what there is by cpu.weight.
 # Usage is therefore compared as each cgroup's part of the total measured
 # over a window of several seconds, against its part of the targets, with
-# a 10 % relative tolerance (20 % for b:a once c's demand fell: both run
+# a 20 % relative tolerance for the three hogs at 1:2:1 (the limits add up
+# to the guest's 2 CPUs, so each cgroup runs at its cpu.max and what sets
+# the ratio is how often a host preemption lands at the end of a cgroup's
+# quota and is charged past it: over 14 runs of a 6 s window the parts
+# ranged 0.19-0.29 for a quarter and 0.44-0.59 for a half; the window is
+# 12 s now; with no control at all the half would be a third), and
+# 20 % for b:a once c's demand fell (both run
 # near their cpu.max there, and a vCPU that loses time to the host lets one
 # overrun its quota by a tick per period more than the other; 1.6-1.8 was
 # seen on a loaded host with the limits written exactly 2:1, which the test
@@ -168,13 +174,13 @@ print("#   interval %s s, last round %.2f s ago" % (iv, age))
 sys.exit(0 if iv == 0.3 and -1 < age < 5 * 0.3 + 2 else 1)
 EOF
 result $? "run --listen: interval 0.3 s and a last round within 5 intervals"
-window 6 a b c
+window 12 a b c
 echo "#   usage a=$U_a b=$U_b c=$U_c CPUs; cpu.max $(quota a) $(quota b) $(quota c)"
 ok_awk "cpu.max set to 0.5, 1.0, 0.5 CPUs (±5 %)" \
 	"$(quota a) >= 237500 && $(quota a) <= 262500 && $(quota b) >= 475000 && $(quota b) <= 525000 && $(quota c) >= 237500 && $(quota c) <= 262500"
 tot="($U_a + $U_b + $U_c)"
-ok_awk "measured usage a:b:c within 10 % of 1:2:1" \
-	"$tot > 0 && ($U_a / $tot) >= 0.225 && ($U_a / $tot) <= 0.275 && ($U_b / $tot) >= 0.45 && ($U_b / $tot) <= 0.55 && ($U_c / $tot) >= 0.225 && ($U_c / $tot) <= 0.275"
+ok_awk "measured usage a:b:c within 20 % of 1:2:1" \
+	"$tot > 0 && ($U_a / $tot) >= 0.2 && ($U_a / $tot) <= 0.3 && ($U_b / $tot) >= 0.4 && ($U_b / $tot) <= 0.6 && ($U_c / $tot) >= 0.2 && ($U_c / $tot) <= 0.3"
 [ "$(cat $T/b/cpu.weight)" = 200 ] && [ "$(cat $T/a/cpu.weight)" = 100 ]
 result $? "cpu.weight from the weights: a 100, b 200"
 

@@ -4,7 +4,10 @@
 #   tools/vm-run.sh 6.12 OUT -- sh ctl/tests/guest-gpu-bpf.sh
 # vgem fences made by a task in /gputest/a are charged, through the BPF
 # collectors and the module's kfunc, to a and not to its sibling b, by the
-# time they were held (within 10 %); cgsharectl gpu enable|status|disable
+# time they were held: no less than the holds asked for, no more than the
+# tool measured around its ioctls (an exact bracket: a tolerance around
+# the tool's figure failed on a loaded host, where the ioctls themselves
+# took tens of ms of wall time); cgsharectl gpu enable|status|disable
 # do what they say; the module cannot be unloaded under the programs.
 # With CGSHARE_KO_NOBTF (the module built without BTF), also: that build
 # reports the path off and why, gpu enable refuses and pins nothing, and
@@ -33,8 +36,8 @@ run_in() {
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@" >"$OUT/run.out" 2>&1
 }
 held() { sed -n 's/.*held_ns=\([0-9]*\).*/\1/p' "$OUT/run.out"; }
-# within A B PCT: |A - B| <= B * PCT / 100
-within() { python3 -c 'import sys; a,b,p=map(int,sys.argv[1:]); sys.exit(0 if abs(a-b)*100 <= b*p else 1)' "$@"; }
+# between LO X HI: LO <= X <= HI (integers)
+between() { [ "$1" -le "$2" ] && [ "$2" -le "$3" ]; }
 
 command -v python3 >/dev/null || bail "python3 needed to parse JSON"
 [ -x "$VGEM" ] || bail "$VGEM not built (make -C selftests)"
@@ -59,15 +62,17 @@ check "gpu enable again: says already enabled, exits 0" sh -c "'$CTL' gpu enable
 "$CTL" -j gpu status >"$OUT/gstatus.json"
 check "gpu status -j: enabled, dma_fence programs listed" json "$OUT/gstatus.json" \
 	'd["enabled"] and {"fence_init", "fence_emit", "fence_signaled", "fence_destroy"} <= {p["program"] for p in d["programs"]}'
+# one set, under the event names of this kernel (renamed after 6.12)
 check "gpu status -j: gpu_scheduler programs attached too" json "$OUT/gstatus.json" \
-	'{"sched_job", "sched_run_job", "sched_process_job"} <= {p["program"] for p in d["programs"]}'
+	'len({"sched_job", "sched_run_job", "sched_process_job"} & {p["program"] for p in d["programs"]}) + len({"sched_job_queue", "sched_job_run", "sched_job_done"} & {p["program"] for p in d["programs"]}) == 3 and ({"sched_job", "sched_run_job", "sched_process_job"} <= {p["program"] for p in d["programs"]} or {"sched_job_queue", "sched_job_run", "sched_job_done"} <= {p["program"] for p in d["programs"]})'
 
 a0=$(busy /gputest/a vgem); b0=$(busy /gputest/b vgem); p0=$(busy /gputest vgem)
 check "a vgem fence held 500 ms in a" run_in $T/a "$VGEM" 500
 h=$(held)
 a1=$(busy /gputest/a vgem); b1=$(busy /gputest/b vgem); p1=$(busy /gputest vgem)
 echo "#   held ${h:-?} ns; a busy $a0 -> $a1; b $b0 -> $b1; parent $p0 -> $p1"
-check "a's vgem busy time rose by the hold (within 10 %)" within $((a1 - a0)) "${h:-0}" 10
+check "a's vgem busy time rose by the hold (500 ms <= rise <= held)" \
+	between 500000000 $((a1 - a0)) "${h:-0}"
 check "b's did not move" test "$b1" = "$b0"
 check "the parent rolls up a's charge exactly" test $((p1 - p0)) = $((a1 - a0))
 
@@ -75,7 +80,8 @@ check "20 fences of 20 ms in b" run_in $T/b "$VGEM" 20 20
 h=$(held)
 a2=$(busy /gputest/a vgem); b2=$(busy /gputest/b vgem)
 echo "#   held ${h:-?} ns; b busy $b1 -> $b2"
-check "b's busy time rose by the sum of the holds (within 10 %)" within $((b2 - b1)) "${h:-0}" 10
+check "b's busy time rose by the sum of the holds (400 ms <= rise <= held)" \
+	between 400000000 $((b2 - b1)) "${h:-0}"
 check "a's did not move" test "$a2" = "$a1"
 
 "$CTL" stats /gputest/a >"$OUT/stats.txt" 2>&1

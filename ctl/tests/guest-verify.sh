@@ -147,12 +147,12 @@ else
 	if wait_state enabled simple; then
 		measure scx_simple ignored ignored no sched_ext:simple
 		check "scx_simple still in charge after measuring" wait_state enabled simple
-		# run's self-check, 10 s after it sees the scheduler
+		# run's self-check: two 10 s windows in a row after it sees the scheduler
 		"$CTL" run -c "$OUT/verify.conf" --listen 127.0.0.1:$PORT \
 			--state "$OUT/run.state" 2>"$OUT/run.log" &
 		RUN=$!
 		i=0
-		while [ $i -lt 60 ] && ! grep -q "cpu.weight is not obeyed" "$OUT/run.log"; do
+		while [ $i -lt 120 ] && ! grep -q "cpu.weight is not obeyed" "$OUT/run.log"; do
 			sleep 0.5
 			i=$((i + 1))
 		done

@@ -309,6 +309,10 @@ int mod_rmmod(int secs);
 int mod_insmod(const char *params);
 /* A fresh instance: rmmod (if loaded) and insmod $CGSHARE_KO. */
 int mod_reload(void);
+/* The same for any module: by file (params "" or NULL for none), by name. */
+bool mod_loaded(const char *name);
+int mod_insert(const char *ko, const char *params);
+int mod_remove(const char *name, int secs);
 /* Kernel log: a mark, then the lines after the last mark that mean trouble. */
 void klog_mark(const char *mark);
 int klog_problems(const char *mark);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loading and unloading the module under test, and the kernel log. */
+/* Loading and unloading the module under test (and fixtures), and the kernel log. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -31,42 +31,49 @@ const char *mod_name(void)
 	return name;
 }
 
-bool mod_present(void)
+bool mod_loaded(const char *name)
 {
 	char p[128];
 
-	snprintf(p, sizeof(p), "/sys/module/%s", mod_name());
+	snprintf(p, sizeof(p), "/sys/module/%s", name);
 	return !access(p, F_OK);
 }
 
-int mod_rmmod(int secs)
+bool mod_present(void)
+{
+	return mod_loaded(mod_name());
+}
+
+int mod_remove(const char *name, int secs)
 {
 	u64 end = now_ns() + (u64)secs * SEC;
 	int tries = 0;
 
 	for (;;) {
 		tries++;
-		if (!syscall(SYS_delete_module, mod_name(), O_NONBLOCK)) {
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK)) {
 			ksft_print_msg("rmmod %s: success after %d attempt(s)\n",
-				       mod_name(), tries);
+				       name, tries);
 			return 0;
 		}
 		if ((errno != EBUSY && errno != EAGAIN) || now_ns() > end) {
 			ksft_print_msg("rmmod %s: %s after %d attempt(s)\n",
-				       mod_name(), strerror(errno), tries);
+				       name, strerror(errno), tries);
 			return -errno;
 		}
 		usleep(20000);
 	}
 }
 
-int mod_insmod(const char *params)
+int mod_rmmod(int secs)
 {
-	const char *ko = mod_file();
+	return mod_remove(mod_name(), secs);
+}
+
+int mod_insert(const char *ko, const char *params)
+{
 	int fd, ret = 0;
 
-	if (!ko)
-		return -ENOENT;
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -74,6 +81,13 @@ int mod_insmod(const char *params)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int mod_insmod(const char *params)
+{
+	const char *ko = mod_file();
+
+	return ko ? mod_insert(ko, params) : -ENOENT;
 }
 
 int mod_reload(void)

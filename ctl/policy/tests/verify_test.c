@@ -43,6 +43,18 @@ int main(void)
 		{ "/b", -1, 0.05, 0.01, 200, INF },
 	};
 	/* siblings below different parents are not compared */
+	/* make example: c busy 20 ms in 100, under its part; it waited less than it ran */
+	struct cgs_verify_cg duty[] = {
+		{ "/a", -1, 0.68, 1.2, 100, INF },
+		{ "/b", -1, 1.33, 1.1, 200, INF },
+		{ "/c", -1, 0.15, 0.09, 100, INF },
+	};
+	/* the same c, but it waited longer than it ran: it wanted its part */
+	struct cgs_verify_cg starved[] = {
+		{ "/a", -1, 0.68, 1.2, 100, INF },
+		{ "/b", -1, 1.33, 1.1, 200, INF },
+		{ "/c", -1, 0.15, 0.60, 100, INF },
+	};
 	struct cgs_verify_cg tree[] = {
 		{ "/p", -1, 1.5, 1.0, 100, INF },
 		{ "/p/x", 0, 0.5, 1.0, 100, INF },
@@ -61,11 +73,11 @@ int main(void)
 	run(flat, 3);
 	is_int(k[CGS_KNOB_CPU_WEIGHT].verdict, CGS_VERDICT_IGNORED,
 	       "flat: cpu.weight ignored");
-	/* a and c: 0.335 of the total, not 0.25; b: 0.33, not 0.5 */
-	is_dbl(k[CGS_KNOB_CPU_WEIGHT].gap, 0.34, 1e-9, "flat: 34 % off");
-	is_int(k[CGS_KNOB_CPU_WEIGHT].worst, 0, "flat: first seen on /a");
-	is_dbl(k[CGS_KNOB_CPU_WEIGHT].want, 0.25, 1e-9, "flat: /a should get a quarter");
-	is_dbl(k[CGS_KNOB_CPU_WEIGHT].got, 0.335, 1e-9, "flat: it got a third");
+	/* b: 0.33 of the total, not 0.5 (a and c got more: no shortfall) */
+	is_dbl(k[CGS_KNOB_CPU_WEIGHT].gap, 0.34, 1e-9, "flat: b 34 % short");
+	is_int(k[CGS_KNOB_CPU_WEIGHT].worst, 1, "flat: seen on /b");
+	is_dbl(k[CGS_KNOB_CPU_WEIGHT].want, 0.5, 1e-9, "flat: /b should get half");
+	is_dbl(k[CGS_KNOB_CPU_WEIGHT].got, 0.33, 1e-9, "flat: it got a third");
 
 	run(capped, 2);
 	is_int(k[CGS_KNOB_CPU_MAX].verdict, CGS_VERDICT_HONOURED,
@@ -84,6 +96,15 @@ int main(void)
 	       "idle: cpu.max not judged");
 	is_int(k[CGS_KNOB_CPU_WEIGHT].verdict, CGS_VERDICT_UNKNOWN,
 	       "idle: cpu.weight not judged");
+
+	run(duty, 3);
+	is_int(k[CGS_KNOB_CPU_WEIGHT].verdict, CGS_VERDICT_HONOURED,
+	       "duty: a light cgroup under its part is left out; a:b 1:2 honoured");
+	is_int(k[CGS_KNOB_CPU_WEIGHT].judged, 2, "duty: a and b judged");
+
+	run(starved, 3);
+	is_int(k[CGS_KNOB_CPU_WEIGHT].verdict, CGS_VERDICT_IGNORED,
+	       "starved: c waited more than it ran and got 7 % of 25 %: ignored");
 
 	run(tree, 4);
 	is_int(k[CGS_KNOB_CPU_WEIGHT].verdict, CGS_VERDICT_IGNORED,

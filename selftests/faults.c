@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every allocation of the module made to fail, through the kernel's fault
+ * injection: fail_function on the module's own allocation helpers (the
+ * record, its per-CPU counters, the spare pool, the GPU device tables, the
+ * reply and notification messages, the path buffers), and failslab and
+ * fail_page_alloc, restricted to one task, on loading the module and on a
+ * dump's messages, and every fault point of a module load in turn. Each case shows that its path was taken (the fault
+ * attribute's `times` went down, and the module counted or answered the
+ * failure), that the failure changed nothing it should not have, and that
+ * the module works afterwards. Needs a kernel with CONFIG_FAIL_FUNCTION,
+ * CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS
+ * (Debian's have none: the cases skip), and CGSHARE_KO: each case starts
+ * from a fresh module.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cgtest.h"
+
+#define DEBUGFS		"/sys/kernel/debug"
+#define FAIL_FUNC	DEBUGFS "/fail_function"
+#define FAIL_SLAB	DEBUGFS "/failslab"
+#define FAIL_PAGE	DEBUGFS "/fail_page_alloc"
+
+static int wr(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long long rd(const char *dir, const char *file)
+{
+	char path[256], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 0);
+}
+
+/* NULL when the kernel can inject faults here, else why not. */
+static const char *no_injection(void)
+{
+	if (access(DEBUGFS "/tracing", F_OK) && access(FAIL_FUNC, F_OK))
+		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
+	if (access(FAIL_FUNC, F_OK))
+		return "the kernel has no fail_function (CONFIG_FAIL_FUNCTION, CONFIG_FAULT_INJECTION_DEBUG_FS)";
+	if (access(FAIL_SLAB, F_OK))
+		return "the kernel has no failslab (CONFIG_FAILSLAB)";
+	if (access(FAIL_PAGE, F_OK))
+		return "the kernel has no fail_page_alloc (CONFIG_FAIL_PAGE_ALLOC)";
+	if (!mod_file())
+		return "CGSHARE_KO is not set to a readable module file";
+	return NULL;
+}
+
+/*
+ * Arm a fault attribute: the next @times eligible calls fail (quietly: a
+ * stack dump would read as a fault in the kernel log).
+ */
+static int arm(const char *dir, int times, bool task_filter)
+{
+	char v[32];
+	int err;
+
+	snprintf(v, sizeof(v), "%d", times);
+	err = wr(dir, "verbose", "0") ?: wr(dir, "interval", "1") ?: wr(dir, "space", "0") ?:
+	      wr(dir, "times", v) ?: wr(dir, "task-filter", task_filter ? "Y" : "N");
+	if (!err && strcmp(dir, FAIL_FUNC))
+		err = wr(dir, "ignore-gfp-wait", "N");
+	return err ?: wr(dir, "probability", "100");
+}
+
+static void disarm(const char *dir)
+{
+	wr(dir, "probability", "0");
+	wr(dir, "task-filter", "N");
+}
+
+/* Failures injected since arm(): what `times` went down by. */
+static long long injected(const char *dir, int times)
+{
+	return times - rd(dir, "times");
+}
+
+static int inject(const char *fn)
+{
+	char sym[64];
+	int err;
+
+	snprintf(sym, sizeof(sym), "%s:%s", mod_name(), fn);
+	err = wr(FAIL_FUNC, "inject", sym);
+	if (err)
+		ksft_print_msg("fail_function: cannot inject %s: %s\n", sym, strerror(-err));
+	return err;
+}
+
+/* Kprobes on a module's functions do not outlive it: clear them first. */
+static void inject_none(void)
+{
+	disarm(FAIL_FUNC);
+	wr(FAIL_FUNC, "inject", " ");
+}
+
+static int set_fail(bool on)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/%d", getpid());
+	return wr(p, "make-it-fail", on ? "1" : "0");
+}
+
+static u64 status(struct nl *nl, int type)
+{
+	u64 v = ~0ULL;
+
+	if (cgs_status_uint(nl, type, &v))
+		ksft_print_msg("status-get attribute %d unreadable\n", type);
+	return v;
+}
+
+/* Every case: fault injection present, a fresh module, nothing armed. */
+static int begin(struct nl *nl)
+{
+	const char *why = no_injection();
+	int err;
+
+	if (why) {
+		cgt_reason("%s", why);
+		return KSFT_SKIP;
+	}
+	inject_none();
+	disarm(FAIL_SLAB);
+	disarm(FAIL_PAGE);
+	err = mod_reload();
+	if (!err)
+		err = nl_open(nl);
+	if (err) {
+		cgt_reason("a fresh module: %s", strerror(-err));
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+static void end(struct nl *nl)
+{
+	inject_none();
+	disarm(FAIL_SLAB);
+	disarm(FAIL_PAGE);
+	set_fail(false);
+	nl_close(nl);
+}
+
+#define BEGIN(nl) do {				\
+	int __r = begin(nl);			\
+	if (__r != KSFT_PASS)			\
+		return __r;			\
+} while (0)
+
+/* rel has a record of its own (not an ancestor's): the module reads it. */
+static bool has_record(struct nl *nl, const char *rel)
+{
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct ack ack;
+	bool ok;
+
+	ok = !cgs_get_path(nl, rel, r, &ack) && REC_ID(r) == cg_id(rel);
+	if (!ok)
+		ack_print(rel, &ack);
+	free(r);
+	return ok;
+}
+
+static u64 busy_of(struct nl *nl, const char *rel, const char *dev)
+{
+	struct cg_rec *r = malloc(sizeof(*r));
+	const struct gpu_rec *g;
+	struct ack ack;
+	u64 v = ~0ULL;
+
+	if (!cgs_get_path(nl, rel, r, &ack))
+		v = (g = rec_gpu(r, dev)) ? g->busy : 0;
+	free(r);
+	return v;
+}
+
+static int charge(struct nl *nl, const char *rel, const char *dev, u64 busy, struct ack *ack)
+{
+	struct charge c = { .id = cg_id(rel), .dev = dev, .has_busy = true, .busy = busy };
+
+	return cgs_charge(nl, &c, ack);
+}
+
+/*
+ * a made while the spare pool is empty (pool_get) and the GFP_ATOMIC
+ * allocation fn fails: the cgroup_mkdir tracepoint cannot sleep, so its
+ * record is deferred to the worker (records-deferred + 1), which makes
+ * it; a read finds it.
+ */
+static int record_deferred(const char *fn)
+{
+	const char *a = cgt_path("a");
+	struct nl nl;
+	u64 d0;
+	int ret = KSFT_FAIL;
+
+	BEGIN(&nl);
+	d0 = status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED);
+	CHECK(!inject("pool_get") && !inject(fn) && !arm(FAIL_FUNC, 2, false));
+	CHECK(!cg_mkdir(a));
+	CHECK(expect_eq("faults injected (pool_get and the record's allocation)",
+			injected(FAIL_FUNC, 2), 2));
+	inject_none();
+	CHECK(expect_true(has_record(&nl, a), "a has its record, from the worker"));
+	CHECK(expect_eq("records-deferred", status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED) - d0, 1));
+	ret = KSFT_PASS;
+cleanup:
+	end(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── a     made while the pool is empty and the record fails (rec_alloc)
+ */
+static int test_record_deferred(void)
+{
+	return record_deferred("rec_alloc");
+}
+
+/*
+ *   top
+ *   └── a     made while the pool is empty and its per-CPU counters fail
+ *
+ * The record without its per-CPU counters is freed, not published; the
+ * worker makes a whole one.
+ */
+static int test_record_percpu(void)
+{
+	return record_deferred("rec_cpu_alloc");
+}
+
+/*
+ *   top
+ *   └── a       no record: the tracepoint's and the worker's allocations fail
+ *       └── b   made afterwards, with a record (parent: top, for now)
+ *
+ * The worker counts its failure (records-failed) and tries again; the next
+ * read waits for it: a gets its record and adopts b, so a GPU charge of b
+ * reaches a.
+ */
+static int test_worker_retries(void)
+{
+	const char *a = cgt_path("a"), *b = cgt_path("a/b");
+	struct ack ack;
+	struct nl nl;
+	u64 d0, f0;
+	int ret = KSFT_FAIL;
+
+	BEGIN(&nl);
+	d0 = status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED);
+	f0 = status(&nl, CGSHARE_A_STATUS_RECORDS_FAILED);
+	/* pool_get and rec_alloc in the tracepoint, then in the worker. */
+	CHECK(!inject("pool_get") && !inject("rec_alloc") && !arm(FAIL_FUNC, 4, false));
+	CHECK(!cg_mkdir(a));
+	for (int i = 0; i < 100 && injected(FAIL_FUNC, 4) < 4; i++)
+		usleep(20000);
+	CHECK(expect_eq("faults injected (tracepoint and worker)", injected(FAIL_FUNC, 4), 4));
+	inject_none();
+	CHECK(!cg_mkdir(b));
+	CHECK(expect_true(has_record(&nl, a), "a has its record after the retry"));
+	CHECK(expect_true(has_record(&nl, b), "b has its record"));
+	CHECK(expect_eq("records-deferred", status(&nl, CGSHARE_A_STATUS_RECORDS_DEFERRED) - d0, 1));
+	CHECK(expect_ge("records-failed", status(&nl, CGSHARE_A_STATUS_RECORDS_FAILED) - f0, 1));
+	CHECK(expect_ok("charge b", charge(&nl, b, "fi0", 700, &ack)));
+	CHECK(expect_eq("a's busy-ns includes b's (adopted)", busy_of(&nl, a, "fi0"), 700));
+	ret = KSFT_PASS;
+cleanup:
+	end(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── p000..p399   drain the spare pool below its low mark
+ *
+ * The refill worker's first allocation fails: counted (records-failed),
+ * and the cgroups made meanwhile all have records.
+ */
+static int test_pool_refill(void)
+{
+	struct nl nl;
+	u64 f0;
+	int ret = KSFT_FAIL;
+
+	BEGIN(&nl);
+	f0 = status(&nl, CGSHARE_A_STATUS_RECORDS_FAILED);
+	CHECK(!inject("rec_alloc") && !arm(FAIL_FUNC, 1, false));
+	for (int i = 0; i < 400; i++)
+		CHECK(!cg_mkdir(cgt_path("p%03d", i)));
+	for (int i = 0; i < 100 && injected(FAIL_FUNC, 1) < 1; i++)
+		usleep(20000);
+	CHECK(expect_eq("faults injected (the refill's rec_alloc)", injected(FAIL_FUNC, 1), 1));
+	inject_none();
+	CHECK(expect_ge("records-failed", status(&nl, CGSHARE_A_STATUS_RECORDS_FAILED) - f0, 1));
+	for (int i = 0; i < 400; i += 57)
+		CHECK(expect_true(has_record(&nl, cgt_path("p%03d", i)), "a record"));
+	ret = KSFT_PASS;
+cleanup:
+	end(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   ├── a     charged first: no device table yet anywhere below the root
+ *   └── b     4 names, its table full; a 5th needs a bigger one
+ *
+ * A device table that cannot be allocated, or grown, refuses the charge
+ * whole (ENOMEM, counted in gpu-refused-nomem), changes no counter, and
+ * the next charge works.
+ */
+static int test_gpu_table(void)
+{
+	const char *a = cgt_path("a"), *b = cgt_path("b");
+	char dev[16];
+	struct ack ack;
+	struct nl nl;
+	u64 n0;
+	int ret = KSFT_FAIL;
+
+	BEGIN(&nl);
+	CHECK(!cg_mkdir(a) && !cg_mkdir(b));
+	n0 = status(&nl, CGSHARE_A_STATUS_GPU_REFUSED_NOMEM);
+	CHECK(!inject("gpu_table_alloc") && !arm(FAIL_FUNC, 1, false));
+	CHECK(expect_nack("first table", charge(&nl, a, "fi0", 5, &ack), &ack, -ENOMEM, 0));
+	CHECK(expect_eq("faults injected", injected(FAIL_FUNC, 1), 1));
+	CHECK(expect_eq("a's busy-ns after the refusal", busy_of(&nl, a, "fi0"), 0));
+	CHECK(expect_eq("top's busy-ns after the refusal", busy_of(&nl, cgt_top(), "fi0"), 0));
+	CHECK(expect_ok("the charge again", charge(&nl, a, "fi0", 5, &ack)));
+	CHECK(expect_eq("a's busy-ns", busy_of(&nl, a, "fi0"), 5));
+
+	for (int i = 1; i <= 4; i++) {
+		snprintf(dev, sizeof(dev), "fi%d", i);
+		CHECK(expect_ok(dev, charge(&nl, b, dev, i, &ack)));
+	}
+	CHECK(!arm(FAIL_FUNC, 1, false));
+	CHECK(expect_nack("a 5th name: the table must grow", charge(&nl, b, "fi9", 9, &ack),
+			  &ack, -ENOMEM, 0));
+	CHECK(expect_eq("faults injected", injected(FAIL_FUNC, 1), 1));
+	CHECK(expect_eq("b's fi9 after the refusal", busy_of(&nl, b, "fi9"), 0));
+	CHECK(expect_eq("b's fi4 unchanged", busy_of(&nl, b, "fi4"), 4));
+	CHECK(expect_eq("gpu-refused-nomem", status(&nl, CGSHARE_A_STATUS_GPU_REFUSED_NOMEM) - n0, 2));
+	inject_none();
+	CHECK(expect_ok("the 5th name again", charge(&nl, b, "fi9", 9, &ack)));
+	CHECK(expect_eq("b's fi9", busy_of(&nl, b, "fi9"), 9));
+	CHECK(expect_eq("top's fi9", busy_of(&nl, cgt_top(), "fi9"), 9));
+	ret = KSFT_PASS;
+cleanup:
+	end(&nl);
+	return ret;
+}
+
+/*
+ *   /    read while the reply message or the path buffer fails
+ *
+ * cgroup-get (do and dump) and status-get answer ENOMEM, and the next
+ * request is answered in full.
+ */
+static int test_replies(void)
+{
+	static const char *const fns[] = { "msg_alloc", "path_alloc" };
+	struct rec_list l;
+	struct dump_res res;
+	struct cg_rec *r = malloc(sizeof(*r));
+	struct status_rec st;
+	struct ack ack;
+	struct nl nl;
+	int ret = KSFT_FAIL;
+
+	BEGIN(&nl);
+	for (size_t i = 0; i < ARRAY_SIZE(fns); i++) {
+		ksft_print_msg("failing %s\n", fns[i]);
+		CHECK(!inject(fns[i]) && !arm(FAIL_FUNC, 1, false));
+		CHECK(expect_err("cgroup-get do", cgs_get_path(&nl, "/", r, &ack), -ENOMEM));
+		CHECK(expect_eq("faults injected", injected(FAIL_FUNC, 1), 1));
+		if (i == 0) {
+			CHECK(!arm(FAIL_FUNC, 1, false));
+			CHECK(expect_err("status-get", cgs_status(&nl, &st, &ack), -ENOMEM));
+		} else {
+			CHECK(!arm(FAIL_FUNC, 1, false));
+			CHECK(expect_err("cgroup-get dump",
+					 cgs_dump_list(&nl, NULL, NULL, &l, &res), -ENOMEM));
+			rec_list_free(&l);
+		}
+		CHECK(expect_eq("faults injected", injected(FAIL_FUNC, 1), 1));
+		inject_none();
+		CHECK(expect_ok("cgroup-get do afterwards", cgs_get_path(&nl, "/", r, &ack)));
+		CHECK(expect_ok("dump afterwards", cgs_dump_list(&nl, NULL, NULL, &l, &res)));
+		CHECK(expect_ge("records dumped", l.n, 1));
+		rec_list_free(&l);
+	}
+	ret = KSFT_PASS;
+cleanup:
+	free(r);
+	end(&nl);
+	return ret;
+}
+
+static int release_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	static struct cg_rec r;
+
+	if (!cg_rec_parse(nlh, &r) && REC_ID(&r) == *(u64 *)arg)
+		*(u64 *)arg = 0;
+	return 0;
+}
+
+/* Wait for the release of id on sub; true if it came. */
+static bool released(struct nl *sub, u64 id, int ms)
+{
+	u64 want = id;
+
+	for (int i = 0; i < ms / 50 && want; i++)
+		if (nl_recv_one(sub, 50, release_cb, &want) < 0)
+			break;
+	return !want;
+}
+
+/*
+ *   top
+ *   ├── a    removed while the notification's message fails
+ *   ├── b    removed while its path buffer fails
+ *   └── c    removed afterwards
+ *
+ * A notification that cannot be made is counted (notify-dropped), the
+ * record is still freed, and the next removal is notified.
+ */
+static int test_notify(void)
+{
+	static const char *const fns[] = { "msg_alloc", "path_alloc" };
+	const char *c = cgt_path("c");
+	struct nl nl, sub = { .fd = -1 };
+	u64 d0, id;
+	int ret = KSFT_FAIL;
+
+	BEGIN(&nl);
+	CHECK(expect_ok("subscribe", nl_open(&sub)) && expect_ok("subscribe", nl_subscribe(&sub)));
+	d0 = status(&nl, CGSHARE_A_STATUS_NOTIFY_DROPPED);
+	for (size_t i = 0; i < ARRAY_SIZE(fns); i++) {
+		const char *x = cgt_path("x%zu", i);
+
+		CHECK(!cg_mkdir(x));
+		id = cg_id(x);
+		ksft_print_msg("failing %s\n", fns[i]);
+		CHECK(!inject(fns[i]) && !arm(FAIL_FUNC, 1, false));
+		CHECK(!cg_rmdir(x));
+		CHECK(expect_true(!released(&sub, id, 1000), "no notification for the failed one"));
+		CHECK(expect_eq("faults injected", injected(FAIL_FUNC, 1), 1));
+		inject_none();
+	}
+	CHECK(expect_eq("notify-dropped", status(&nl, CGSHARE_A_STATUS_NOTIFY_DROPPED) - d0, 2));
+	CHECK(!cg_mkdir(c));
+	id = cg_id(c);
+	CHECK(!cg_rmdir(c));
+	CHECK(expect_true(released(&sub, id, 5000), "the next removal is notified"));
+	ret = KSFT_PASS;
+cleanup:
+	nl_close(&sub);
+	end(&nl);
+	return ret;
+}
+
+/*
+ *   top
+ *   └── d000..d199   enough records for a dump of several messages
+ *
+ * The dump's next message cannot be allocated (failslab, this task only):
+ * the reader gets ENOBUFS; closing the socket ends the dump (the module
+ * frees its cursor and drops the module reference: rmmod works), and a
+ * new dump is whole.
+ */
+static int test_dump_skb(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct rec_list got, want;
+	struct dump_res res;
+	char buf[4096];
+	struct msg m;
+	struct nl nl, d = { .fd = -1 };
+	ssize_t n;
+	int ret = KSFT_FAIL, err = 0;
+
+	BEGIN(&nl);
+	for (int i = 0; i < 200; i++)
+		CHECK(!cg_mkdir(cgt_path("d%03d", i)));
+	CHECK(expect_ok("dump socket", nl_open_rcv(&d, sizeof(buf))));
+	msg_init(&m, d.family, CGSHARE_CMD_CGROUP_GET, NLM_F_DUMP);
+	m.nlh.nlmsg_seq = 77;
+	CHECK(sendto(d.fd, m.buf, m.nlh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) > 0);
+	CHECK(!arm(FAIL_SLAB, 4, true));
+	CHECK(!set_fail(true));
+	n = recv(d.fd, buf, sizeof(buf), 0);	/* the first message; the next fails */
+	set_fail(false);
+	disarm(FAIL_SLAB);
+	CHECK(expect_true(n > 0, "the dump's first message"));
+	CHECK(expect_ge("slab allocations failed", injected(FAIL_SLAB, 4), 1));
+	for (int i = 0; i < 4 && !err; i++) {
+		n = recv(d.fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN)
+			err = errno;
+	}
+	CHECK(expect_eq("the reader is told (ENOBUFS)", err, ENOBUFS));
+	nl_close(&d);
+	nl_close(&nl);
+	CHECK(expect_ok("rmmod: the dump let the module go", mod_rmmod(5)));
+	CHECK(expect_ok("insmod", mod_insmod(NULL)));
+	CHECK(expect_ok("open", nl_open(&nl)));
+	CHECK(expect_ok("a new dump", cgs_dump_list(&nl, NULL, NULL, &got, &res)));
+	CHECK(!cg_walk_list("/", &want));
+	CHECK(expect_same_set("a new dump", &got, &want, NULL));
+	rec_list_free(&got);
+	rec_list_free(&want);
+	ret = KSFT_PASS;
+cleanup:
+	nl_close(&d);
+	end(&nl);
+	return ret;
+}
+
+/* Quiet every fault attribute (a stack dump reads as a fault in the log). */
+static void quiet_all(bool quiet)
+{
+	static const char *const dirs[] = {
+		FAIL_SLAB, FAIL_PAGE, FAIL_FUNC, DEBUGFS "/fail_futex",
+		DEBUGFS "/fail_usercopy", DEBUGFS "/fail_make_request",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		wr(dirs[i], "verbose", quiet ? "0" : "2");
+	/* Sleeping allocations and single pages count too. */
+	wr(FAIL_SLAB, "ignore-gfp-wait", quiet ? "N" : "Y");
+	wr(FAIL_PAGE, "ignore-gfp-wait", quiet ? "N" : "Y");
+	wr(FAIL_PAGE, "ignore-gfp-highmem", quiet ? "N" : "Y");
+	wr(FAIL_PAGE, "min-order", quiet ? "0" : "1");
+}
+
+/*
+ * insmod whose k-th fault-injection point fails (/proc/self/fail-nth: a
+ * slab or page allocation, or any other the kernel checks), for k = 1,
+ * 2, ... until the load gets through without reaching its k-th point.
+ * Every failed load must leave nothing behind: the module is not there
+ * and the kernel log is clean (kmemleak, where the kernel has it, scans
+ * after the test); the last load works.
+ */
+/* The module file in memory, for init_module(). */
+static int read_image(void **img, size_t *len)
+{
+	int fd = open(mod_file(), O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	*img = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (got == *len) {
+			*len = *len ? 2 * *len : 1 << 20;
+			*img = realloc(*img, *len);
+			if (!*img) {
+				close(fd);
+				return -ENOMEM;
+			}
+		}
+		n = read(fd, (char *)*img + got, *len - got);
+		if (n < 0) {
+			close(fd);
+			return -errno;
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
+static int test_load_sweep(void)
+{
+	const char *mark = "cgshare-selftest: faults load sweep";
+	int k, failed = 0, bad = 0, last = 0;
+	void *img = NULL;
+	size_t img_len = 0;
+	struct nl nl;
+
+	BEGIN(&nl);
+	nl_close(&nl);
+	if (access("/proc/self/fail-nth", F_OK))
+		SKIP("the kernel has no /proc/self/fail-nth");
+	/*
+	 * The image is read here, not by finit_module(): the kernel's own
+	 * read of the file allocates without __GFP_NOWARN, and each failure
+	 * there logged a stack trace that is not ours (init_module() copies
+	 * it with __GFP_NOWARN).
+	 */
+	CHECK(expect_ok("read the module file", read_image(&img, &img_len)));
+	CHECK(expect_ok("rmmod", mod_rmmod(10)));
+	quiet_all(true);
+	klog_mark(mark);
+	for (k = 1; k <= 20000; k++) {
+		pid_t pid = fork();
+		int st;
+
+		if (!pid) {
+			char v[16];
+			int err;
+
+			snprintf(v, sizeof(v), "%d", k);
+			if (wr("/proc/thread-self", "fail-nth", v))
+				_exit(100);
+			err = syscall(SYS_init_module, img, img_len, "") ? -errno : 0;
+			/* 0 left: the k-th point was reached and failed. */
+			_exit(rd("/proc/thread-self", "fail-nth") == 0 ? (err ? 1 : 2) : (err ? 3 : 0));
+		}
+		waitpid(pid, &st, 0);
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+		if (st == 0)
+			break;
+		if (st == 1) {
+			failed++;
+			if (mod_present()) {
+				if (bad++ < 5)
+					ksft_print_msg("FAIL load %d: insmod failed, yet the module is there\n", k);
+				mod_rmmod(5);
+			}
+			continue;
+		}
+		/* A load that survived its fault, or failed without one. */
+		if (st == 2 && mod_present()) {
+			last = k;
+			mod_rmmod(5);
+			continue;
+		}
+		ksft_print_msg("FAIL load %d: %s\n", k,
+			       st == 3 ? "insmod failed with no fault injected" :
+			       st == 100 ? "cannot write fail-nth" : "the insmod process died");
+		bad++;
+		break;
+	}
+	quiet_all(false);
+	ksft_print_msg("%d loads failed at their k-th fault point, %d survived theirs (last %d); load %d reached no fault and worked\n",
+		       failed, k - 1 - failed, last, k);
+	CHECK(expect_eq("loads that went wrong", bad, 0));
+	CHECK(expect_ge("loads that failed cleanly", failed, 1));
+	CHECK(expect_true(mod_present(), "the module is loaded after the sweep"));
+	CHECK(expect_eq("kernel log problems", klog_problems(mark), 0));
+	CHECK(expect_ok("open after the sweep", nl_open(&nl)));
+	CHECK(expect_true(has_record(&nl, "/"), "the module answers"));
+	nl_close(&nl);
+	free(img);
+	return KSFT_PASS;
+cleanup:
+	free(img);
+	quiet_all(false);
+	if (!mod_present())
+		mod_insmod(NULL);
+	return KSFT_FAIL;
+}
+
+static const struct cgt_case cases[] = {
+	{ "fault_record_deferred", test_record_deferred },
+	{ "fault_record_percpu", test_record_percpu },
+	{ "fault_record_worker_retries", test_worker_retries },
+	{ "fault_pool_refill", test_pool_refill },
+	{ "fault_gpu_table", test_gpu_table },
+	{ "fault_reply_and_path", test_replies },
+	{ "fault_notify", test_notify },
+	{ "fault_dump_skb", test_dump_skb },
+	{ "fault_load_sweep", test_load_sweep, 3600 },
+};
+
+int main(int argc, char **argv)
+{
+	return cgt_main(argc, argv, cases, ARRAY_SIZE(cases));
+}
