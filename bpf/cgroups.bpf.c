@@ -27,7 +27,7 @@
  *   cgroups_plain  neither: memcg_vmstats as the kernel's own periodic
  *                  flush (every 2 s) left them
  */
-#include "vmlinux.h"
+#include "core_types.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <linux/cgshare.h>
@@ -48,11 +48,11 @@ extern const void mem_cgroup_stats_index __ksym __weak;
 
 /* The scheduler's private types, as CO-RE finds them in each kernel. */
 struct cfs_bandwidth___cgs {
-	s64 period;
-	u64 quota;
+	__s64 period;
+	__u64 quota;
 	int nr_periods;
 	int nr_throttled;
-	u64 throttled_time;
+	__u64 throttled_time;
 } __attribute__((preserve_access_index));
 
 struct task_group___cgs {
@@ -123,11 +123,11 @@ static __always_inline struct cgroup_subsys_state *css_of(struct cgroup *cgrp, i
 
 /* sched_ext without the fair class keeps the weight itself: 6.12, 7.x. */
 struct task_group___scx612 {
-	u32 scx_weight;
+	__u32 scx_weight;
 } __attribute__((preserve_access_index));
 
 struct scx_task_group___cgs {
-	u32 weight;
+	__u32 weight;
 } __attribute__((preserve_access_index));
 
 struct task_group___scx73 {
@@ -135,9 +135,9 @@ struct task_group___scx73 {
 } __attribute__((preserve_access_index));
 
 /* cpu.weight as cpu_weight_read_u64() computes it; 0: unknown. */
-static __always_inline u64 cpu_weight(struct task_group___cgs *tg)
+static __always_inline __u64 cpu_weight(struct task_group___cgs *tg)
 {
-	u64 w;
+	__u64 w;
 
 	if (bpf_core_field_exists(tg->shares)) {
 		/* scale_load_down(), then sched_weight_to_cgroup() */
@@ -164,7 +164,7 @@ static __always_inline void put_cpu(struct cgs_iter_rec *r, struct cgroup *cgrp)
 {
 	struct cgroup_subsys_state *css;
 	struct task_group___cgs *tg;
-	u64 w;
+	__u64 w;
 
 	css = css_of(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
 	if (!css)
