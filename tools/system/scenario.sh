@@ -65,6 +65,19 @@ else
 fi
 [[ $(readlink /proc/1/exe) == */systemd ]] || notok "PID 1 is $(readlink /proc/1/exe), not systemd"
 
+# --- one kernel's headers ---------------------------------------------
+# One image serves both suite kernels, so it holds both kernels' headers,
+# and DKMS builds for the running kernel and the newest installed one:
+# on 6.1, two builds under TCG where a stock host needs one. A host keeps
+# the headers of the kernel it runs, so the others are purged first (the
+# kernels themselves stay; DKMS skips a kernel without headers).
+mapfile -t other_headers < <(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 'linux-headers-*-amd64' |
+	awk -v k="linux-headers-$(uname -r)" '$1 == "ii" && $2 != k { print $2 }')
+if ((${#other_headers[@]})); then
+	t "dpkg --purge ${other_headers[*]} (a host with its own kernel's headers)" \
+		dpkg --purge "${other_headers[@]}"
+fi
+
 # --- install ---------------------------------------------------------
 debs=(./cgshare-dkms_*.deb ./cgsharectl_*.deb)
 version=$(dpkg-deb -f "${debs[0]}" Version)
@@ -136,9 +149,15 @@ fi
 
 if [[ $MODE == full ]]; then
 	# --- the watchdog -----------------------------------------------
+	# The daemon pings every half WatchdogSec (15 s): wait for the next
+	# ping, up to a whole WatchdogSec and a little.
 	w0=$(systemctl show -p WatchdogTimestampMonotonic --value cgshare)
-	sleep 12
-	w1=$(systemctl show -p WatchdogTimestampMonotonic --value cgshare)
+	w1=$w0
+	for _ in $(seq 40); do
+		sleep 1
+		w1=$(systemctl show -p WatchdogTimestampMonotonic --value cgshare)
+		((w1 > w0)) && break
+	done
 	if [[ $(systemctl show -p WatchdogUSec --value cgshare) != 0 && $w1 -gt $w0 ]]; then
 		ok "cgshare.service feeds its watchdog (WATCHDOG=1 seen ${w0}us and ${w1}us)"
 	else
@@ -168,8 +187,12 @@ if [[ $MODE == full ]]; then
 	for s in "${scopes[@]}"; do [[ -d $CG$s ]] && inslice=$((inslice + 1)); done
 	((inslice == 3)) && ok "each container's cgroup is machine.slice/libpod-<id>.scope" ||
 		notok "$inslice of 3 container cgroups under machine.slice"
+	# What the purge must put back: podman ran them without --cpus, so
+	# each scope has a new cgroup's cpu.max, no quota. (Read from the
+	# files here, it would race the controller, which writes each one as
+	# soon as it appears.)
 	declare -A before=()
-	for s in "${scopes[@]}"; do before[$s]=$(cat "$CG$s/cpu.max" 2>/dev/null); done
+	for s in "${scopes[@]}"; do before[$s]="max 100000"; done
 	picked() {
 		local s
 		for s in "${scopes[@]}"; do
@@ -270,7 +293,7 @@ if [[ $MODE == full ]]; then
 		[[ $(cat "$CG$s/cpu.max") == "${before[$s]}" ]] && restored=$((restored + 1))
 	done
 	((restored == 3)) && ok "the controller put back the cpu.max it found (${before[${scopes[0]}]})" ||
-		notok "$restored of 3 containers got their cpu.max back"
+		notok "$restored of 3 containers got their cpu.max back: $(for s in "${scopes[@]}"; do printf '%s; ' "$(cat "$CG$s/cpu.max")"; done)"
 	podman rm -f -t 0 "${ids[@]}" >/dev/null 2>&1
 fi
 [[ ! -e /etc/cgshare/cgshare.conf.example && ! -e /usr/sbin/cgsharectl ]] &&
