@@ -774,49 +774,66 @@ static void tally(struct path_tally *t, int *nt, int max, const char *path, bool
 		t[i].survived++;
 }
 
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-
-	return (x > y) - (x < y);
-}
+/*
+ * A load's points in order: the record cache (about 80, most of them its
+ * sysfs files), the genetlink family, the lifetime probes (to about 100),
+ * then the spare pool, two or three for each of some 130 records (the same
+ * path over and over), and last the CPU probes and the kfunc set.
+ */
+#define SWEEP_HEAD	120
+#define SWEEP_TAIL	24
 
 /*
  * The points to fail among a load's @n: all (CGSHARE_FAULT_POINTS=all),
- * or the first, the last, and one drawn in each of CGSHARE_FAULT_POINTS
- * (default 64) equal stretches between, from CGSHARE_FAULT_SEED (printed).
+ * or every one of the first SWEEP_HEAD and the last SWEEP_TAIL, and
+ * between them one drawn in each of CGSHARE_FAULT_POINTS (default 16)
+ * equal stretches, from CGSHARE_FAULT_SEED (printed).
  */
 static long pick_points(long n, long **out)
 {
 	const char *env = getenv("CGSHARE_FAULT_POINTS"), *senv = getenv("CGSHARE_FAULT_SEED");
-	long want = env && strcmp(env, "all") ? strtol(env, NULL, 0) : 64, m = 0;
+	bool all = env && !strcmp(env, "all");
+	long want = env && !all ? strtol(env, NULL, 0) : 16, m = 0, lo0, hi0;
 	unsigned long seed = senv ? strtoul(senv, NULL, 0) : (unsigned long)now_ns() ^ getpid();
 	long *k;
 
-	if ((env && !strcmp(env, "all")) || want <= 0 || want + 2 >= n)
-		want = n;
-	k = calloc(want + 2, sizeof(*k));
+	if (all || want < 0 || SWEEP_HEAD + SWEEP_TAIL + want >= n)
+		all = true;
+	k = calloc(n, sizeof(*k));
 	if (!k)
 		return 0;
-	if (want == n) {
+	if (all) {
 		for (m = 0; m < n; m++)
 			k[m] = m + 1;
 		ksft_print_msg("failing each of the %ld points in turn\n", n);
-	} else {
-		srand48(seed);
-		k[m++] = 1;
-		for (long i = 0; i < want; i++) {
-			long lo = 2 + i * (n - 2) / want, hi = 1 + (i + 1) * (n - 2) / want;
-
-			k[m++] = lo + lrand48() % (hi - lo + 1);
-		}
-		k[m++] = n;
-		qsort(k, m, sizeof(*k), cmp_long);
-		ksft_print_msg("failing %ld of the %ld points, one in each of %ld stretches (replay: CGSHARE_FAULT_SEED=0x%lx CGSHARE_FAULT_POINTS=%ld; all: CGSHARE_FAULT_POINTS=all)\n",
-			       m, n, want, seed, want);
+		*out = k;
+		return m;
 	}
+	srand48(seed);
+	lo0 = SWEEP_HEAD + 1;
+	hi0 = n - SWEEP_TAIL;
+	for (long i = 1; i <= SWEEP_HEAD; i++)
+		k[m++] = i;
+	for (long i = 0; i < want; i++) {
+		long lo = lo0 + i * (hi0 - lo0 + 1) / want, hi = lo0 + (i + 1) * (hi0 - lo0 + 1) / want - 1;
+
+		k[m++] = lo + lrand48() % (hi - lo + 1);
+	}
+	for (long i = hi0 + 1; i <= n; i++)
+		k[m++] = i;
+	ksft_print_msg("failing %ld of the %ld points: the first %d, the last %d, and one in each of %ld stretches between (replay: CGSHARE_FAULT_SEED=0x%lx CGSHARE_FAULT_POINTS=%ld; every point: CGSHARE_FAULT_POINTS=all)\n",
+		       m, n, SWEEP_HEAD, SWEEP_TAIL, want, seed, want);
 	*out = k;
 	return m;
+}
+
+/* A failed point was seen on @path (a part of one "a > b > c"). */
+static bool path_seen(const struct path_tally *t, int nt, const char *path)
+{
+	for (int i = 0; i < nt; i++)
+		if (strstr(t[i].path, path))
+			return true;
+	return false;
 }
 
 /* What a failed load may not leave behind: the module, its family, its cache, its probes. */
@@ -877,7 +894,7 @@ static bool slab_listed(void)
 static int test_load_sweep(void)
 {
 	const char *mark = "cgshare-selftest: provoked allocation failures";
-	enum { MAXP = 128 };
+	enum { MAXP = 64 };
 	struct path_tally *paths = calloc(MAXP, sizeof(*paths));
 	int failed = 0, survived = 0, beyond = 0, bad = 0, np = 0, err;
 	long n, left, m = 0, *pts = NULL;
@@ -990,6 +1007,17 @@ done:
 	CHECK(expect_eq("loads that went wrong", bad, 0));
 	CHECK(expect_ge("loads that failed cleanly", failed, 1));
 	CHECK(expect_true(in_ledger, "the first point is in cgshare_ledger_init"));
+	/*
+	 * The init ladder's steps that allocate, each made to fail (the family
+	 * and the CPU probes are registered by tail calls: no frame of their
+	 * own step).
+	 */
+	CHECK(expect_true(path_seen(paths, np, "cgshare_init > genl_register_family"),
+			  "a point in the family's registration"));
+	CHECK(expect_true(path_seen(paths, np, "cgshare_lifetime_init > cgshare_probes_register"),
+			  "a point in the lifetime probes"));
+	CHECK(expect_true(path_seen(paths, np, "cgshare_init > cgshare_probes_register"),
+			  "a point in the CPU probes"));
 	CHECK(expect_ok("insmod after the sweep", mod_insmod(NULL)));
 	CHECK(expect_ok("open after the sweep", nl_open(&nl)));
 	CHECK(expect_true(has_record(&nl, "/"), "the module answers"));
