@@ -38,6 +38,49 @@ struct dma_fence {
 	const struct dma_fence_ops *ops;
 };
 
+/* bpf/cgroups.bpf.c: the cgroup iterator's context and the cgroup it walks */
+struct seq_file;
+struct bpf_map;
+
+struct kernfs_node {
+	__u64 id;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+};
+
+/*
+ * A kfunc's prototype must match the kernel's kind for kind (libbpf 1.1
+ * refuses a forward declaration for a struct), so this is complete.
+ */
+struct mem_cgroup {
+	struct cgroup_subsys_state css;
+};
+
+struct cgroup {
+	struct cgroup_subsys_state self;
+	int level;
+	struct kernfs_node *kn;
+	struct cgroup_subsys_state *subsys[16];
+};
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__cgroup {
+	struct bpf_iter_meta *meta;
+	struct cgroup *cgroup;
+};
+
 #pragma clang attribute pop
+
+/* Enumerators by name: CO-RE gives each its value in the running kernel. */
+enum cgroup_subsys_id { cpu_cgrp_id, memory_cgrp_id };
+enum memcg_stat_item { MEMCG_NR_STAT };
+enum node_stat_item { NR_ANON_MAPPED, NR_FILE_PAGES, NR_INACTIVE_FILE };
 
 #endif

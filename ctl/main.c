@@ -23,6 +23,7 @@ static const struct cmd *const cmds[] = {
 	&cmd_top,
 	&cmd_export,
 	&cmd_gpu,
+	&cmd_bpf,
 	NULL
 };
 

@@ -37,3 +37,33 @@ bool cgshare_mem_read(struct cgroup *cgrp, struct cgshare_mem *mem)
 	return false;
 #endif
 }
+
+static u64 limit_bytes(unsigned long pages)
+{
+	return pages == PAGE_COUNTER_MAX ? U64_MAX : (u64)pages * PAGE_SIZE;
+}
+
+/*
+ * memory.high, .max, .low and .min, as the files show them, with "max" as
+ * U64_MAX; from the page counter, which the files read too. Caller holds
+ * rcu_read_lock(). False where the files are absent.
+ */
+bool cgshare_mem_limits(struct cgroup *cgrp, u64 lim[CGSHARE_MEM_NR_LIMITS])
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg;
+
+	if (!cgroup_parent(cgrp))
+		return false;
+	memcg = mem_cgroup_from_css(rcu_dereference(cgrp->subsys[memory_cgrp_id]));
+	if (!memcg)
+		return false;
+	lim[0] = limit_bytes(READ_ONCE(memcg->memory.high));
+	lim[1] = limit_bytes(READ_ONCE(memcg->memory.max));
+	lim[2] = limit_bytes(READ_ONCE(memcg->memory.low));
+	lim[3] = limit_bytes(READ_ONCE(memcg->memory.min));
+	return true;
+#else
+	return false;
+#endif
+}

@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "lifetime.h"
 #include "memory.h"
+#include "psi.h"
 #include "netlink.h"
 #include "nl_policy.gen.h"
 
@@ -31,7 +32,8 @@ struct view {
 
 /*
  * The largest payload of a record's message with @nr_gpu devices and a
- * path of @path_len bytes: ids, counters as 8-byte uints, the GPU nests.
+ * path of @path_len bytes: ids, counters as 8-byte uints (cpu 3, memory 8,
+ * the live limits and pressure totals), the GPU nests.
  */
 static size_t rec_payload(unsigned int nr_gpu, size_t path_len)
 {
@@ -39,7 +41,8 @@ static size_t rec_payload(unsigned int nr_gpu, size_t path_len)
 		      3 * nla_total_size(sizeof(u64));
 
 	return 2 * nla_total_size_64bit(sizeof(u64)) + nla_total_size(path_len + 1) +
-	       11 * nla_total_size(sizeof(u64)) + nr_gpu * nest;
+	       (11 + CGSHARE_MEM_NR_LIMITS + CGSHARE_PSI_NR) * nla_total_size(sizeof(u64)) +
+	       nr_gpu * nest;
 }
 
 /*
@@ -79,6 +82,31 @@ static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 		}
 		from += n;
 	} while (n == ARRAY_SIZE(devs));
+	return 0;
+}
+
+/* Attributes @type, @type + 1, ... of type "uint". */
+static int put_uints(struct sk_buff *skb, int type, const u64 *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (nla_put_uint(skb, type + i, v[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* Limits and pressure are read live: a released cgroup has neither. */
+static int fill_live(struct sk_buff *skb, struct cgroup *cgrp)
+{
+	u64 lim[CGSHARE_MEM_NR_LIMITS], psi[CGSHARE_PSI_NR];
+
+	if (cgshare_mem_limits(cgrp, lim) &&
+	    put_uints(skb, CGSHARE_A_CGROUP_MEM_HIGH, lim, ARRAY_SIZE(lim)))
+		return -EMSGSIZE;
+	if (cgshare_psi_read(cgrp, psi) &&
+	    put_uints(skb, CGSHARE_A_CGROUP_CPU_PRESSURE_SOME_NS, psi, ARRAY_SIZE(psi)))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -139,6 +167,8 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
 	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
 	    fill_mem(skb, v) || fill_gpu(skb, v->rec))
+		goto cancel;
+	if (!v->final && fill_live(skb, cgrp))
 		goto cancel;
 
 	genlmsg_end(skb, hdr);

@@ -12,6 +12,12 @@
 #  ctxsw    pipe ping-pong round trip with cgshare.ko loaded versus not,
 #           interleaved, insmod/rmmod between runs (tools/bench/pingpong.c,
 #           and `perf bench sched pipe` where it runs).
+#  wholepath one read of every cgroup, as CPU time, at N = 1,000, 5,000 and
+#           10,000: a cAdvisor-style C collector reading ten files per
+#           cgroup against one HTTP scrape of `export` and one `stats -r -j`
+#           (tools/bench/scrape.c, cadvisor.c; goal: 20 times cheaper), and
+#           cgsharectl's own cost per cgroup on top of the dump (goal: at
+#           most 8,000 instructions, judged on icount).
 #  fence    the BPF GPU collectors: run time per run of each program from
 #           bpf_stats while vgem fences are made and signalled, and the
 #           time per fence with the collectors attached versus not
@@ -40,7 +46,8 @@
 # Nothing is asserted about times: the exit status is non-zero only when a
 # build or a guest run fails (including the guest kernel log check).
 #
-# Environment: BUILD, V, BENCH_N ("1000 5000"), BENCH_REPS (collect
+# Environment: BUILD, V, BENCH_N ("1000 5000"), BENCH_WHOLE_N ("1000 5000
+# 10000", the wholepath sizes), BENCH_REPS (collect and wholepath
 # repetitions, 5 wall / 3 icount: icount repeats itself to 0.1 %),
 # BENCH_PAIRS (ctxsw pairs, 5), BENCH_SECS (seconds per ping-pong run, 1
 # wall / 0.1 icount), BENCH_RUNS ("icount wall"), BENCH_JOBS (the jobs of
@@ -92,18 +99,19 @@ build_nullprobe() {
 # run_guest TAG CLOCK: one boot; its output lands in $OUT/TAG-CLOCK/.
 run_guest() {
 	local tag=$1 clock=$2 dir=$OUT/$1-$2 rc=0
-	local -a env=(CGSHARE_BENCH_CLOCK="$clock" CGSHARE_BENCH_N="${BENCH_N:-1000 5000}")
+	local -a env=(CGSHARE_BENCH_CLOCK="$clock" CGSHARE_BENCH_N="${BENCH_N:-1000 5000}"
+		CGSHARE_BENCH_WHOLE_N="${BENCH_WHOLE_N:-1000 5000 10000}")
 	local -a jobs
 	if [[ $clock == icount ]]; then
 		env+=(PATH="$ICOUNT_BIN:$PATH" VM_SMP=1
 			CGSHARE_BENCH_REPS="${BENCH_REPS:-3}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
 			CGSHARE_BENCH_SECS="${BENCH_SECS:-0.1}" CGSHARE_BENCH_NULL_KO="$null_ko")
-		jobs=(ctxsw:pinned ctxsw:nested ctxsw:perf collect fence)
+		jobs=(ctxsw:pinned ctxsw:nested ctxsw:perf collect wholepath fence)
 	else
 		env+=(VM_SMP=2
 			CGSHARE_BENCH_REPS="${BENCH_REPS:-5}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
 			CGSHARE_BENCH_SECS="${BENCH_SECS:-1}")
-		jobs=(collect ctxsw:split fence)
+		jobs=(collect wholepath ctxsw:split fence)
 	fi
 	# shellcheck disable=SC2206 # a list of words
 	[[ -n ${BENCH_JOBS:-} ]] && jobs=($BENCH_JOBS)
@@ -139,6 +147,24 @@ judge() {
 			print $0 "  [pairs spread over more than 0.02: too noisy to judge]"
 		else
 			print $0 (r <= 1.02 ? "  [target <= 1.02: met]" : "  [target <= 1.02: NOT met]")
+		next
+	}
+	/^bench: wholepath N=/ && match($0, /collector\/export [0-9.]+x/) {
+		e = substr($0, RSTART + 17, RLENGTH - 18)
+		match($0, /collector\/stats [0-9.]+x/)
+		s = substr($0, RSTART + 16, RLENGTH - 17)
+		print $0 (e >= 20 && s >= 20 ? "  [goal >= 20x: met]" : \
+		      "  [goal >= 20x: NOT met" (e < 20 ? ", export" : "") (s < 20 ? ", stats" : "") "]")
+		next
+	}
+	/^bench: wholepath marginal/ && match($0, /on top of the dump: stats -?[0-9]+, export -?[0-9]+/) {
+		split(substr($0, RSTART, RLENGTH), q, /[ :,]+/)
+		s = q[7]; e = q[9]
+		if (/\[icount\]/)
+			print $0 (s <= 8000 && e <= 8000 ? "  [goal <= 8000: met]" : \
+			      "  [goal <= 8000: NOT met" (s > 8000 ? ", stats" : "") (e > 8000 ? ", export" : "") "]")
+		else
+			print $0 "  [wall clock under TCG: not judged; see icount]"
 		next
 	}
 	/^bench: fence .*ns per event/ && match($0, /mean [0-9]+ /) {

@@ -364,72 +364,10 @@ void cgfs_fmt_max(char *buf, size_t len, uint64_t v)
 		snprintf(buf, len, "%" PRIu64, v);
 }
 
-int cgfs_parse_cpu_max(const char *s, uint64_t *quota_us, uint64_t *period_us)
-{
-	char q[32];
-	size_t k = strcspn(s, " ");
-
-	if (!k || k >= sizeof(q) || s[k] != ' ')
-		return -EINVAL;
-	memcpy(q, s, k);
-	q[k] = '\0';
-	if (cgfs_parse_max(q, quota_us) ||
-	    cgfs_parse_max(s + k + 1, period_us) || *period_us == CGFS_MAX ||
-	    !*period_us)
-		return -EINVAL;
-	return 0;
-}
-
-int cgfs_stat_get(const char *text, const char *key, uint64_t *v)
-{
-	size_t k = strlen(key);
-
-	for (const char *l = text; *l; ) {
-		size_t n = strcspn(l, "\n");
-
-		if (n > k && l[k] == ' ' && !strncmp(l, key, k)) {
-			char num[32];
-
-			snprintf(num, sizeof(num), "%.*s", (int)(n - k - 1),
-				 l + k + 1);
-			return cgfs_parse_max(num, v);
-		}
-		l += n;
-		if (*l)
-			l++;
-	}
-	return -ENOENT;
-}
-
-int cgfs_psi_some_avg10(const char *text, double *avg10)
-{
-	char *end;
-	const char *p;
-
-	if (strncmp(text, "some ", 5))
-		return -EINVAL;
-	p = strstr(text, "avg10=");
-	if (!p)
-		return -EINVAL;
-	*avg10 = strtod(p + 6, &end);
-	if (end == p + 6)
-		return -EINVAL;
-	return 0;
-}
-
-static const char *const other_file[CGFS_NR_ITEMS - CGS_NR_LIM] = {
-	[CGFS_CPU_STAT - CGS_NR_LIM] = "cpu.stat",
-	[CGFS_MEM_CURRENT - CGS_NR_LIM] = "memory.current",
-	[CGFS_MEM_PRESSURE - CGS_NR_LIM] = "memory.pressure",
-	[CGFS_CONTROLLERS - CGS_NR_LIM] = "cgroup.controllers",
-	[CGFS_DMEM - CGS_NR_LIM] = "dmem.current",
+static const char *const item_file[CGFS_NR_ITEMS] = {
+	[CGFS_CONTROLLERS] = "cgroup.controllers",
+	[CGFS_DMEM] = "dmem.current",
 };
-
-static const char *item_file(enum cgfs_item i)
-{
-	return (int)i < CGS_NR_LIM ? cgs_limit_file[i] :
-	       other_file[i - CGS_NR_LIM];
-}
 
 static struct cgfs_region *region_of(struct cgfs_snap *s, const char *name,
 				      size_t n)
@@ -489,38 +427,13 @@ static bool read_dmem(struct cgfs_cg *cg, struct cgfs_snap *s, const char *cur)
 	return true;
 }
 
-static bool parse_item(struct cgfs_snap *s, enum cgfs_item i, const char *buf)
+static bool parse_item(struct cgfs_cg *cg, struct cgfs_snap *s,
+		       enum cgfs_item i, const char *buf)
 {
-	switch (i) {
-	case CGFS_CPU_MAX:
-		return !cgfs_parse_cpu_max(buf, &s->cpu_quota_us,
-					   &s->cpu_period_us);
-	case CGFS_CPU_WEIGHT:
-		return !cgfs_parse_max(buf, &s->cpu_weight);
-	case CGFS_CPU_STAT:
-		return !cgfs_stat_get(buf, "nr_throttled", &s->nr_throttled);
-	case CGFS_MEM_CURRENT:
-		return !cgfs_parse_max(buf, &s->mem_current);
-	case CGFS_MEM_HIGH:
-		return !cgfs_parse_max(buf, &s->mem_high);
-	case CGFS_MEM_MAX:
-		return !cgfs_parse_max(buf, &s->mem_max);
-	case CGFS_MEM_LOW:
-		return !cgfs_parse_max(buf, &s->mem_low);
-	case CGFS_MEM_PRESSURE:
-		return !cgfs_psi_some_avg10(buf, &s->mem_psi_some10);
-	case CGFS_CONTROLLERS:
-		s->dmem = cgfs_word_in(buf, "dmem");
-		return true;
-	default:		/* dmem.max is keyed: not a snapshot item */
-		return false;
-	}
-}
-
-static bool parse_other(struct cgfs_cg *cg, struct cgfs_snap *s,
-			enum cgfs_item i, const char *buf)
-{
-	return i == CGFS_DMEM ? read_dmem(cg, s, buf) : parse_item(s, i, buf);
+	if (i == CGFS_DMEM)
+		return read_dmem(cg, s, buf);
+	s->dmem = cgfs_word_in(buf, "dmem");
+	return true;
 }
 
 int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s)
@@ -530,30 +443,15 @@ int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < CGFS_NR_ITEMS; i++) {
-		if (!(want & CGFS_ITEM(i)) || cgs_limit_keyed(i))
+		if (!(want & CGFS_ITEM(i)))
 			continue;
-		ret = cgfs_read(cg, item_file(i), buf, sizeof(buf));
+		ret = cgfs_read(cg, item_file[i], buf, sizeof(buf));
 		if (ret == -ENOENT)
 			return ret;
-		if (ret >= 0 && parse_other(cg, s, i, buf))
+		if (ret >= 0 && parse_item(cg, s, i, buf))
 			s->has |= CGFS_ITEM(i);
 	}
 	return 0;
-}
-
-int cgfs_snapshot_at(const struct cgfs *fs, const char *path, uint32_t want,
-		     struct cgfs_snap *s)
-{
-	struct cgfs_cg cg;
-	int ret;
-
-	memset(s, 0, sizeof(*s));
-	ret = cgfs_cg_open(fs, path, &cg);
-	if (ret)
-		return ret == -ENOENT || ret == -ENOTDIR ? -ENOENT : 0;
-	ret = cgfs_snapshot(&cg, want, s);
-	cgfs_cg_close(&cg);
-	return ret;
 }
 
 unsigned int cgfs_dmem_regions(const struct cgfs *fs, struct cgfs_region *r,

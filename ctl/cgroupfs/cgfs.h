@@ -105,20 +105,11 @@ int cgfs_restore(struct cgfs_cg *cg, cgfs_restore_cb cb, void *arg);
 bool cgfs_has_controller(struct cgfs_cg *cg, const char *controller);
 
 /*
- * What one round reads of a cgroup: each file at most once (a reader that
- * needs a value twice takes it from here, as oomd's CgroupContext does).
+ * What a round reads of a cgroup, each file at most once: only what has no
+ * other interface than its files. Everything else comes from the sample
+ * (the ledger's dump and the cgroup iterator): no file per cgroup.
  */
 enum cgfs_item {
-	/* the limit files, named by cgs_limit_file[] */
-	CGFS_CPU_MAX = CGS_LIM_CPU_MAX,	/* cpu_quota_us, cpu_period_us */
-	CGFS_CPU_WEIGHT = CGS_LIM_CPU_WEIGHT,
-	CGFS_MEM_HIGH = CGS_LIM_MEM_HIGH,
-	CGFS_MEM_MAX = CGS_LIM_MEM_MAX,
-	CGFS_MEM_LOW = CGS_LIM_MEM_LOW,
-	/* and what else a round reads */
-	CGFS_CPU_STAT = CGS_NR_LIM,	/* nr_throttled */
-	CGFS_MEM_CURRENT,
-	CGFS_MEM_PRESSURE,		/* mem_psi_some10 */
 	CGFS_CONTROLLERS,		/* dmem */
 	CGFS_DMEM,			/* dmem.current, .max, .low: region[] */
 	CGFS_NR_ITEMS
@@ -138,13 +129,6 @@ struct cgfs_region {
 
 struct cgfs_snap {
 	uint32_t has;		/* CGFS_ITEM(): read and parsed */
-	uint64_t cpu_quota_us;	/* CGFS_MAX for "max" */
-	uint64_t cpu_period_us;
-	uint64_t cpu_weight;
-	uint64_t nr_throttled;
-	uint64_t mem_current;
-	uint64_t mem_high, mem_max, mem_low;	/* CGFS_MAX for "max" */
-	double mem_psi_some10;	/* %, "some avg10" */
 	bool dmem;		/* cgroup.controllers lists dmem */
 	struct cgfs_region region[CGFS_MAX_REGIONS];
 	unsigned int nr_region;
@@ -164,20 +148,11 @@ unsigned int cgfs_dmem_regions(const struct cgfs *fs, struct cgfs_region *r,
  * files that do not parse, are left out of @s->has.
  */
 int cgfs_snapshot(struct cgfs_cg *cg, uint32_t want, struct cgfs_snap *s);
-/* Opens @path under @fs, snapshots it and closes it: 0 or -ENOENT. */
-int cgfs_snapshot_at(const struct cgfs *fs, const char *path, uint32_t want,
-		     struct cgfs_snap *s);
 
 /* -- value formats, pure -- */
 
 /* "max" or a decimal number; -EINVAL otherwise. */
 int cgfs_parse_max(const char *s, uint64_t *v);
 void cgfs_fmt_max(char *buf, size_t len, uint64_t v);
-/* cpu.max: "QUOTA PERIOD", QUOTA may be "max". */
-int cgfs_parse_cpu_max(const char *s, uint64_t *quota_us, uint64_t *period_us);
-/* The value of @key in a flat keyed file such as cpu.stat. */
-int cgfs_stat_get(const char *text, const char *key, uint64_t *v);
-/* "some avg10=" of a PSI file such as memory.pressure. */
-int cgfs_psi_some_avg10(const char *text, double *avg10);
 
 #endif

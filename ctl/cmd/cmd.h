@@ -72,6 +72,6 @@ int end_output(int ret);
 
 extern const struct cmd cmd_status, cmd_stats, cmd_watch, cmd_top;
 extern const struct cmd cmd_plan, cmd_apply, cmd_run, cmd_verify;
-extern const struct cmd cmd_export, cmd_gpu;
+extern const struct cmd cmd_export, cmd_gpu, cmd_bpf;
 
 #endif

@@ -19,33 +19,33 @@ static void help(FILE *f)
 		"Usage: cgsharectl export [--listen ADDR:PORT] [--once]\n"
 		"\n"
 		"Serves the ledger in the Prometheus text format at\n"
-		"http://ADDR:PORT/metrics, one netlink dump per scrape, with the\n"
-		"limits found in cgroupfs. Runs until SIGINT or SIGTERM.\n"
+		"http://ADDR:PORT/metrics: per scrape, one netlink dump and one\n"
+		"read of the cgroup iterator (cgsharectl bpf pin), no cgroupfs\n"
+		"file. Runs until SIGINT or SIGTERM.\n"
 		"\n"
 		"  -l, --listen ADDR:PORT   numeric address and port to listen on\n"
 		"                           (default " EXPORT_DEFAULT_LISTEN
 		", loopback only);\n"
 		"                           e.g. [::1]:9858, or 0.0.0.0:9858 for all\n"
 		"  -1, --once               print one scrape on stdout and exit\n"
-		"  --cgroup-root DIR        where cgroup2 is mounted (/sys/fs/cgroup)\n"
 		"  --timeout DUR            longest time one request may take (5s)\n");
 }
 
-static int once(const char *root)
+static int once(void)
 {
+	struct cgs_iter *it;
 	struct cgs_nl *nl;
-	struct cgfs fs = { .fd = -1 };
 	char *text;
 	size_t len;
 	int ret;
 
 	if (open_nl(&nl))
 		return 1;
-	ret = cgfs_open(&fs, root);
-	if (ret && opts.verbose)
-		fprintf(stderr, "cgsharectl: %s: %s; no limits\n", root,
-			strerror(-ret));
-	ret = export_scrape(nl, ret ? NULL : &fs, NULL, 0, NULL, &text, &len);
+	if (cgs_iter_open(&it)) {
+		cgs_nl_close(nl);
+		return 1;
+	}
+	ret = export_scrape(nl, it, NULL, 0, NULL, &text, &len);
 	if (ret) {
 		if (ret == -ENOMEM)
 			fprintf(stderr, "cgsharectl: out of memory\n");
@@ -58,7 +58,7 @@ static int once(const char *root)
 		}
 		free(text);
 	}
-	cgfs_close(&fs);
+	cgs_iter_close(it);
 	cgs_nl_close(nl);
 	return ret ? 1 : 0;
 }
@@ -106,7 +106,7 @@ static int serve(const struct export_config *cfg)
 	return ret < 0 ? 1 : 0;
 }
 
-enum { OPT_ROOT = 256, OPT_TIMEOUT };
+enum { OPT_TIMEOUT = 256 };
 
 struct export_args {
 	struct export_config cfg;
@@ -132,9 +132,6 @@ static int export_opt(const struct cmd *cmd, int key, const char *arg,
 	case '1':
 		a->once = true;
 		return 0;
-	case OPT_ROOT:
-		a->cfg.cgroup_root = arg;
-		return 0;
 	default:
 		if (parse_duration(arg, &ns) || ns < 1000000 ||
 		    ns > 3600000000000ull)
@@ -150,13 +147,11 @@ static int run(int argc, char **argv)
 	static const struct cmd_opt o[] = {
 		{ "listen", 'l', true },
 		{ "once", '1', false },
-		{ "cgroup-root", OPT_ROOT, true },
 		{ "timeout", OPT_TIMEOUT, true },
 		{ NULL, 0, false },
 	};
 	struct export_args a = {
-		.cfg = { .listen = EXPORT_DEFAULT_LISTEN,
-			 .cgroup_root = "/sys/fs/cgroup" },
+		.cfg = { .listen = EXPORT_DEFAULT_LISTEN },
 	};
 	int ret;
 
@@ -164,7 +159,7 @@ static int run(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	a.cfg.verbose = opts.verbose;
-	return a.once ? once(a.cfg.cgroup_root) : serve(&a.cfg);
+	return a.once ? once() : serve(&a.cfg);
 }
 
 const struct cmd cmd_export = {

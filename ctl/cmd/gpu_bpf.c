@@ -13,11 +13,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -25,15 +23,15 @@
 #include <bpf/libbpf.h>
 
 #include "gpu.skel.h"
+#include "cmd/bpf_common.h"
 #include "cmd/gpu_bpf.h"
 #include "gpu/names.h"
 #include "gpu_stats.h"
 #include "cmd/cmd.h"
 #include "render/out.h"
 
-#define BPF_FS_MAGIC	0xcafe4a11
-#define BPFFS		"/sys/fs/bpf"
-#define PIN_DIR		BPFFS "/cgshare"
+/* Shared with the cgroup iterator's pins (cgsharectl bpf pin). */
+#define PIN_DIR		CGS_BPF_DIR
 #define DEV_LEN		32
 
 static const char *const stat_names[CGS_GPU_ST_MAX] = {
@@ -46,37 +44,7 @@ static const char *const stat_names[CGS_GPU_ST_MAX] = {
 	[CGS_GPU_ST_UNTRACKED]	 = "untracked",
 };
 
-/* libbpf's messages, kept so a failure can show them; printed with -v. */
-static char bpf_log[8192];
-static size_t bpf_log_len;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	int n;
-
-	if (level == LIBBPF_DEBUG && opts.verbose < 2)
-		return 0;
-	if (opts.verbose)
-		return vfprintf(stderr, fmt, ap);
-	n = vsnprintf(bpf_log + bpf_log_len, sizeof(bpf_log) - bpf_log_len, fmt, ap);
-	if (n > 0)
-		bpf_log_len = bpf_log_len + n < sizeof(bpf_log) ? bpf_log_len + n : sizeof(bpf_log) - 1;
-	return n;
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "cgsharectl: gpu: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (bpf_log_len)
-		fprintf(stderr, "libbpf said:\n%s", bpf_log);
-}
+#define fail(...)	bpf_fail("gpu", __VA_ARGS__)
 
 /* The module must be loaded and say its kfuncs are registered. */
 static int module_ready(void)
@@ -108,7 +76,7 @@ static bool pinned(void)
 {
 	struct stat sb;
 
-	return stat(PIN_DIR, &sb) == 0;
+	return stat(PIN_DIR "/fence_drivers", &sb) == 0;
 }
 
 /* Removes every pin; 0, or -1 with a message. */
@@ -123,7 +91,7 @@ static int unpin_all(void)
 	if (!d)
 		return errno == ENOENT ? 0 : (fail("%s: %s", PIN_DIR, strerror(errno)), -1);
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || bpf_is_iter_pin(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
 		if (unlink(path) && errno != ENOENT) {
@@ -132,7 +100,8 @@ static int unpin_all(void)
 		}
 	}
 	closedir(d);
-	if (!ret && rmdir(PIN_DIR) && errno != ENOENT) {
+	/* the cgroup iterator's pins may stay */
+	if (!ret && rmdir(PIN_DIR) && errno != ENOENT && errno != ENOTEMPTY) {
 		fail("removing %s: %s", PIN_DIR, strerror(errno));
 		ret = -1;
 	}
@@ -212,15 +181,12 @@ static int enable(void)
 	struct bpf_program *prog;
 	bool sched, made_dir = false;
 	int n_on = 0, ret = 1;
-	struct statfs sfs;
 	char path[512];
 
 	if (module_ready())
 		return 1;
-	if (statfs(BPFFS, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
-		fail("no BPF file system at %s (mount -t bpf bpf %s)", BPFFS, BPFFS);
+	if (!bpf_fs_ready("gpu"))
 		return 1;
-	}
 	if (pinned()) {
 		/* Already on: only name drivers loaded since. */
 		int fd = bpf_obj_get(PIN_DIR "/fence_drivers");
@@ -236,7 +202,7 @@ static int enable(void)
 		return ret;
 	}
 
-	libbpf_set_print(libbpf_print);
+	bpf_log_init();
 	skel = cgshare_gpu__open();
 	if (!skel) {
 		fail("opening the BPF programs: %s", strerror(errno));
@@ -249,7 +215,7 @@ static int enable(void)
 	}
 	if (name_drivers(bpf_map__fd(skel->maps.fence_drivers), false) < 0)
 		goto out;
-	if (mkdir(PIN_DIR, 0700)) {
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
 		fail("%s: %s", PIN_DIR, strerror(errno));
 		goto out;
 	}
@@ -358,7 +324,7 @@ static int status(void)
 	d = opendir(PIN_DIR);
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "stats") &&
-		    strcmp(de->d_name, "fence_drivers"))
+		    strcmp(de->d_name, "fence_drivers") && !bpf_is_iter_pin(de->d_name))
 			show_prog(de->d_name);
 	if (d)
 		closedir(d);

@@ -260,7 +260,6 @@ static int start(struct daemon *d)
 		return ret;
 	if (!d->a->listen)
 		return 0;
-	ec.cgroup_root = cgs_ctl_round(d->ctl)->conf->cgroup_root;
 	ret = export_server_open(&d->srv, &ec);
 	if (ret)
 		return ret;

@@ -68,15 +68,16 @@ static void target_error(struct cgs_nl *nl, const struct cgs_target *t)
  * One sample, sorted by id, timed at the middle of its request. With
  * @gone_ok a target that vanished gives an empty sample.
  */
-static int sample(struct cgs_nl *nl, const struct stats_args *a,
-		  struct cgs_list *l, uint64_t *t, bool gone_ok)
+static int sample(struct cgs_nl *nl, struct cgs_iter *it,
+		  const struct stats_args *a, struct cgs_list *l, uint64_t *t,
+		  bool gone_ok)
 {
 	struct cgs_cgroup cg, *slot;
 	uint64_t t0 = cgs_now_ns();
 	int ret;
 
 	if (a->recursive) {
-		ret = cgs_nl_cgroup_dump_list(nl, &a->target, l);
+		ret = cgs_sample(nl, it, &a->target, l);
 	} else {
 		ret = cgs_nl_cgroup_get(nl, &a->target, &cg);
 		if (!ret) {
@@ -86,6 +87,7 @@ static int sample(struct cgs_nl *nl, const struct stats_args *a,
 				ret = -ENOMEM;
 			} else {
 				*slot = cg;
+				cgs_sample_iter(it, l);
 			}
 		}
 	}
@@ -184,6 +186,8 @@ static void widen(struct widths *w, const struct cgs_cgroup *cg,
 	char buf[128];
 	int n;
 
+	if (out_is_json())	/* no columns to line up */
+		return;
 	n = cg->path ? strlen(cg->path) : 1;
 	if (n > w->path)
 		w->path = n;
@@ -204,24 +208,25 @@ static void id_path(const struct cgs_cgroup *cg, const struct widths *w)
 	}
 }
 
-static void total_row(const struct cgs_cgroup *cg, const struct widths *w)
+static void total_row(const struct cgs_cgroup *cg, const struct widths *w,
+		      uint32_t shown)
 {
 	char ev[128];
 
 	out_obj_begin(NULL);
 	id_path(cg, w);
 	cols(cg, NULL);
-	events_summary(ev, sizeof(ev), cg->ctr, cg->present);
-	out_text("%-*s ", w->events, ev);
-	/* Text only: in JSON the per-device list below carries it. */
-	if (out_is_json())
-		;
-	else if (cg->nr_gpu)
-		out_secs(NULL, "%6s", gpu_busy_total(cg));
-	else
-		out_absent("%6s");
-	out_text("\n");
-	show_cgroup_json(cg, col_bits(false));
+	/* Text only: in JSON the counters and the GPU list carry them. */
+	if (!out_is_json()) {
+		events_summary(ev, sizeof(ev), cg->ctr, cg->present);
+		out_text("%-*s ", w->events, ev);
+		if (cg->nr_gpu)
+			out_secs(NULL, "%6s", gpu_busy_total(cg));
+		else
+			out_absent("%6s");
+		out_text("\n");
+	}
+	show_cgroup_json(cg, shown);
 	out_obj_end();
 }
 
@@ -235,8 +240,8 @@ static int show_totals(struct cgs_list *l)
 	out_obj_begin(NULL);
 	head(&w, false);
 	out_arr_begin("cgroups");
-	for (size_t i = 0; i < l->n; i++)
-		total_row(&l->v[i], &w);
+	for (size_t i = 0, shown = col_bits(false); i < l->n; i++)
+		total_row(&l->v[i], &w, shown);
 	out_arr_end();
 	out_obj_end();
 	return 0;
@@ -411,6 +416,7 @@ static int run(int argc, char **argv)
 	struct stats_args a = { 0 };
 	struct cgs_list l0 = { 0 }, l1 = { 0 };
 	struct cgs_rates rs;
+	struct cgs_iter *it;
 	struct cgs_nl *nl;
 	uint64_t t0, t1;
 	int ret;
@@ -421,7 +427,11 @@ static int run(int argc, char **argv)
 	start_output(true);
 	if (open_nl(&nl))
 		return 1;
-	ret = sample(nl, &a, &l0, &t0, false);
+	if (cgs_iter_open(&it)) {
+		cgs_nl_close(nl);
+		return 1;
+	}
+	ret = sample(nl, it, &a, &l0, &t0, false);
 	if (ret)
 		goto out;
 	if (!a.interval_ns) {
@@ -429,7 +439,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	cgs_sleep_until(cgs_now_ns() + a.interval_ns);
-	ret = sample(nl, &a, &l1, &t1, true);
+	ret = sample(nl, it, &a, &l1, &t1, true);
 	if (ret)
 		goto out;
 	ret = cgs_rates_compute(&l0, t0, &l1, t1, &rs);
@@ -443,6 +453,7 @@ static int run(int argc, char **argv)
 out:
 	cgs_list_free(&l0);
 	cgs_list_free(&l1);
+	cgs_iter_close(it);
 	cgs_nl_close(nl);
 	return end_output(ret ? 1 : 0);
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cgsharectl top: a live view of the ledger, one row per cgroup, sorted by
- * CPU use, wait, memory or GPU time, with the limits cgroupfs holds and,
- * given the controller's config, each managed cgroup's demand and share.
+ * CPU use, wait, memory or GPU time, with the limits in force (from the
+ * sample: the dump and the cgroup iterator) and, given the controller's
+ * config, each managed cgroup's demand and share.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +15,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include "cgroupfs/cgfs.h"
 #include "cmd/cmd.h"
 #include "control/control.h"
-#include "export/export.h"
 #include "policy/rate.h"
 #include "render/out.h"
 #include "render/record.h"
@@ -43,15 +43,13 @@ struct top_args {
 	uint64_t interval_ns;
 	uint64_t iterations;		/* 0: until quit */
 	enum sort_key sort;
-	const char *cgroup_root;
 	const char *config;		/* -c: show demand and share */
 };
 
-/* One row: a rate and what cgroupfs says of the cgroup. */
+/* One row: a rate and the cgroup's record. */
 struct row {
 	const struct cgs_rate *r;
 	const struct cgs_cgroup *cg;
-	struct cgfs_snap lim;
 	double gpu;			/* busy, in devices; < 0 unknown */
 	const struct cgs_ctl_cg *ctl;	/* -c: managed; NULL otherwise */
 };
@@ -64,7 +62,7 @@ struct frame {
 	struct row *rows;
 	size_t nr_rows;
 	struct cgs_ctl *ctl;		/* -c */
-	const struct cgfs *fs;		/* NULL: no limits */
+	struct cgs_iter *it;
 };
 
 static void help(FILE *f)
@@ -75,7 +73,7 @@ static void help(FILE *f)
 		"\n"
 		"A live view of every cgroup (or the subtree at PATH): CPU use and\n"
 		"run-queue wait in CPUs over the last interval, memory, GPU busy\n"
-		"time in devices, and the limits in cgroupfs (cpu.max in CPUs,\n"
+		"time in devices, and the limits in force (cpu.max in CPUs,\n"
 		"cpu.weight, memory.high, memory.max). On a terminal the screen is\n"
 		"redrawn each interval; q quits, c/w/m/g change the sort. Otherwise\n"
 		"one table per interval (with -j one JSON object per line).\n"
@@ -86,17 +84,16 @@ static void help(FILE *f)
 		"  -c, --config FILE    the controller's configuration\n"
 		"  -i, --interval DUR   time between samples (default 1s)\n"
 		"  -n, --iterations N   stop after N tables (default: until quit)\n"
-		"  -s, --sort KEY       cpu (default), wait, mem or gpu; largest first\n"
-		"  --cgroup-root DIR    where cgroup2 is mounted (/sys/fs/cgroup)\n");
+		"  -s, --sort KEY       cpu (default), wait, mem or gpu; largest first\n");
 }
 
-static int sample(struct cgs_nl *nl, const struct top_args *a,
-		  struct cgs_list *l, uint64_t *t)
+static int sample(struct cgs_nl *nl, struct cgs_iter *it,
+		  const struct top_args *a, struct cgs_list *l, uint64_t *t)
 {
 	uint64_t t0 = cgs_now_ns();
 	int ret;
 
-	ret = cgs_nl_cgroup_dump_list(nl, a->subtree ? &a->target : NULL, l);
+	ret = cgs_sample(nl, it, a->subtree ? &a->target : NULL, l);
 	*t = t0 + (cgs_now_ns() - t0) / 2;
 	if (ret == -ENOENT && a->subtree) {
 		fprintf(stderr, "cgsharectl: no such cgroup: %s\n", a->path);
@@ -106,7 +103,6 @@ static int sample(struct cgs_nl *nl, const struct top_args *a,
 		cgs_nl_perror(nl, "dumping the ledger");
 		return ret;
 	}
-	cgs_list_sort_by_id(l);
 	return 0;
 }
 
@@ -141,7 +137,7 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 			    y->cg->path ? y->cg->path : "");
 }
 
-/* Rows for the cgroups alive now, with their limits; gone ones dropped. */
+/* Rows for the cgroups alive now; gone ones dropped. */
 static int build_rows(struct frame *fr)
 {
 	struct cgs_rates *rs = &fr->rates;
@@ -159,10 +155,6 @@ static int build_rows(struct frame *fr)
 			continue;
 		w->r = r;
 		w->cg = r->now;
-		if (fr->fs && w->cg->path &&
-		    cgfs_snapshot_at(fr->fs, w->cg->path, EXPORT_LIMIT_ITEMS,
-				     &w->lim) == -ENOENT)
-			continue;
 		w->ctl = fr->ctl ? cgs_ctl_find(fr->ctl, w->cg->path) : NULL;
 		w->gpu = -1;
 		for (unsigned int g = 0; g < r->nr_gpu; g++) {
@@ -177,37 +169,33 @@ static int build_rows(struct frame *fr)
 	return 0;
 }
 
-/* A limit from cgroupfs: "max" in text (absent in JSON, as exported). */
-static void limit_col(const struct cgfs_snap *s, enum cgfs_item item,
+/* A limit of the record: "max" in text (absent in JSON, as exported). */
+static void limit_col(const struct cgs_cgroup *cg, enum cgs_ctr c,
 		      const char *key, const char *fmt)
 {
-	uint64_t v;
+	uint64_t v = cg->ctr[c];
 
-	if (!(s->has & CGFS_ITEM(item))) {
+	if (!cgs_has_ctr(cg, c))
 		out_absent(fmt);
-		return;
-	}
-	switch (item) {
-	case CGFS_CPU_MAX:
-		if (s->cpu_quota_us == CGFS_MAX || !s->cpu_period_us)
-			break;
-		out_dbl(key, fmt, 2, (double)s->cpu_quota_us / s->cpu_period_us);
-		return;
-	case CGFS_CPU_WEIGHT:
-		out_dbl(key, fmt, 0, s->cpu_weight);
-		return;
-	case CGFS_MEM_HIGH:
-	case CGFS_MEM_MAX:
-		v = item == CGFS_MEM_HIGH ? s->mem_high : s->mem_max;
-		if (v == CGFS_MAX)
-			break;
+	else if (v == CGS_LIMIT_MAX)
+		out_text(fmt, "max");
+	else if (cgs_ctr_info[c].unit == CGS_UNIT_BYTES)
 		out_bytes(key, fmt, v);
-		return;
-	default:
+	else
+		out_dbl(key, fmt, 0, v);
+}
+
+/* cpu.max in CPUs: quota over period. */
+static void cpu_max_col(const struct cgs_cgroup *cg, const char *fmt)
+{
+	double cpus;
+
+	if (!cgs_cgroup_cpu_max(cg, &cpus))
 		out_absent(fmt);
-		return;
-	}
-	out_text(fmt, "max");
+	else if (isinf(cpus))
+		out_text(fmt, "max");
+	else
+		out_dbl("cpu_max_cpus", fmt, 2, cpus);
 }
 
 /* -c: demand or share of one resource; "-" when unmanaged or unmeasured. */
@@ -269,10 +257,10 @@ static void show_row(const struct row *w, int pathw, bool ctl)
 		ctl_col(w, CGS_MEM, false, "demand_memory_bytes", "%7s ");
 		ctl_col(w, CGS_MEM, true, "share_memory_bytes", "%7s ");
 	}
-	limit_col(&w->lim, CGFS_CPU_MAX, "cpu_max_cpus", "%7s ");
-	limit_col(&w->lim, CGFS_CPU_WEIGHT, "cpu_weight", "%6s ");
-	limit_col(&w->lim, CGFS_MEM_HIGH, "memory_high_bytes", "%8s ");
-	limit_col(&w->lim, CGFS_MEM_MAX, "memory_max_bytes", "%7s");
+	cpu_max_col(cg, "%7s ");
+	limit_col(cg, CGS_CPU_WEIGHT, "cpu_weight", "%6s ");
+	limit_col(cg, CGS_MEM_HIGH, "memory_high_bytes", "%8s ");
+	limit_col(cg, CGS_MEM_MAX, "memory_max_bytes", "%7s");
 	out_text("\n");
 	out_obj_end();
 }
@@ -358,7 +346,7 @@ static int step(struct cgs_nl *nl, const struct top_args *a, struct frame *fr)
 	fr->prev = fr->cur;
 	fr->t_prev = fr->t_cur;
 	memset(&fr->cur, 0, sizeof(fr->cur));
-	ret = sample(nl, a, &fr->cur, &fr->t_cur);
+	ret = sample(nl, fr->it, a, &fr->cur, &fr->t_cur);
 	if (ret)
 		return ret;
 	ret = cgs_rates_compute(&fr->prev, fr->t_prev, &fr->cur, fr->t_cur,
@@ -433,8 +421,6 @@ static bool wait_until(struct screen *s, uint64_t until)
 	return false;
 }
 
-enum { OPT_ROOT = 256 };
-
 static int top_opt(const struct cmd *cmd, int key, const char *arg, void *ctx)
 {
 	struct top_args *a = ctx;
@@ -455,19 +441,16 @@ static int top_opt(const struct cmd *cmd, int key, const char *arg, void *ctx)
 			return usage_error(cmd, "bad iteration count: %s (want "
 					   "1 or more)", arg);
 		return 0;
-	case 's':
-		for (k = 0; k < NR_SORT; k++)
-			if (!strcmp(arg, sort_names[k]))
-				break;
-		if (k == NR_SORT)
-			return usage_error(cmd, "bad sort key: %s (want cpu, "
-					   "wait, mem or gpu)", arg);
-		a->sort = k;
-		return 0;
-	default:
-		a->cgroup_root = arg;
-		return 0;
 	}
+	/* 's' */
+	for (k = 0; k < NR_SORT; k++)
+		if (!strcmp(arg, sort_names[k]))
+			break;
+	if (k == NR_SORT)
+		return usage_error(cmd, "bad sort key: %s (want cpu, "
+				   "wait, mem or gpu)", arg);
+	a->sort = k;
+	return 0;
 }
 
 static int parse(int argc, char **argv, struct top_args *a)
@@ -477,14 +460,12 @@ static int parse(int argc, char **argv, struct top_args *a)
 		{ "interval", 'i', true },
 		{ "iterations", 'n', true },
 		{ "sort", 's', true },
-		{ "cgroup-root", OPT_ROOT, true },
 		{ NULL, 0, false },
 	};
 	const char *arg = NULL;
 	int ret;
 
 	a->interval_ns = 1000000000;
-	a->cgroup_root = "/sys/fs/cgroup";
 	ret = cmd_parse(&cmd_top, argc, argv, o, top_opt, a, &arg, 1);
 	if (ret >= 0)
 		return ret;
@@ -503,7 +484,7 @@ static int show_loop(struct cgs_nl *nl, struct screen *s)
 	uint64_t next, shown = 0;
 	int ret;
 
-	ret = sample(nl, s->a, &fr->cur, &fr->t_cur);
+	ret = sample(nl, fr->it, s->a, &fr->cur, &fr->t_cur);
 	if (!ret)
 		ret = ctl_update(fr);
 	next = fr->t_cur;
@@ -540,7 +521,6 @@ static int run(int argc, char **argv)
 	struct top_args a = { 0 };
 	struct frame fr = { 0 };
 	struct screen s = { .a = &a, .fr = &fr };
-	struct cgfs fs = { .fd = -1 };
 	struct termios saved, raw;
 	struct cgs_loop loop;
 	bool keys = false;
@@ -559,10 +539,9 @@ static int run(int argc, char **argv)
 		cgs_nl_close(nl);
 		return end_output(1);
 	}
-	ret = cgfs_open(&fs, a.cgroup_root);
-	if (ret && opts.verbose)
-		cgs_log("%s: %s; no limits shown", a.cgroup_root, strerror(-ret));
-	fr.fs = ret ? NULL : &fs;
+	ret = cgs_iter_open(&fr.it);
+	if (ret)
+		goto out;
 	ret = cgs_loop_init(&loop, signals);
 	if (ret) {
 		cgs_log("signals: %s", strerror(-ret));
@@ -584,7 +563,7 @@ static int run(int argc, char **argv)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	cgs_loop_fini(&loop);
 out:
-	cgfs_close(&fs);
+	cgs_iter_close(fr.it);
 	cgs_ctl_close(fr.ctl);
 	cgs_nl_close(nl);
 	return end_output(ret ? 1 : 0);

@@ -15,10 +15,12 @@
 #include "policy/verify.h"
 
 /*
- * The controller: a round samples the ledger and each managed cgroup's
- * cgroupfs files (once), turns two samples into demand, solves the shares
- * (policy/share.c), plans the limits (policy/plan.c) and writes what
- * changed through cgroupfs/. plan, apply, run and top -c drive it; it owns
+ * The controller: a round samples the ledger (its dump and one read of
+ * the cgroup iterator, no cgroupfs file), turns two samples into demand,
+ * solves the shares (policy/share.c), plans the limits (policy/plan.c)
+ * and writes what changed through cgroupfs/, reading a file only where it
+ * writes (to find someone else's write there, and what the kernel made of
+ * its own). plan, apply, run and top -c drive it; it owns
  * no loop, no signal and no output of its own but its log lines.
  */
 

@@ -18,11 +18,13 @@
 #include "util/log.h"
 #include "util/time.h"
 
-/* What a sample reads of each managed cgroup, each file once. */
-#define SAMPLE_ITEMS (CGFS_ITEM(CGFS_CPU_STAT) | CGFS_ITEM(CGFS_CPU_MAX) | \
-		      CGFS_ITEM(CGFS_CPU_WEIGHT) | \
-		      CGFS_ITEM(CGFS_MEM_CURRENT) | CGFS_ITEM(CGFS_MEM_HIGH) | \
-		      CGFS_ITEM(CGFS_MEM_PRESSURE) | CGFS_ITEM(CGFS_CONTROLLERS))
+/*
+ * A sample is the ledger's dump and one read of the cgroup iterator: no
+ * cgroupfs file is read for it, but the dmem files (which have no other
+ * interface) of cgroups with GPU memory limits. A cgroup's directory is
+ * opened only when something is to be written there, or restored.
+ */
+#define DMEM_ITEMS (CGFS_ITEM(CGFS_CONTROLLERS) | CGFS_ITEM(CGFS_DMEM))
 
 struct mcg {				/* one managed cgroup */
 	struct cgs_ctl_cg pub;		/* first: what cgs_ctl_round() shows */
@@ -30,11 +32,11 @@ struct mcg {				/* one managed cgroup */
 	int line;			/* config line, 0 for a parent's child */
 	bool fs_open;
 	struct cgfs_cg fs;
-	struct cgfs_snap snap;		/* this sample's readings */
+	const struct cgs_cgroup *rec;	/* its record in this sample, or NULL */
+	struct cgfs_snap snap;		/* this sample's dmem files */
 	struct cgs_demand_hist hist;
 	struct cgs_demand_raw raw;
 	bool has_rate;			/* raw is from the latest interval */
-	uint64_t throttled;		/* cpu.stat nr_throttled; -1 unknown */
 	double vusage, vwait;		/* summed over the verify window */
 	unsigned int vn;
 	struct cgs_plan_cg plan;
@@ -46,9 +48,12 @@ struct cgs_ctl {
 	struct cgfs fs;
 	struct cgs_nl *nl;
 	bool own_nl;
+	struct cgs_iter *it;
 	struct mcg *cg;
 	size_t n;
 	struct cgs_list prev, cur;
+	const struct cgs_cgroup **by_path;	/* cur's records, by path */
+	size_t nr_by_path;
 	uint64_t t_prev, t_cur;
 	double capacity[CGS_NR_RES];
 	struct cgs_state state;
@@ -110,7 +115,6 @@ static void mcg_init(struct mcg *m, char *path, int line, double weight,
 	memset(m, 0, sizeof(*m));
 	m->path = path;
 	m->line = line;
-	m->throttled = UINT64_MAX;
 	m->plan.weight = weight;
 	m->plan.gpu_mem_max = d ? d->gpu_mem_max : 0;
 	m->plan.gpu_mem_low = d ? d->gpu_mem_low : 0;
@@ -165,8 +169,16 @@ static void save_state(struct cgs_ctl *c)
 	c->said_state = ret != 0;
 }
 
+static bool open_mcg(struct cgs_ctl *c, struct mcg *m);
+
 static void let_go(struct cgs_ctl *c, struct mcg *m)
 {
+	size_t n = 0;
+
+	/* what an earlier run wrote is restored too: open for it */
+	if (c->opts.restore && !c->opts.dry_run && !m->fs_open &&
+	    cgs_state_of(&c->state, m->path, &n) && n)
+		open_mcg(c, m);
 	if (c->opts.restore && m->fs_open && !c->opts.dry_run &&
 	    !cgfs_restore(&m->fs, restore_cb, NULL))
 		cgs_state_forget(&c->state, m->path);
@@ -229,7 +241,6 @@ static int resolve(struct cgs_ctl *c)
 		m->fs = o->fs;
 		m->fs_open = o->fs_open;
 		m->hist = o->hist;
-		m->throttled = o->throttled;
 		memcpy(m->plan.applied, o->plan.applied, sizeof(o->plan.applied));
 		free(o->path);
 	}
@@ -249,13 +260,38 @@ nomem:
 	return -ENOMEM;
 }
 
-static const struct cgs_cgroup *find_rec(const struct cgs_list *l,
+static int cmp_rec_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct cgs_cgroup *const *)a)->path,
+		      (*(const struct cgs_cgroup *const *)b)->path);
+}
+
+/* The sample's records by path, for find_rec(). */
+static int index_paths(struct cgs_ctl *c)
+{
+	const struct cgs_cgroup **v = realloc(c->by_path, (c->cur.n + 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->cur.n; i++)
+		if (c->cur.v[i].path)
+			v[n++] = &c->cur.v[i];
+	qsort(v, n, sizeof(*v), cmp_rec_path);
+	c->by_path = v;
+	c->nr_by_path = n;
+	return 0;
+}
+
+static const struct cgs_cgroup *find_rec(const struct cgs_ctl *c,
 					 const char *path)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].path && !strcmp(l->v[i].path, path))
-			return &l->v[i];
-	return NULL;
+	struct cgs_cgroup key = { .path = (char *)path };
+	const struct cgs_cgroup *k = &key, *const *r;
+
+	r = c->nr_by_path ? bsearch(&k, c->by_path, c->nr_by_path,
+				    sizeof(*r), cmp_rec_path) : NULL;
+	return r ? *r : NULL;
 }
 
 static void forget(struct cgs_ctl *c, struct mcg *m, const char *why)
@@ -269,31 +305,11 @@ static void forget(struct cgs_ctl *c, struct mcg *m, const char *why)
 	m->fs_open = false;
 	m->pub.id = 0;
 	m->pub.present = false;
+	m->rec = NULL;
 	m->has_rate = false;
 	memset(&m->hist, 0, sizeof(m->hist));
 	for (int r = 0; r < CGS_NR_RES; r++)
 		m->plan.applied[r] = NAN;
-}
-
-/* What demand needs from this sample's readings. */
-static void extra_of(struct mcg *m, struct cgs_demand_extra *x)
-{
-	const struct cgfs_snap *s = &m->snap;
-
-	x->mem_psi_some10 = -1;
-	x->cpu_throttled = -1;
-	x->cpu_limit = x->mem_limit = INFINITY;
-	if (s->has & CGFS_ITEM(CGFS_CPU_STAT)) {
-		if (m->throttled != UINT64_MAX && s->nr_throttled >= m->throttled)
-			x->cpu_throttled = s->nr_throttled - m->throttled;
-		m->throttled = s->nr_throttled;
-	}
-	if ((s->has & CGFS_ITEM(CGFS_CPU_MAX)) && s->cpu_quota_us != CGFS_MAX)
-		x->cpu_limit = (double)s->cpu_quota_us / s->cpu_period_us;
-	if ((s->has & CGFS_ITEM(CGFS_MEM_HIGH)) && s->mem_high != CGFS_MAX)
-		x->mem_limit = s->mem_high;
-	if (s->has & CGFS_ITEM(CGFS_MEM_PRESSURE))
-		x->mem_psi_some10 = s->mem_psi_some10;
 }
 
 static const struct cgs_rate *find_rate(const struct cgs_rates *rs, uint64_t id)
@@ -321,10 +337,28 @@ static void remember(struct cgs_ctl *c, struct mcg *m)
 	}
 }
 
-/* Opens and reads @m for this sample; false when it is not there. */
+/*
+ * Opens @m's directory (for a write, a restore, the dmem files) and takes
+ * up what an earlier run found there; false when the cgroup is gone.
+ */
+static bool open_mcg(struct cgs_ctl *c, struct mcg *m)
+{
+	if (m->fs_open)
+		return !m->fs.gone;
+	/* In the ledger but not under our root: not ours. */
+	if (cgfs_cg_open(&c->fs, m->path, &m->fs))
+		return false;
+	m->fs_open = true;
+	remember(c, m);
+	return true;
+}
+
+/* Takes @m's record of this sample; false when it is not there. */
 static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
 		     const struct cgs_cgroup *rec)
 {
+	memset(&m->snap, 0, sizeof(m->snap));
+	m->rec = NULL;
 	if (!rec) {
 		forget(c, m, "cgroup vanished");
 		return false;
@@ -334,20 +368,11 @@ static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
 	/* recreated while no controller ran: what was written is gone */
 	if (!m->pub.id && cgs_state_stale(&c->state, m->path, rec->id))
 		cgs_state_forget(&c->state, m->path);
-	/* In the ledger but not under our root: not ours. */
-	if (!m->fs_open) {
-		if (cgfs_cg_open(&c->fs, m->path, &m->fs)) {
-			forget(c, m, "cgroup vanished");
-			return false;
-		}
-		m->fs_open = true;
-		remember(c, m);
-	}
 	m->pub.id = rec->id;
 	m->pub.present = true;
-	if (cgfs_snapshot(&m->fs, SAMPLE_ITEMS | (m->plan.gpu_mem_max ||
-			  m->plan.gpu_mem_low ? CGFS_ITEM(CGFS_DMEM) : 0),
-			  &m->snap)) {
+	m->rec = rec;
+	if ((m->plan.gpu_mem_max || m->plan.gpu_mem_low) &&
+	    (!open_mcg(c, m) || cgfs_snapshot(&m->fs, DMEM_ITEMS, &m->snap))) {
 		forget(c, m, "cgroup vanished");
 		return false;
 	}
@@ -363,7 +388,7 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 	c->prev = c->cur;
 	c->t_prev = c->t_cur;
 	memset(&c->cur, 0, sizeof(c->cur));
-	ret = cgs_nl_cgroup_dump_list(c->nl, NULL, &c->cur);
+	ret = cgs_sample(c->nl, c->it, NULL, &c->cur);
 	c->t_cur = cgs_now_ns();
 	if (ret) {
 		/* The module gone is the caller's to say, once. */
@@ -371,8 +396,9 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 			cgs_nl_perror(c->nl, "reading the ledger");
 		return ret;
 	}
-	cgs_list_sort_by_id(&c->cur);
-	ret = resolve(c);
+	ret = index_paths(c);
+	if (!ret)
+		ret = resolve(c);
 	if (ret)
 		return ret;
 	if (c->prev.n && c->t_cur > c->t_prev) {
@@ -383,16 +409,14 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct mcg *m = &c->cg[i];
-		const struct cgs_cgroup *rec = find_rec(&c->cur, m->path);
-		struct cgs_demand_extra x;
+		const struct cgs_cgroup *rec = find_rec(c, m->path);
 		const struct cgs_rate *r;
 
 		m->has_rate = false;
 		if (!read_mcg(c, m, rec))
 			continue;
-		extra_of(m, &x);
 		r = rs.n ? find_rate(&rs, rec->id) : NULL;
-		if (!r || cgs_demand_from_rate(r, &x, &m->raw))
+		if (!r || cgs_demand_from_rate(r, &m->raw))
 			continue;
 		m->has_rate = true;
 		cgs_demand_push(&m->hist, &m->raw, c->conf.window);
@@ -502,10 +526,12 @@ int cgs_ctl_plan(struct cgs_ctl *c)
 	for (size_t i = 0; i < c->n; i++) {
 		struct mcg *m = &c->cg[i];
 
-		m->plan.mem_high = m->snap.has & CGFS_ITEM(CGFS_MEM_HIGH) ?
-			m->snap.mem_high : CGFS_MAX;
-		m->plan.mem_current = m->snap.has & CGFS_ITEM(CGFS_MEM_CURRENT) ?
-			m->snap.mem_current : m->raw.mem_current;
+		const struct cgs_cgroup *rec = m->rec;
+
+		m->plan.mem_high = rec && cgs_has_ctr(rec, CGS_MEM_HIGH) ?
+			rec->ctr[CGS_MEM_HIGH] : CGFS_MAX;
+		m->plan.mem_current = rec && cgs_has_ctr(rec, CGS_MEM_CURRENT) ?
+			rec->ctr[CGS_MEM_CURRENT] : m->raw.mem_current;
 		m->plan.dmem = m->snap.dmem;
 		m->plan.nr_region = 0;
 		for (unsigned int g = 0; g < m->snap.nr_region &&
@@ -548,9 +574,49 @@ static void back_off(struct mcg *m, enum cgs_limit l, const char *found,
 }
 
 /*
+ * What limit @l of @rec holds, as its file shows it; false when the sample
+ * does not say (no cpu controller, no cgroup iterator, a dmem file).
+ */
+static bool sampled(const struct cgs_cgroup *rec, enum cgs_limit l, char *buf,
+		    size_t len)
+{
+	static const enum cgs_ctr attr[] = {
+		[CGS_LIM_CPU_WEIGHT] = CGS_CPU_WEIGHT,
+		[CGS_LIM_MEM_HIGH] = CGS_MEM_HIGH,
+		[CGS_LIM_MEM_MAX] = CGS_MEM_MAX,
+		[CGS_LIM_MEM_LOW] = CGS_MEM_LOW,
+	};
+	uint64_t q, p;
+
+	if (!rec)
+		return false;
+	if (l == CGS_LIM_CPU_MAX) {
+		/* "QUOTA PERIOD" in microseconds, QUOTA "max" for none */
+		if (!cgs_has_ctr(rec, CGS_CPU_MAX_QUOTA_NS) ||
+		    !cgs_has_ctr(rec, CGS_CPU_MAX_PERIOD_NS))
+			return false;
+		q = rec->ctr[CGS_CPU_MAX_QUOTA_NS];
+		p = rec->ctr[CGS_CPU_MAX_PERIOD_NS] / 1000;
+		if (q == CGS_LIMIT_MAX)
+			snprintf(buf, len, "max %llu", (unsigned long long)p);
+		else
+			snprintf(buf, len, "%llu %llu", (unsigned long long)q / 1000,
+				 (unsigned long long)p);
+		return true;
+	}
+	if (l >= sizeof(attr) / sizeof(attr[0]) || !attr[l] ||
+	    !cgs_has_ctr(rec, attr[l]))
+		return false;
+	cgfs_fmt_max(buf, len, rec->ctr[attr[l]]);
+	return true;
+}
+
+/*
  * Writes (or, dry, compares) @value to limit @l of @m: one write, or for a
- * keyed file one line, kept in the state under "FILE KEY". Returns 0, or
- * -ENOENT when the cgroup is gone, or 1 for a failed write.
+ * keyed file one line, kept in the state under "FILE KEY". When the sample
+ * says what the file holds, a value already there, or someone else's, is
+ * found without reading it. Returns 0, or -ENOENT when the cgroup is gone,
+ * or 1 for a failed write.
  */
 static int write_one(struct cgs_ctl *c, struct mcg *m, enum cgs_limit l,
 		     const char *value, cgs_ctl_change_fn fn, void *arg)
@@ -570,6 +636,24 @@ static int write_one(struct cgs_ctl *c, struct mcg *m, enum cgs_limit l,
 		 keyed ? (int)strcspn(value, " ") : 0, value);
 	e = cgs_state_find(&c->state, m->path, key);
 	w.expect = e && e->last[0] ? e->last : NULL;
+	if (sampled(m->rec, l, w.old, sizeof(w.old))) {
+		if (w.expect && strcmp(w.old, w.expect)) {
+			back_off(m, l, w.old, w.expect);
+			return 0;
+		}
+		if (!strcmp(w.old, value))
+			return 0;
+		if (c->opts.dry_run) {
+			if (fn)
+				fn(m->path, w.file, w.old, value, false,
+				   &m->plan, arg);
+			return 0;
+		}
+	}
+	if (!open_mcg(c, m)) {
+		forget(c, m, "cgroup vanished");
+		return -ENOENT;
+	}
 	ret = cgfs_write(&m->fs, &w);
 	if (ret == 0)
 		return 0;
@@ -607,7 +691,8 @@ static unsigned int write_mcg(struct cgs_ctl *c, struct mcg *m,
 	unsigned int failed = 0;
 	char line[CGS_PLAN_VALUE_LEN];
 
-	for (int l = 0; l < CGS_NR_LIM && m->fs_open && !m->fs.gone; l++) {
+	for (int l = 0; l < CGS_NR_LIM && m->pub.present &&
+	     !(m->fs_open && m->fs.gone); l++) {
 		const char *v = m->plan.value[l];
 		int ret = 0;
 
@@ -661,14 +746,11 @@ const struct cgs_ctl_round *cgs_ctl_round(struct cgs_ctl *c)
 		v->measured = m->plan.measured && m->pub.present;
 		v->raw = m->has_rate ? &m->raw : NULL;
 		v->plan = &m->plan;
-		v->rec = m->pub.present ? find_rec(&c->cur, m->path) : NULL;
-		v->cpu_limit = INFINITY;
-		if ((m->snap.has & CGFS_ITEM(CGFS_CPU_MAX)) &&
-		    m->snap.cpu_quota_us != CGFS_MAX)
-			v->cpu_limit = (double)m->snap.cpu_quota_us /
-				       m->snap.cpu_period_us;
-		v->cpu_weight = m->snap.has & CGFS_ITEM(CGFS_CPU_WEIGHT) ?
-				m->snap.cpu_weight : 0;
+		v->rec = m->pub.present ? m->rec : NULL;
+		if (!v->rec || !cgs_cgroup_cpu_max(v->rec, &v->cpu_limit))
+			v->cpu_limit = INFINITY;
+		v->cpu_weight = v->rec && cgs_has_ctr(v->rec, CGS_CPU_WEIGHT) ?
+				v->rec->ctr[CGS_CPU_WEIGHT] : 0;
 	}
 	r->t_ns = c->t_cur;
 	r->interval_ns = c->t_prev ? c->t_cur - c->t_prev : 0;
@@ -778,6 +860,9 @@ int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
 		cgs_log("%s", err);
 		goto err;
 	}
+	ret = cgs_iter_open(&c->it);
+	if (ret)
+		goto err;
 	c->nl = nl;
 	if (!nl) {
 		ret = cgs_nl_open(&c->nl, 0);
@@ -788,6 +873,7 @@ int cgs_ctl_open(struct cgs_ctl **cp, const char *file, struct cgs_nl *nl,
 	*cp = c;
 	return 0;
 err:
+	cgs_iter_close(c->it);
 	cgs_state_free(&c->state);
 	cgfs_close(&c->fs);
 	cgs_conf_free(&c->conf);
@@ -808,6 +894,8 @@ void cgs_ctl_close(struct cgs_ctl *c)
 	free(c->plans);
 	cgs_list_free(&c->prev);
 	cgs_list_free(&c->cur);
+	free(c->by_path);
+	cgs_iter_close(c->it);
 	if (c->own_nl)
 		cgs_nl_close(c->nl);
 	cgfs_close(&c->fs);

@@ -7,23 +7,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cgroupfs/cgfs.h"
 #include "model/limits.h"
 #include "model/model.h"
 
 /*
- * The Prometheus exporter: the limits a cgroup has in cgroupfs, a pure
- * renderer of the text exposition format (0.0.4), and a one-request-at-a-time
- * HTTP server that the `export` command and the controller's `run --listen`
- * both drive from their own event loop.
+ * The Prometheus exporter: a pure renderer of the text exposition format
+ * (0.0.4) of one sample (the ledger's dump with the cgroup iterator's
+ * records merged in: no cgroupfs file is read), and a
+ * one-request-at-a-time HTTP server that the `export` command and the
+ * controller's `run --listen` both drive from their own event loop.
  */
-
-/* -- limits from cgroupfs -- */
-
-/* The limit files the exporter shows, as a cgfs_snapshot() want mask. */
-#define EXPORT_LIMIT_ITEMS (CGFS_ITEM(CGFS_CPU_MAX) | CGFS_ITEM(CGFS_CPU_WEIGHT) | \
-			    CGFS_ITEM(CGFS_MEM_HIGH) | CGFS_ITEM(CGFS_MEM_MAX) | \
-			    CGFS_ITEM(CGFS_MEM_LOW))
 
 /* -- targets (shares), set by the controller -- */
 
@@ -48,7 +41,6 @@ struct export_control {
 
 struct export_input {
 	const struct cgs_cgroup *cg;	/* any order */
-	const struct cgfs_snap *limits;	/* parallel to cg, or NULL */
 	size_t n;
 	const struct export_target *targets;	/* any order, or NULL */
 	size_t nr_targets;
@@ -74,7 +66,6 @@ struct export_server;
 
 struct export_config {
 	const char *listen;		/* "ADDR:PORT", "[ADDR]:PORT"; numeric */
-	const char *cgroup_root;	/* default "/sys/fs/cgroup" */
 	int timeout_ms;			/* per request; default 5000 */
 	bool verbose;
 };
@@ -111,11 +102,12 @@ void export_set_control(struct export_server *s,
 
 /*
  * One scrape's text, as the server would send it, into a malloc'ed buffer:
- * dump over @nl, limits from @fs (NULL: none), @targets. 0 or a negative
- * errno (the dump failed).
+ * one sample over @nl and @it (NULL: the dump alone), @targets. 0 or a
+ * negative errno (the dump failed).
  */
 struct cgs_nl;
-int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
+struct cgs_iter;
+int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 		  const struct export_target *targets, size_t nr_targets,
 		  const struct export_control *control, char **text,
 		  size_t *len);

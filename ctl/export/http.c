@@ -21,7 +21,7 @@
 
 struct export_server {
 	int fd;
-	struct cgfs fs;			/* fd -1: limits not exported */
+	struct cgs_iter *it;		/* the cgroup iterator's reader */
 	int timeout_ms;
 	bool verbose;
 	struct cgs_nl *nl;
@@ -95,7 +95,6 @@ int export_server_open(struct export_server **sp,
 		       const struct export_config *cfg)
 {
 	const char *listen_at = cfg->listen ? cfg->listen : EXPORT_DEFAULT_LISTEN;
-	const char *root = cfg->cgroup_root ? cfg->cgroup_root : "/sys/fs/cgroup";
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct export_server *s;
@@ -113,11 +112,10 @@ int export_server_open(struct export_server **sp,
 		return -ENOMEM;
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000;
 	s->verbose = cfg->verbose;
-	err = cgfs_open(&s->fs, root);
-	if (err) {
-		s->fs.fd = -1;
-		fprintf(stderr, "cgsharectl: %s: %s; limits will not be "
-			"exported\n", root, strerror(-err));
+	s->fd = -1;
+	if (cgs_iter_open(&s->it)) {
+		free(s);
+		return -ENOMEM;
 	}
 	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		       0);
@@ -154,7 +152,7 @@ void export_server_close(struct export_server *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
-	cgfs_close(&s->fs);
+	cgs_iter_close(s->it);
 	cgs_nl_close(s->nl);
 	free_targets(s->targets, s->nr_targets);
 	free(s);
@@ -307,9 +305,8 @@ static int scrape(struct export_server *s, char **text, size_t *len)
 			return ret;
 		}
 	}
-	ret = export_scrape(s->nl, s->fs.fd >= 0 ? &s->fs : NULL, s->targets, s->nr_targets,
-			    &s->control,
-			    text, len);
+	ret = export_scrape(s->nl, s->it, s->targets, s->nr_targets,
+			    &s->control, text, len);
 	if (ret && ret != -ENOMEM) {
 		cgs_nl_perror(s->nl, "dumping the ledger");
 		cgs_nl_close(s->nl);

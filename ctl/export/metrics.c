@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Prometheus exporter's content: cgroupfs limits, the text exposition
- * renderer (format 0.0.4) and one scrape. The server is in export_http.c.
+ * The Prometheus exporter's content: the text exposition renderer
+ * (format 0.0.4) and one scrape. The server is in http.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "export/export.h"
+#include "util/buf.h"
 #include "util/utf8.h"
 #include "ledger/ledger.h"
 #include "cgroupfs/sched.h"
@@ -20,43 +21,27 @@
 
 /* -- rendering -- */
 
-static void put_u64(FILE *f, uint64_t v)
-{
-	fprintf(f, "%" PRIu64, v);
-}
-
-/* Nanoseconds as exact decimal seconds: 1500000000 -> "1.5". */
-static void put_secs(FILE *f, uint64_t ns)
-{
-	char frac[16];
-	int n;
-
-	put_u64(f, ns / 1000000000);
-	if (!(ns % 1000000000))
-		return;
-	n = snprintf(frac, sizeof(frac), "%09" PRIu64, ns % 1000000000);
-	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	fprintf(f, ".%s", frac);
-}
-
 /* Integers as integers, others in the fewest digits that read back exactly. */
-static void put_num(FILE *f, double v)
+static void put_num(struct cgs_buf *f, double v)
 {
 	char buf[40];
 
 	if (isnan(v)) {
-		fputs("NaN", f);
+		cgs_buf_str(f, "NaN");
 		return;
 	}
 	if (isinf(v)) {
-		fputs(v > 0 ? "+Inf" : "-Inf", f);
+		cgs_buf_str(f, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
 	/* Below 2^53 every integer is exact: no exponent for byte counts. */
 	if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
 	    v == (double)(int64_t)v) {
-		fprintf(f, "%.0f", v);
+		if (v < 0) {
+			cgs_buf_ch(f, '-');
+			v = -v;
+		}
+		cgs_buf_u64(f, v);
 		return;
 	}
 	for (int p = 1; p <= 17; p++) {
@@ -64,34 +49,37 @@ static void put_num(FILE *f, double v)
 		if (strtod(buf, NULL) == v)
 			break;
 	}
-	fputs(buf, f);
+	cgs_buf_str(f, buf);
 }
 
-void export_escape(FILE *f, const char *s)
+/* A label value: \\, \" and \n escaped, bad UTF-8 as U+FFFD. */
+static void escape(struct cgs_buf *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t left = strlen(s), n;
 
 	while (left) {
-		switch (*p) {
-		case '\\':
-			fputs("\\\\", f);
+		/* plain ASCII, the common case, a run at a time */
+		for (n = 0; n < left && p[n] < 0x80 && p[n] != '\\' &&
+		     p[n] != '"' && p[n] != '\n'; n++)
+			;
+		if (n) {
+			cgs_buf_put(f, p, n);
+		} else if (*p == '\\') {
+			cgs_buf_lit(f, "\\\\");
 			n = 1;
-			break;
-		case '"':
-			fputs("\\\"", f);
+		} else if (*p == '"') {
+			cgs_buf_lit(f, "\\\"");
 			n = 1;
-			break;
-		case '\n':
-			fputs("\\n", f);
+		} else if (*p == '\n') {
+			cgs_buf_lit(f, "\\n");
 			n = 1;
-			break;
-		default:
+		} else {
 			n = cgs_utf8_seq(p, left);
 			if (n) {
-				fwrite(p, 1, n, f);
+				cgs_buf_put(f, p, n);
 			} else {
-				fputs("\xef\xbf\xbd", f);
+				cgs_buf_lit(f, "\xef\xbf\xbd");
 				n = 1;
 			}
 		}
@@ -100,64 +88,127 @@ void export_escape(FILE *f, const char *s)
 	}
 }
 
-static void family(FILE *f, const char *name, const char *type,
-		   const char *help)
+void export_escape(FILE *f, const char *s)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	static struct cgs_buf b;
+
+	cgs_buf_init(&b, f);
+	escape(&b, s);
+	cgs_buf_flush(&b);
 }
 
-/* Starts a sample: name{cgroup="..." and, if @key, ,key="val"}, then ' '. */
+static void family(struct cgs_buf *f, const char *name, const char *type,
+		   const char *help)
+{
+	cgs_buf_lit(f, "# HELP ");
+	cgs_buf_str(f, name);
+	cgs_buf_ch(f, ' ');
+	cgs_buf_str(f, help);
+	cgs_buf_lit(f, "\n# TYPE ");
+	cgs_buf_str(f, name);
+	cgs_buf_ch(f, ' ');
+	cgs_buf_str(f, type);
+	cgs_buf_ch(f, '\n');
+}
+
 /*
- * A cgroup's labels, escaped once per scrape and printed with each of its
- * samples: cgroup="PATH", and for the kubelet's and the runtimes' cgroups
- * qos_class, pod_uid and container_id (see model/k8s.h).
+ * The label sets of a scrape, escaped once and printed with each of a
+ * cgroup's samples: cgroup="PATH", and for the kubelet's and the
+ * runtimes' cgroups qos_class, pod_uid and container_id (model/k8s.h).
+ * All of them in one buffer.
  */
-static char *label_set(const char *path)
+struct labels {
+	char *text;
+	size_t len;
+	size_t *at;		/* n + 1 offsets: set i is [at[i], at[i + 1]) */
+};
+
+static void label_set(struct cgs_buf *b, const char *path)
 {
 	struct cgs_k8s k;
 	const char *q;
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
 
-	if (!f)
-		return NULL;
-	fputs("cgroup=\"", f);
-	export_escape(f, path);
-	fputc('"', f);
-	if (cgs_k8s_parse(path, &k)) {
-		q = cgs_qos_name(k.qos);
-		if (q)
-			fprintf(f, ",qos_class=\"%s\"", q);
-		if (k.pod_uid[0])
-			fprintf(f, ",pod_uid=\"%s\"", k.pod_uid);
-		if (k.container_id[0])
-			fprintf(f, ",container_id=\"%s\"", k.container_id);
+	cgs_buf_lit(b, "cgroup=\"");
+	escape(b, path);
+	cgs_buf_ch(b, '"');
+	if (!cgs_k8s_parse(path, &k))
+		return;
+	q = cgs_qos_name(k.qos);
+	if (q) {
+		cgs_buf_lit(b, ",qos_class=\"");
+		cgs_buf_str(b, q);
+		cgs_buf_ch(b, '"');
 	}
-	if (fclose(f)) {
-		free(s);
-		return NULL;
+	if (k.pod_uid[0]) {
+		cgs_buf_lit(b, ",pod_uid=\"");
+		cgs_buf_str(b, k.pod_uid);
+		cgs_buf_ch(b, '"');
 	}
-	return s;
+	if (k.container_id[0]) {
+		cgs_buf_lit(b, ",container_id=\"");
+		cgs_buf_str(b, k.container_id);
+		cgs_buf_ch(b, '"');
+	}
 }
 
-/* Starts a sample: name{LABELS and, if @key, ,key="val"}, then ' '. */
-static void labels(FILE *f, const char *name, const char *set,
-		   const char *key, const char *val)
+/* The label sets of the @n paths @path(i, @arg). 0 or -ENOMEM. */
+static int make_labels(struct labels *l, size_t n,
+		       const char *(*path)(size_t i, const void *arg),
+		       const void *arg)
 {
-	fprintf(f, "%s{%s", name, set);
-	if (key) {
-		fprintf(f, ",%s=\"", key);
-		export_escape(f, val);
-		fputc('"', f);
+	struct cgs_buf *b = malloc(sizeof(*b));
+	FILE *f;
+	int ret = -ENOMEM;
+
+	memset(l, 0, sizeof(*l));
+	l->at = malloc((n + 1) * sizeof(*l->at));
+	f = open_memstream(&l->text, &l->len);
+	if (b && l->at && f) {
+		cgs_buf_init(b, f);
+		for (size_t i = 0; i < n; i++) {
+			l->at[i] = cgs_buf_pos(b);
+			label_set(b, path(i, arg));
+		}
+		l->at[n] = cgs_buf_pos(b);
+		ret = cgs_buf_flush(b) ? 0 : -ENOMEM;
 	}
-	fputs("} ", f);
+	if (f && fclose(f))
+		ret = -ENOMEM;
+	free(b);
+	return ret;
+}
+
+static void free_labels(struct labels *l)
+{
+	free(l->text);
+	free(l->at);
+}
+
+/* A family's name and its length, for labels(). */
+#define NAME(s)		s, sizeof(s) - 1
+
+/* Starts sample @i of family @name: name{LABELS[,key="val"]} then ' '. */
+static void labels(struct cgs_buf *f, const char *name, size_t namelen,
+		   const struct labels *l, size_t i, const char *key,
+		   const char *val)
+{
+	cgs_buf_put(f, name, namelen);
+	cgs_buf_ch(f, '{');
+	cgs_buf_put(f, l->text + l->at[i], l->at[i + 1] - l->at[i]);
+	if (key) {
+		cgs_buf_ch(f, ',');
+		cgs_buf_str(f, key);
+		cgs_buf_lit(f, "=\"");
+		escape(f, val);
+		cgs_buf_ch(f, '"');
+	}
+	cgs_buf_lit(f, "} ");
 }
 
 struct view {
 	const struct export_input *in;
 	size_t *idx;		/* records to show, sorted by path */
-	char **lbl;		/* their label sets */
+	struct labels lbl;	/* their label sets, in that order */
 	size_t n;
 };
 
@@ -218,77 +269,23 @@ static const char *target_path(size_t i, const void *arg)
 	return ((const struct export_target *)arg)[i].path;
 }
 
-/* Limits from cgroupfs: absent where the file says "max" or is missing. */
-static const struct {
-	const char *name;
-	const char *help;
-	enum cgfs_item item;
-} limit_fams[] = {
-	{ "cgshare_cpu_max_cpus",
-	  "CPU bandwidth limit from cpu.max, in CPUs; absent when max.",
-	  CGFS_CPU_MAX },
-	{ "cgshare_cpu_weight", "CPU weight from cpu.weight.", CGFS_CPU_WEIGHT },
-	{ "cgshare_memory_high_bytes",
-	  "Memory throttling limit from memory.high; absent when max.",
-	  CGFS_MEM_HIGH },
-	{ "cgshare_memory_max_bytes",
-	  "Hard memory limit from memory.max; absent when max.", CGFS_MEM_MAX },
-	{ "cgshare_memory_low_bytes", "Memory protection from memory.low.",
-	  CGFS_MEM_LOW },
-};
-
-/* The value of @item in @s, false when absent or "max". */
-static bool limit_value(const struct cgfs_snap *s, enum cgfs_item item,
-			double *v)
-{
-	uint64_t x;
-
-	if (!(s->has & CGFS_ITEM(item)))
-		return false;
-	switch (item) {
-	case CGFS_CPU_MAX:
-		if (s->cpu_quota_us == CGFS_MAX || !s->cpu_period_us)
-			return false;
-		*v = (double)s->cpu_quota_us / s->cpu_period_us;
-		return true;
-	case CGFS_CPU_WEIGHT:
-		x = s->cpu_weight;
-		break;
-	case CGFS_MEM_HIGH:
-		x = s->mem_high;
-		break;
-	case CGFS_MEM_MAX:
-		x = s->mem_max;
-		break;
-	case CGFS_MEM_LOW:
-		x = s->mem_low;
-		break;
-	default:
-		return false;
-	}
-	if (x == CGFS_MAX)
-		return false;
-	*v = x;
-	return true;
-}
-
 /* Resources in label order. */
 static const enum cgs_res res_order[] = { CGS_CPU, CGS_GPU, CGS_MEM };
 
 /* A value in the family's unit: time in seconds, exactly. */
-static void put_value(FILE *f, const struct cgs_metric *m, uint64_t v)
+static void put_value(struct cgs_buf *f, const struct cgs_metric *m, uint64_t v)
 {
 	switch (m->unit) {
 	case CGS_UNIT_NS:
-		put_secs(f, v);
+		cgs_buf_secs(f, v);
 		break;
 	case CGS_UNIT_US:
-		put_secs(f, v * 1000);
+		cgs_buf_secs(f, v * 1000);
 		break;
 	default:
-		put_u64(f, v);
+		cgs_buf_u64(f, v);
 	}
-	fputc('\n', f);
+	cgs_buf_ch(f, '\n');
 }
 
 static const char *kind_name(const struct cgs_metric *m)
@@ -319,12 +316,13 @@ static size_t family_members(const struct cgs_metric *tbl, size_t n,
 }
 
 /* Every cgroup-level metric of the spec, family by family. */
-static void render_cgroups(FILE *f, const struct view *w)
+static void render_cgroups(struct cgs_buf *f, const struct view *w)
 {
 	size_t idx[CGS_NR_CTR], k;
 
 	for (size_t first = 0; first < CGS_NR_CTR; first += k) {
 		const struct cgs_metric *m0 = &cgs_ctr_info[first];
+		size_t namelen = strlen(m0->family);
 
 		k = family_members(cgs_ctr_info, CGS_NR_CTR, first, idx);
 		family(f, m0->family, kind_name(m0), m0->help);
@@ -334,10 +332,12 @@ static void render_cgroups(FILE *f, const struct view *w)
 			for (size_t j = 0; j < k; j++) {
 				const struct cgs_metric *m = &cgs_ctr_info[idx[j]];
 
-				if (!cgs_has_ctr(cg, idx[j]))
+				if (!cgs_has_ctr(cg, idx[j]) ||
+				    (m->max_is_unlimited &&
+				     cg->ctr[idx[j]] == CGS_LIMIT_MAX))
 					continue;
-				labels(f, m->family, w->lbl[i], m->label,
-				       m->label_value);
+				labels(f, m->family, namelen, &w->lbl, i,
+				       m->label, m->label_value);
 				put_value(f, m, cg->ctr[idx[j]]);
 			}
 		}
@@ -353,7 +353,7 @@ static int cmp_gpu(const void *a, const void *b, void *arg)
 }
 
 /* Per device: the label is the device's name. */
-static int render_gpu(FILE *f, const struct view *w)
+static int render_gpu(struct cgs_buf *f, const struct view *w)
 {
 	unsigned int *order = NULL, cap = 0;
 
@@ -385,7 +385,8 @@ static int render_gpu(FILE *f, const struct view *w)
 
 				if (!(d->present & CGS_BIT(c)))
 					continue;
-				labels(f, m->family, w->lbl[i], "dev", d->dev);
+				labels(f, m->family, strlen(m->family), &w->lbl,
+				       i, "dev", d->dev);
 				put_value(f, m, d->ctr[c]);
 			}
 		}
@@ -394,22 +395,21 @@ static int render_gpu(FILE *f, const struct view *w)
 	return 0;
 }
 
-static void render_limits(FILE *f, const struct view *w)
+/* cpu.max in CPUs, derived from its quota and period; absent for max. */
+static void render_cpu_max(struct cgs_buf *f, const struct view *w)
 {
-	double v;
+	family(f, "cgshare_cpu_max_cpus", "gauge",
+	       "CPU bandwidth limit of cpu.max in CPUs, its quota over its "
+	       "period; absent when max.");
+	for (size_t i = 0; i < w->n; i++) {
+		double cpus;
 
-	for (size_t k = 0; k < sizeof(limit_fams) / sizeof(limit_fams[0]); k++) {
-		family(f, limit_fams[k].name, "gauge", limit_fams[k].help);
-		if (!w->in->limits)
+		if (!cgs_cgroup_cpu_max(&w->in->cg[w->idx[i]], &cpus) ||
+		    isinf(cpus))
 			continue;
-		for (size_t i = 0; i < w->n; i++) {
-			if (!limit_value(&w->in->limits[w->idx[i]],
-					 limit_fams[k].item, &v))
-				continue;
-			labels(f, limit_fams[k].name, w->lbl[i], NULL, NULL);
-			put_num(f, v);
-			fputc('\n', f);
-		}
+		labels(f, NAME("cgshare_cpu_max_cpus"), &w->lbl, i, NULL, NULL);
+		put_num(f, cpus);
+		cgs_buf_ch(f, '\n');
 	}
 }
 
@@ -418,107 +418,115 @@ static void render_limits(FILE *f, const struct view *w)
  * absent), and whether it writes it or only observes (a kubelet's
  * cgroup, or a file someone else wrote since it did).
  */
-static void render_planned(FILE *f, const struct export_input *in,
-			   const size_t *idx, size_t n, char **tset)
+static void render_planned(struct cgs_buf *f, const struct export_input *in,
+			   const size_t *idx, size_t n, const struct labels *tset)
 {
 	family(f, "cgshare_planned_limit", "gauge",
 	       "Limit the controller plans for the cgroup, by file: cpu.max in "
 	       "CPUs, cpu.weight, bytes; absent when max.");
-	for (size_t i = 0; i < n && tset[i]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct export_target *t = &in->targets[idx[i]];
 
 		for (int l = 0; l < CGS_NR_LIM; l++)
 			if ((t->planned & CGS_BIT(l)) && !isinf(t->limit[l])) {
-				labels(f, "cgshare_planned_limit", tset[i],
+				labels(f, NAME("cgshare_planned_limit"), tset, i,
 				       "file", cgs_limit_file[l]);
 				put_num(f, t->limit[l]);
-				fputc('\n', f);
+				cgs_buf_ch(f, '\n');
 			}
 	}
 	family(f, "cgshare_planned_limit_written", "gauge",
 	       "1 when the controller writes the planned limit, 0 when it only "
 	       "observes it (a kubelet's cgroup, or someone else wrote it).");
-	for (size_t i = 0; i < n && tset[i]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct export_target *t = &in->targets[idx[i]];
 
 		for (int l = 0; l < CGS_NR_LIM; l++)
 			if (t->planned & CGS_BIT(l)) {
-				labels(f, "cgshare_planned_limit_written",
-				       tset[i], "file", cgs_limit_file[l]);
-				fputs(t->written & CGS_BIT(l) ? "1\n" : "0\n", f);
+				labels(f, NAME("cgshare_planned_limit_written"),
+				       tset, i, "file", cgs_limit_file[l]);
+				cgs_buf_put(f, t->written & CGS_BIT(l) ?
+					    "1\n" : "0\n", 2);
 			}
 	}
 }
 
-static int render_targets(FILE *f, const struct export_input *in)
+struct sorted_targets {
+	const struct export_target *t;
+	const size_t *idx;
+};
+
+static const char *sorted_target_path(size_t i, const void *arg)
 {
+	const struct sorted_targets *s = arg;
+
+	return s->t[s->idx[i]].path;
+}
+
+static int render_targets(struct cgs_buf *f, const struct export_input *in)
+{
+	struct sorted_targets st = { .t = in->targets };
+	struct labels tset;
 	size_t *idx, n;
-	char **tset;
-	int ret = 0;
+	int ret;
 
 	family(f, "cgshare_share", "gauge",
 	       "Share the controller set for the cgroup: cpu in CPUs, "
 	       "memory in bytes, gpu in devices.");
 	idx = sorted(in->nr_targets, cmp_target, target_path, in->targets, &n);
-	tset = calloc(n ? n : 1, sizeof(*tset));
-	if (!idx || !tset) {
-		free(idx);
-		free(tset);
+	if (!idx)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
+	st.idx = idx;
+	ret = make_labels(&tset, n, sorted_target_path, &st);
+	for (size_t i = 0; !ret && i < n; i++) {
 		const struct export_target *t = &in->targets[idx[i]];
-		char *set = label_set(t->path);
 
-		if (!set) {
-			ret = -ENOMEM;
-			break;
-		}
 		for (size_t r = 0; r < sizeof(res_order) / sizeof(res_order[0]); r++) {
 			enum cgs_res res = res_order[r];
 
 			if (!(t->present & CGS_BIT(res)))
 				continue;
-			labels(f, "cgshare_share", set, "resource",
+			labels(f, NAME("cgshare_share"), &tset, i, "resource",
 			       cgs_res_name(res));
 			put_num(f, t->share[res]);
-			fputc('\n', f);
+			cgs_buf_ch(f, '\n');
 		}
-		tset[i] = set;
 	}
 	if (!ret)
-		render_planned(f, in, idx, n, tset);
-	for (size_t i = 0; i < n; i++)
-		free(tset[i]);
-	free(tset);
+		render_planned(f, in, idx, n, &tset);
+	free_labels(&tset);
 	free(idx);
 	return ret;
 }
 
 /* Which scheduler runs the tasks, and whether it obeys the CPU knobs. */
-static void render_scheduler(FILE *f, const struct export_input *in)
+static void render_scheduler(struct cgs_buf *f, const struct export_input *in)
 {
 	family(f, "cgshare_scheduler_info", "gauge",
 	       "The CPU scheduler in charge: fair, or sched_ext:NAME.");
 	if (in->scheduler) {
-		fputs("cgshare_scheduler_info{scheduler=\"", f);
-		export_escape(f, in->scheduler);
-		fputs("\"} 1\n", f);
+		cgs_buf_str(f, "cgshare_scheduler_info{scheduler=\"");
+		escape(f, in->scheduler);
+		cgs_buf_str(f, "\"} 1\n");
 	}
 	family(f, "cgshare_cpu_control_honoured", "gauge",
 	       "1 when the scheduler was measured to obey the knob, 0 when it "
 	       "ignores it; absent while not measured (run --listen only).");
 	for (int l = 0; in->control && in->control->set && l < CGS_NR_LIM; l++)
-		if (in->control->honoured[l] >= 0)
-			fprintf(f, "cgshare_cpu_control_honoured{knob=\"%s\"} "
-				"%d\n", cgs_limit_file[l], in->control->honoured[l]);
+		if (in->control->honoured[l] >= 0) {
+			cgs_buf_str(f, "cgshare_cpu_control_honoured{knob=\"");
+			cgs_buf_str(f, cgs_limit_file[l]);
+			cgs_buf_lit(f, "\"} ");
+			put_num(f, in->control->honoured[l]);
+			cgs_buf_ch(f, '\n');
+		}
 }
 
 /*
  * Whether the controller is alive: alerts compare the two. Declared
  * always; samples only from run --listen.
  */
-static void render_controller(FILE *f, const struct export_control *c)
+static void render_controller(struct cgs_buf *f, const struct export_control *c)
 {
 	bool run = c && c->set;
 
@@ -526,60 +534,67 @@ static void render_controller(FILE *f, const struct export_control *c)
 	       "The controller's configured interval between rounds "
 	       "(run --listen only).");
 	if (run) {
-		fputs("cgshare_controller_interval_seconds ", f);
+		cgs_buf_str(f, "cgshare_controller_interval_seconds ");
 		put_num(f, c->interval_s);
-		fputc('\n', f);
+		cgs_buf_ch(f, '\n');
 	}
 	family(f, "cgshare_controller_last_round_timestamp_seconds", "gauge",
 	       "Unix time the controller last finished a round (run --listen "
 	       "only; absent before the first).");
 	if (run && c->last_round_s > 0) {
-		fputs("cgshare_controller_last_round_timestamp_seconds ", f);
+		cgs_buf_str(f, "cgshare_controller_last_round_timestamp_seconds ");
 		put_num(f, c->last_round_s);
-		fputc('\n', f);
+		cgs_buf_ch(f, '\n');
 	}
 }
 
-int export_render(FILE *f, const struct export_input *in)
+static const char *shown_path(size_t i, const void *arg)
 {
+	const struct view *w = arg;
+
+	return path_of(&w->in->cg[w->idx[i]]);
+}
+
+int export_render(FILE *out, const struct export_input *in)
+{
+	struct cgs_buf *f = malloc(sizeof(*f));
 	struct view w = { .in = in };
 	int ret;
 
 	w.idx = sorted(in->n, cmp_rec, rec_path, in, &w.n);
-	w.lbl = calloc(w.n ? w.n : 1, sizeof(*w.lbl));
-	ret = w.idx && w.lbl ? 0 : -ENOMEM;
-	for (size_t i = 0; !ret && i < w.n; i++) {
-		w.lbl[i] = label_set(path_of(&in->cg[w.idx[i]]));
-		if (!w.lbl[i])
-			ret = -ENOMEM;
-	}
+	ret = w.idx && f ? make_labels(&w.lbl, w.n, shown_path, &w) : -ENOMEM;
 	if (!ret) {
+		cgs_buf_init(f, out);
 		family(f, "cgshare_cgroups", "gauge",
 		       "Cgroups in the ledger, as seen by this exporter.");
-		fprintf(f, "cgshare_cgroups %zu\n", w.n);
+		cgs_buf_str(f, "cgshare_cgroups ");
+		cgs_buf_u64(f, w.n);
+		cgs_buf_ch(f, '\n');
 		render_cgroups(f, &w);
 		ret = render_gpu(f, &w);
 	}
 	if (!ret) {
-		render_limits(f, &w);
+		render_cpu_max(f, &w);
 		ret = render_targets(f, in);
 	}
 	if (!ret) {
 		render_scheduler(f, in);
 		render_controller(f, in->control);
+		if (!cgs_buf_flush(f))
+			ret = -EIO;
 	}
-	for (size_t i = 0; w.lbl && i < w.n; i++)
-		free(w.lbl[i]);
-	free(w.lbl);
+	if (w.idx)
+		free_labels(&w.lbl);
 	free(w.idx);
-	if (!ret && (fflush(f) || ferror(f)))
+	free(f);
+	if (!ret && (fflush(out) || ferror(out)))
 		ret = -EIO;
 	return ret;
 }
 
 /* -- one scrape -- */
 
-int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
+int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 		  const struct export_target *targets, size_t nr_targets,
 		  const struct export_control *control, char **text,
 		  size_t *len)
@@ -590,38 +605,19 @@ int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
 	struct cgfs_sched sched;
 	char sched_name[80];
 	struct cgs_list l = { 0 };
-	struct cgfs_snap *lim;
-	size_t j = 0;
 	FILE *f;
 	int ret;
 
 	*text = NULL;
 	*len = 0;
-	ret = cgs_nl_cgroup_dump_list(nl, NULL, &l);
+	ret = cgs_sample(nl, it, NULL, &l);
 	if (ret) {
 		cgs_list_free(&l);
 		return ret;
 	}
-	lim = calloc(l.n ? l.n : 1, sizeof(*lim));
-	if (!lim) {
-		cgs_list_free(&l);
-		return -ENOMEM;
-	}
-	/* A cgroup removed since the dump is left out, not an error. */
-	for (size_t i = 0; i < l.n; i++) {
-		if (fs && l.v[i].path &&
-		    cgfs_snapshot_at(fs, l.v[i].path, EXPORT_LIMIT_ITEMS,
-				     &lim[j]) == -ENOENT) {
-			cgs_cgroup_free(&l.v[i]);
-			continue;
-		}
-		l.v[j++] = l.v[i];
-	}
-	l.n = j;
 	cgfs_sched("/sys", &sched);
 	in.scheduler = cgfs_sched_name(&sched, sched_name, sizeof(sched_name));
 	in.cg = l.v;
-	in.limits = fs ? lim : NULL;
 	in.n = l.n;
 	f = open_memstream(text, len);
 	if (!f) {
@@ -635,7 +631,6 @@ int export_scrape(struct cgs_nl *nl, const struct cgfs *fs,
 			*text = NULL;
 		}
 	}
-	free(lim);
 	cgs_list_free(&l);
 	return ret;
 }

@@ -105,6 +105,27 @@ static int metric_index(const struct cgs_metric *tbl, int n, int type)
 	return -1;
 }
 
+/*
+ * The same for the cgroup set, by a table built once: a record has some
+ * thirty attributes, each looked up on every sample.
+ */
+#define MAX_CGROUP_ATTR 256
+
+static int cgroup_metric(int type)
+{
+	static signed char idx[MAX_CGROUP_ATTR];
+	static bool built;
+
+	if (!built) {
+		memset(idx, -1, sizeof(idx));
+		for (int c = 0; c < CGS_NR_CTR; c++)
+			if (cgs_ctr_info[c].attr < MAX_CGROUP_ATTR)
+				idx[cgs_ctr_info[c].attr] = c;
+		built = true;
+	}
+	return type < MAX_CGROUP_ATTR ? idx[type] : -1;
+}
+
 /* A metric's value: u32 attributes are 4 bytes, uint 4 or 8, u64 8. */
 static bool get_metric(const struct cgs_metric *m, const struct nlattr *a,
 		       uint64_t *v)
@@ -215,7 +236,7 @@ int cgs_decode_cgroup_attrs(const struct nlattr *head, int len,
 				return ret;
 			continue;
 		}
-		c = metric_index(cgs_ctr_info, CGS_NR_CTR, type);
+		c = cgroup_metric(type);
 		if (c < 0)
 			continue;	/* newer module, unknown to us */
 		if (!get_metric(&cgs_ctr_info[c], a, &cg->ctr[c]))

@@ -128,4 +128,50 @@ int cgs_nl_fd(const struct cgs_nl *nl);
  */
 int cgs_nl_read_events(struct cgs_nl *nl, cgs_cgroup_cb cb, void *arg);
 
+/*
+ * -- the BPF cgroup iterator (iter.c) --
+ *
+ * What a module cannot read (the cpu controller's settings and
+ * throttling, memory.stat's breakdown) comes from bpf/cgroups.bpf.c,
+ * which `cgsharectl bpf pin` leaves pinned here: the iterator, and the
+ * map in which each read of it leaves one record per cgroup.
+ */
+#define CGS_BPF_DIR		"/sys/fs/bpf/cgshare"
+#define CGS_ITER_PIN		CGS_BPF_DIR "/cgroups"
+#define CGS_ITER_MAP_PIN	CGS_BPF_DIR "/cgroups_records"
+
+struct cgs_iter;
+
+/* 0 or -ENOMEM; the pins are looked for at each read, not here. */
+int cgs_iter_open(struct cgs_iter **itp);
+void cgs_iter_close(struct cgs_iter *it);
+/*
+ * One read of the iterator, its records merged by id into @l (sorted by
+ * id); records of cgroups not in @l are left out. 0, or a negative errno
+ * with the reason in cgs_iter_why(): -ENOENT when it is not pinned,
+ * -EACCES without permission to read the pins, -ENOSPC when its records
+ * map was full (the records there are merged, the others are not).
+ */
+int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l);
+const char *cgs_iter_why(const struct cgs_iter *it);
+
+/* The last read's walk: how many cgroups it recorded and how full the map is. */
+struct cgs_iter_room {
+	unsigned int records;	/* cgroups the walk recorded */
+	unsigned int missed;	/* cgroups it found no room for */
+	unsigned int capacity;	/* the records map's max_entries; 0: unknown */
+};
+void cgs_iter_room(const struct cgs_iter *it, struct cgs_iter_room *room);
+
+/*
+ * One sample of the cgroups at @t (NULL: all): the dump, and with @it one
+ * read of the iterator merged in; @l ends sorted by id. Returns the
+ * dump's result. Without the iterator its attributes are absent, which
+ * is said once on stderr with the reason (again if it comes and goes).
+ */
+int cgs_sample(struct cgs_nl *nl, struct cgs_iter *it,
+	       const struct cgs_target *t, struct cgs_list *l);
+/* cgs_iter_merge(), saying once why when it fails. */
+void cgs_sample_iter(struct cgs_iter *it, struct cgs_list *l);
+
 #endif

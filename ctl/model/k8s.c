@@ -213,6 +213,9 @@ bool cgs_k8s_parse(const char *path, struct cgs_k8s *k)
 	size_t n = 0;
 
 	memset(k, 0, sizeof(*k));
+	/* most cgroups are neither the kubelet's nor a runtime's */
+	if (!strstr(path, "kubepods") && !strstr(path, ".scope"))
+		return false;
 	for (const char *p = path; *p; ) {
 		while (*p == '/')
 			p++;

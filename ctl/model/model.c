@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,18 @@ uint64_t cgs_cgroup_events(const struct cgs_cgroup *cg)
 	return sum;
 }
 
+bool cgs_cgroup_cpu_max(const struct cgs_cgroup *cg, double *cpus)
+{
+	uint64_t q = cg->ctr[CGS_CPU_MAX_QUOTA_NS];
+	uint64_t p = cg->ctr[CGS_CPU_MAX_PERIOD_NS];
+
+	if (!cgs_has_ctr(cg, CGS_CPU_MAX_QUOTA_NS) ||
+	    !cgs_has_ctr(cg, CGS_CPU_MAX_PERIOD_NS) || !p)
+		return false;
+	*cpus = q == UINT64_MAX ? INFINITY : (double)q / p;
+	return true;
+}
+
 struct cgs_cgroup *cgs_list_add(struct cgs_list *l)
 {
 	if (l->n == l->cap) {
@@ -97,7 +110,12 @@ static int cmp_path(const void *a, const void *b)
 
 void cgs_list_sort_by_id(struct cgs_list *l)
 {
-	if (l->n)
+	size_t i;
+
+	/* a dump comes in id order already */
+	for (i = 1; i < l->n && l->v[i - 1].id < l->v[i].id; i++)
+		;
+	if (i < l->n)
 		qsort(l->v, l->n, sizeof(l->v[0]), cmp_id);
 }
 

@@ -18,6 +18,9 @@
 
 #define CGS_BIT(n)	(1u << (n))
 
+/* present, valid and clamped masks: one bit per counter, one spare */
+_Static_assert(CGS_NR_CTR < 31, "more counters than a 32-bit mask holds");
+
 struct cgs_gpu {
 	char dev[CGSHARE_DEV_NAME_LEN];
 	uint32_t present;		/* CGS_BIT(enum cgs_gpu_ctr) */
@@ -77,6 +80,11 @@ struct cgs_gpu *cgs_cgroup_add_gpu(struct cgs_cgroup *cg);
 const struct cgs_gpu *cgs_cgroup_find_gpu(const struct cgs_cgroup *cg,
 					  const char *dev);
 uint64_t cgs_cgroup_events(const struct cgs_cgroup *cg);
+/*
+ * cpu.max of the record in CPUs (its quota over its period), +inf for
+ * "max"; false when the record does not carry it.
+ */
+bool cgs_cgroup_cpu_max(const struct cgs_cgroup *cg, double *cpus);
 
 /* Appends a zeroed record; NULL when out of memory. */
 struct cgs_cgroup *cgs_list_add(struct cgs_list *l);

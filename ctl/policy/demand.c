@@ -15,10 +15,12 @@ static double clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static void cpu_demand(const struct cgs_rate *r,
-		       const struct cgs_demand_extra *x,
-		       struct cgs_demand_raw *d)
+static void cpu_demand(const struct cgs_rate *r, struct cgs_demand_raw *d)
 {
+	bool throttled = (r->valid & CGS_BIT(CGS_CPU_NR_THROTTLED)) &&
+			 r->delta[CGS_CPU_NR_THROTTLED];
+	double limit;
+
 	if (!(r->valid & CGS_BIT(CGS_CPU_USAGE_NS)))
 		return;
 	d->cpu_usage = r->per_ns[CGS_CPU_USAGE_NS];
@@ -30,9 +32,9 @@ static void cpu_demand(const struct cgs_rate *r,
 	 * Throttled during the interval, or using nearly all its quota (an
 	 * interval shorter than the cpu.max period can miss the throttling).
 	 */
-	if (x && isfinite(x->cpu_limit) && (x->cpu_throttled > 0 ||
-	    d->cpu_usage >= CGS_DEMAND_AT_LIMIT * x->cpu_limit)) {
-		double probe = x->cpu_limit * (1 + CGS_DEMAND_CPU_PROBE);
+	if (cgs_cgroup_cpu_max(r->now, &limit) && isfinite(limit) &&
+	    (throttled || d->cpu_usage >= CGS_DEMAND_AT_LIMIT * limit)) {
+		double probe = limit * (1 + CGS_DEMAND_CPU_PROBE);
 
 		d->cpu_throttled = true;
 		if (d->demand[CGS_CPU] < probe)
@@ -45,13 +47,12 @@ static void cpu_demand(const struct cgs_rate *r,
  * shows usage equal to the limit. Reclaim events or memory stalls mean it
  * wants more, so its demand is its usage grown by the stall share.
  */
-static void mem_demand(const struct cgs_rate *r,
-		       const struct cgs_demand_extra *x,
-		       struct cgs_demand_raw *d)
+static void mem_demand(const struct cgs_rate *r, struct cgs_demand_raw *d)
 {
 	bool pressed;
 
-	d->mem_psi = x ? x->mem_psi_some10 : -1;
+	d->mem_psi = r->valid & CGS_BIT(CGS_MEM_PRESSURE_SOME_NS) ?
+		     r->per_ns[CGS_MEM_PRESSURE_SOME_NS] * 100 : -1;
 	if (!cgs_has_ctr(r->now, CGS_MEM_CURRENT))
 		return;
 	d->mem_current = r->now->ctr[CGS_MEM_CURRENT];
@@ -85,16 +86,14 @@ static void gpu_demand(const struct cgs_rate *r, struct cgs_demand_raw *d)
 		d->demand[CGS_GPU] = d->gpu_busy + d->gpu_queue;
 }
 
-int cgs_demand_from_rate(const struct cgs_rate *r,
-			 const struct cgs_demand_extra *x,
-			 struct cgs_demand_raw *out)
+int cgs_demand_from_rate(const struct cgs_rate *r, struct cgs_demand_raw *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->mem_psi = -1;
 	if (r->state != CGS_RATE_LIVE || !r->now)
 		return -EINVAL;
-	cpu_demand(r, x, out);
-	mem_demand(r, x, out);
+	cpu_demand(r, out);
+	mem_demand(r, out);
 	gpu_demand(r, out);
 	return 0;
 }

@@ -10,17 +10,9 @@
 
 /*
  * Demand: what each cgroup would use if nothing held it back, estimated
- * from two ledger samples and a few cgroupfs readings the caller passes in
- * as numbers. Pure: no I/O, no clock.
+ * from two samples of the ledger (which carry cpu.max, its throttling and
+ * the pressure stall totals too). Pure: no I/O, no clock.
  */
-
-/* What the caller read from cgroupfs for one cgroup; -1 when unknown. */
-struct cgs_demand_extra {
-	double mem_psi_some10;		/* memory.pressure "some avg10", % */
-	int64_t cpu_throttled;		/* cpu.stat nr_throttled delta */
-	double cpu_limit;		/* cpu.max now, in CPUs; +inf for max */
-	double mem_limit;		/* memory.high now, bytes; +inf */
-};
 
 /* One interval's demand of one cgroup, and how it was arrived at. */
 struct cgs_demand_raw {
@@ -30,7 +22,8 @@ struct cgs_demand_raw {
 	bool cpu_throttled;		/* held at cpu.max: probed up */
 	double mem_current;		/* bytes */
 	uint64_t mem_reclaim;		/* memory.events high + max delta */
-	double mem_psi;			/* % or -1 */
+	double mem_psi;			/* memory "some" stall, % of the
+					   interval, or -1 */
 	double mem_grow;		/* the factor applied on pressure */
 	double gpu_busy, gpu_queue;	/* devices */
 };
@@ -47,13 +40,11 @@ struct cgs_demand_raw {
 /* Memory demand grows by this much over usage under reclaim or pressure. */
 #define CGS_DEMAND_MEM_GROW_MIN 0.05
 #define CGS_DEMAND_MEM_GROW_MAX 0.50
-/* PSI "some avg10" below this (%) is not pressure. */
+/* Memory stalls ("some") below this share of the interval (%) are not pressure. */
 #define CGS_DEMAND_PSI_QUIET 1.0
 
 /* The demand of the live rate @r (state CGS_RATE_LIVE); -EINVAL else. */
-int cgs_demand_from_rate(const struct cgs_rate *r,
-			 const struct cgs_demand_extra *x,
-			 struct cgs_demand_raw *out);
+int cgs_demand_from_rate(const struct cgs_rate *r, struct cgs_demand_raw *out);
 
 /* Smoothing: the mean of the last @window intervals (at most 64). */
 #define CGS_DEMAND_WINDOW_MAX 64

@@ -8,19 +8,22 @@
 
 void json_init(struct json_writer *w, FILE *f, bool pretty)
 {
-	memset(w, 0, sizeof(*w));
-	w->f = f;
+	cgs_buf_init(&w->b, f);
 	w->pretty = pretty;
+	w->depth = 0;
+	memset(w->first, 0, sizeof(w->first));
 	w->first[0] = true;
+	w->after_key = false;
+	w->error = false;
 }
 
 static void indent(struct json_writer *w)
 {
 	if (!w->pretty)
 		return;
-	fputc('\n', w->f);
+	cgs_buf_ch(&w->b, '\n');
 	for (int i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
+		cgs_buf_lit(&w->b, "  ");
 }
 
 /* Separator before a value or key at the current level. */
@@ -32,12 +35,12 @@ static void sep(struct json_writer *w)
 	}
 	if (w->depth == 0) {
 		if (!w->first[0])
-			fputc('\n', w->f);
+			cgs_buf_ch(&w->b, '\n');
 		w->first[0] = false;
 		return;
 	}
 	if (!w->first[w->depth])
-		fputc(',', w->f);
+		cgs_buf_ch(&w->b, ',');
 	w->first[w->depth] = false;
 	indent(w);
 }
@@ -45,7 +48,7 @@ static void sep(struct json_writer *w)
 static void nest_open(struct json_writer *w, char c)
 {
 	sep(w);
-	fputc(c, w->f);
+	cgs_buf_ch(&w->b, c);
 	if (w->depth + 1 >= JSON_MAX_DEPTH) {
 		w->error = true;
 		return;
@@ -65,7 +68,10 @@ static void nest_close(struct json_writer *w, char c)
 	w->depth--;
 	if (!empty)
 		indent(w);
-	fputc(c, w->f);
+	cgs_buf_ch(&w->b, c);
+	/* a whole value: out, in order with whatever else goes to the FILE */
+	if (!w->depth)
+		cgs_buf_flush(&w->b);
 }
 
 void json_obj_begin(struct json_writer *w) { nest_open(w, '{'); }
@@ -73,56 +79,79 @@ void json_obj_end(struct json_writer *w) { nest_close(w, '}'); }
 void json_arr_begin(struct json_writer *w) { nest_open(w, '['); }
 void json_arr_end(struct json_writer *w) { nest_close(w, ']'); }
 
-void json_key(struct json_writer *w, const char *key)
-{
-	if (w->depth == 0 || w->after_key)
-		w->error = true;
-	sep(w);
-	json_escape(w->f, key, strlen(key));
-	fputs(w->pretty ? ": " : ":", w->f);
-	w->after_key = true;
-}
-
-void json_escape(FILE *f, const char *str, size_t len)
+static void escape(struct cgs_buf *b, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	size_t i = 0, run;
+	char u[8];
 
-	fputc('"', f);
+	cgs_buf_ch(b, '"');
 	while (i < len) {
 		unsigned char c = s[i];
 		size_t n;
 
+		/* printable ASCII, the common case, a run at a time */
+		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f &&
+		     s[run] != '"' && s[run] != '\\'; run++)
+			;
+		if (run > i) {
+			cgs_buf_put(b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		switch (c) {
-		case '"':  fputs("\\\"", f); i++; continue;
-		case '\\': fputs("\\\\", f); i++; continue;
-		case '\b': fputs("\\b", f); i++; continue;
-		case '\f': fputs("\\f", f); i++; continue;
-		case '\n': fputs("\\n", f); i++; continue;
-		case '\r': fputs("\\r", f); i++; continue;
-		case '\t': fputs("\\t", f); i++; continue;
+		case '"':  cgs_buf_lit(b, "\\\""); i++; continue;
+		case '\\': cgs_buf_lit(b, "\\\\"); i++; continue;
+		case '\b': cgs_buf_lit(b, "\\b"); i++; continue;
+		case '\f': cgs_buf_lit(b, "\\f"); i++; continue;
+		case '\n': cgs_buf_lit(b, "\\n"); i++; continue;
+		case '\r': cgs_buf_lit(b, "\\r"); i++; continue;
+		case '\t': cgs_buf_lit(b, "\\t"); i++; continue;
 		}
 		if (c < 0x20) {
-			fprintf(f, "\\u%04x", c);
+			snprintf(u, sizeof(u), "\\u%04x", c);
+			cgs_buf_put(b, u, 6);
 			i++;
 			continue;
 		}
 		n = cgs_utf8_seq(s + i, len - i);
 		if (!n) {
-			fputs("\\ufffd", f);
+			cgs_buf_lit(b, "\\ufffd");
 			i++;
 			continue;
 		}
-		fwrite(s + i, 1, n, f);
+		cgs_buf_put(b, s + i, n);
 		i += n;
 	}
-	fputc('"', f);
+	cgs_buf_ch(b, '"');
+}
+
+void json_escape(FILE *f, const char *str, size_t len)
+{
+	static struct cgs_buf b;
+
+	cgs_buf_init(&b, f);
+	escape(&b, str, len);
+	cgs_buf_flush(&b);
+}
+
+void json_key(struct json_writer *w, const char *key)
+{
+	if (w->depth == 0 || w->after_key)
+		w->error = true;
+	sep(w);
+	escape(&w->b, key, strlen(key));
+	if (w->pretty)
+		cgs_buf_lit(&w->b, ": ");
+	else
+		cgs_buf_ch(&w->b, ':');
+	w->after_key = true;
 }
 
 void json_strn(struct json_writer *w, const char *s, size_t len)
 {
 	sep(w);
-	json_escape(w->f, s, len);
+	escape(&w->b, s, len);
 }
 
 void json_str(struct json_writer *w, const char *s)
@@ -137,18 +166,26 @@ void json_str(struct json_writer *w, const char *s)
 void json_u64(struct json_writer *w, uint64_t v)
 {
 	sep(w);
-	fprintf(w->f, "%" PRIu64, v);
+	cgs_buf_u64(&w->b, v);
 }
 
 void json_i64(struct json_writer *w, int64_t v)
 {
 	sep(w);
-	fprintf(w->f, "%" PRId64, v);
+	if (v < 0) {
+		cgs_buf_ch(&w->b, '-');
+		cgs_buf_u64(&w->b, -(uint64_t)v);
+	} else {
+		cgs_buf_u64(&w->b, v);
+	}
 }
 
 /* JSON has no NaN or infinity: those become null. */
 void json_double(struct json_writer *w, double v)
 {
+	char buf[32];
+	int n;
+
 	if (!isfinite(v)) {
 		json_null(w);
 		return;
@@ -156,19 +193,23 @@ void json_double(struct json_writer *w, double v)
 	sep(w);
 	if (v == 0)
 		v = 0;		/* no "-0" */
-	fprintf(w->f, "%.10g", v);
+	n = snprintf(buf, sizeof(buf), "%.10g", v);
+	cgs_buf_put(&w->b, buf, n);
 }
 
 void json_bool(struct json_writer *w, bool v)
 {
 	sep(w);
-	fputs(v ? "true" : "false", w->f);
+	if (v)
+		cgs_buf_lit(&w->b, "true");
+	else
+		cgs_buf_lit(&w->b, "false");
 }
 
 void json_null(struct json_writer *w)
 {
 	sep(w);
-	fputs("null", w->f);
+	cgs_buf_lit(&w->b, "null");
 }
 
 bool json_finish(struct json_writer *w)
@@ -176,8 +217,10 @@ bool json_finish(struct json_writer *w)
 	bool ok = !w->error && w->depth == 0 && !w->after_key;
 
 	if (!w->first[0])
-		fputc('\n', w->f);
+		cgs_buf_ch(&w->b, '\n');
 	w->first[0] = true;
-	fflush(w->f);
+	if (!cgs_buf_flush(&w->b))
+		ok = false;
+	fflush(w->b.f);
 	return ok;
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util/buf.h"
+
 /*
  * A small streaming JSON writer. Commas, colons and indentation are placed
  * by the writer; callers only say what comes next. Strings are escaped per
@@ -15,7 +17,7 @@
 #define JSON_MAX_DEPTH 32
 
 struct json_writer {
-	FILE *f;
+	struct cgs_buf b;	/* to the FILE; flushed after each top-level value */
 	bool pretty;
 	int depth;
 	bool first[JSON_MAX_DEPTH];
@@ -36,7 +38,10 @@ void json_i64(struct json_writer *w, int64_t v);
 void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
-/* Ends a top-level value with a newline; false if the nesting was wrong. */
+/*
+ * Ends a top-level value with a newline and writes it out; false if the
+ * nesting was wrong or the FILE refused it.
+ */
 bool json_finish(struct json_writer *w);
 
 /* Escapes @s (@len bytes) as a JSON string literal, quotes included. */

@@ -95,6 +95,9 @@ window() {
 
 command -v python3 >/dev/null || bail "python3 needed for the workloads"
 module_loaded
+# The controller's sample: the dump and the cgroup iterator (cpu.max, ...)
+bpffs_mounted
+"$CTL" bpf pin >/dev/null || bail "cannot pin the cgroup iterator"
 echo "+cpu +memory" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/c
 echo "+cpu +memory" >$T/cgroup.subtree_control

@@ -11,7 +11,8 @@
 #
 # Invariants: every scrape is valid text exposition (HELP and TYPE once per
 # family, counters named _total), its counters lie between two ledger reads
-# (`stats -j -r`) taken around it and its limits equal the cgroupfs files;
+# (`stats -j -r`) taken around it and its limits (the sample's: the
+# module's and the pinned cgroup iterator's) equal the cgroupfs files;
 # other paths are 404, other methods 405; the listener is on loopback only.
 # Only 127.0.0.1 is ever used. No timing assertions. TAP output.
 
@@ -126,7 +127,17 @@ def structure(m):
             "cgshare_gpu_busy_seconds_total", "cgshare_gpu_queue_seconds_total",
             "cgshare_gpu_memory_bytes", "cgshare_cpu_max_cpus",
             "cgshare_cpu_weight", "cgshare_memory_high_bytes",
-            "cgshare_memory_max_bytes", "cgshare_memory_low_bytes", "cgshare_share",
+            "cgshare_memory_max_bytes", "cgshare_memory_low_bytes",
+            "cgshare_memory_min_bytes", "cgshare_cpu_max_quota_seconds",
+            "cgshare_cpu_max_period_seconds", "cgshare_cpu_nr_periods_total",
+            "cgshare_cpu_nr_throttled_total", "cgshare_cpu_throttled_seconds_total",
+            "cgshare_memory_anon_bytes", "cgshare_memory_file_bytes",
+            "cgshare_memory_inactive_file_bytes",
+            "cgshare_cpu_pressure_some_seconds_total", "cgshare_cpu_pressure_full_seconds_total",
+            "cgshare_memory_pressure_some_seconds_total",
+            "cgshare_memory_pressure_full_seconds_total",
+            "cgshare_io_pressure_some_seconds_total", "cgshare_io_pressure_full_seconds_total",
+            "cgshare_share",
             "cgshare_planned_limit", "cgshare_planned_limit_written",
             "cgshare_scheduler_info", "cgshare_cpu_control_honoured",
             "cgshare_controller_interval_seconds",
@@ -244,6 +255,9 @@ py() { $PY "$OUT/chk.py" "$@"; }
 command -v $PY >/dev/null || bail "python3 needed to parse the output"
 module_loaded
 echo "# HTTP client: $CLIENT"
+# cpu.max, cpu.weight and the like come from the cgroup iterator
+bpffs_mounted
+check "bpf pin (the cgroup iterator)" "$CTL" bpf pin
 
 # wait_for FILE PATTERN: up to ~60 s (a loaded TCG guest can be slow)
 wait_for() {

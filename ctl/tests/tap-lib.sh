@@ -33,3 +33,8 @@ module_loaded() {
 	"$CTL" status >/dev/null 2>&1 || insmod "$CGSHARE_KO" ||
 		bail "cannot load $CGSHARE_KO"
 }
+# bpffs_mounted: a BPF file system at /sys/fs/bpf, for the pins
+bpffs_mounted() {
+	grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf ||
+		bail "no BPF file system at /sys/fs/bpf"
+}

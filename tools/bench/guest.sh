@@ -15,6 +15,11 @@
 #                 nested (CPU 0, a cgroup 3 levels deep: the module charges
 #                 every ancestor), perf (`perf bench sched pipe` on CPU 0,
 #                 skipped when Debian's perf does not run here).
+#  wholepath      bench-scrape: one read of every cgroup by a cAdvisor-style
+#                 C collector against one HTTP scrape of `cgsharectl export`
+#                 and one `cgsharectl -j stats -r`, as CPU time, at each N of
+#                 CGSHARE_BENCH_WHOLE_N ("1000 5000 10000"), with the cgroup
+#                 iterator pinned; and the marginal cost per cgroup.
 #  fence          the BPF GPU collectors' cost per fence event: vgem fences
 #                 made and signalled at once, with kernel.bpf_stats_enabled
 #                 on; run time per run of each program (bpf_stats), and the
@@ -43,7 +48,8 @@ say() { printf '# %s\n' "$*"; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 [[ -f ${CGSHARE_KO:-} ]] || die "CGSHARE_KO is not set or missing"
-[[ -x $BIN/bench-collect && -x $BIN/bench-pingpong ]] || die "no benchmark programs in $BIN"
+[[ -x $BIN/bench-collect && -x $BIN/bench-pingpong && -x $BIN/bench-scrape ]] ||
+	die "no benchmark programs in $BIN"
 
 NULL_KO=${CGSHARE_BENCH_NULL_KO:-}
 
@@ -145,6 +151,17 @@ bench_collect() {
 	"$BIN/bench-collect" -r "$REPS" -l " [$CLOCK]" bench $N_LIST
 }
 
+bench_wholepath() {
+	local ctl=$CGSHARE_ROOT_DIR/ctl/cgsharectl
+	say "wholepath: module loaded, cgroup iterator pinned, building the tree under $CG/scrape"
+	set_state loaded
+	grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf
+	"$ctl" bpf pin >/dev/null || die "cgsharectl bpf pin failed"
+	# shellcheck disable=SC2086
+	"$BIN/bench-scrape" -r "$REPS" -l " [$CLOCK]" -c "$ctl" scrape \
+		${CGSHARE_BENCH_WHOLE_N:-1000 5000 10000}
+}
+
 ctxsw_setup() {
 	[[ -d $CG/ctxsw ]] && return
 	echo "+cpu +memory" >"$CG/cgroup.subtree_control"
@@ -226,11 +243,12 @@ print("bench: fence [%s] vgem attach+signal per fence, collectors on / off: %.0f
 PY
 }
 
-(($# > 0)) || die "usage: guest.sh JOB... (collect, ctxsw:pinned|split|nested|perf, fence)"
+(($# > 0)) || die "usage: guest.sh JOB... (collect, wholepath, ctxsw:pinned|split|nested|perf, fence)"
 say "kernel $(uname -r), $(nproc) CPU(s), clock: $CLOCK, module $CGSHARE_KO"
 for job in "$@"; do
 	case $job in
 	collect) bench_collect ;;
+	wholepath) bench_wholepath ;;
 	ctxsw:*) bench_ctxsw "${job#ctxsw:}" ;;
 	fence) bench_fence ;;
 	*) die "unknown job '$job'" ;;

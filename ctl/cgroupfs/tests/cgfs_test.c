@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The cgroupfs writer against a temporary directory standing in for
- * /sys/fs/cgroup (cgfs takes its root as a path), its snapshot of a
- * round's readings, and the parsers of its formats.
+ * /sys/fs/cgroup (cgfs takes its root as a path), and the parsers of its
+ * formats.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -169,32 +169,13 @@ static void io(void)
 
 static void formats(void)
 {
-	uint64_t q, p, v;
-	double a;
+	uint64_t v;
 
 	ok(!cgfs_parse_max("max", &v) && v == CGFS_MAX, "fmt: max");
 	ok(!cgfs_parse_max("4096", &v) && v == 4096, "fmt: number");
 	ok(cgfs_parse_max("12k", &v) == -EINVAL, "fmt: junk refused");
 	ok(cgfs_parse_max("", &v) == -EINVAL, "fmt: empty refused");
-	ok(!cgfs_parse_cpu_max("max 100000", &q, &p) && q == CGFS_MAX &&
-	   p == 100000, "fmt: cpu.max max");
-	ok(!cgfs_parse_cpu_max("50000 100000", &q, &p) && q == 50000,
-	   "fmt: cpu.max quota");
-	ok(cgfs_parse_cpu_max("50000", &q, &p) == -EINVAL,
-	   "fmt: cpu.max needs a period");
-	ok(cgfs_parse_cpu_max("1 0", &q, &p) == -EINVAL,
-	   "fmt: cpu.max period 0 refused");
-	ok(cgfs_parse_cpu_max("-1 100000", &q, &p) == -EINVAL,
-	   "fmt: cpu.max negative refused");
 	ok(cgfs_parse_max("12x", &v) == -EINVAL, "fmt: trailing junk refused");
-	ok(!cgfs_stat_get("a 1\nnr_throttled 7\nb 2", "nr_throttled", &v) &&
-	   v == 7, "fmt: cpu.stat key");
-	ok(cgfs_stat_get("nr_throttled_x 7", "nr_throttled", &v) == -ENOENT,
-	   "fmt: cpu.stat key must match whole");
-	ok(!cgfs_psi_some_avg10("some avg10=12.50 avg60=3.00", &a) &&
-	   a == 12.5, "fmt: PSI some avg10");
-	ok(cgfs_psi_some_avg10("full avg10=1", &a) == -EINVAL,
-	   "fmt: PSI without some refused");
 }
 
 int main(void)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The exporter: the renderer on hand-built records (names, units, escaping,
- * order, absent values), cgroupfs limit parsing on a stand-in tree, listen
- * addresses, and the HTTP answers that need no module over loopback.
+ * order, absent values, limits of "max"), listen addresses, and the HTTP
+ * answers that need no module over loopback.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,36 +98,29 @@ static void gpu(struct cgs_cgroup *cg, const char *dev, int c, uint64_t v)
 	g->ctr[c] = v;
 }
 
-static void limit(struct cgfs_snap *l, enum cgfs_item k, uint64_t v)
+/* cpu.max of @us microseconds per 100 ms, as the cgroup iterator gives it. */
+static void cpu_max(struct cgs_cgroup *cg, uint64_t us)
 {
-	l->has |= CGFS_ITEM(k);
-	switch (k) {
-	case CGFS_CPU_MAX:
-		l->cpu_quota_us = v;
-		l->cpu_period_us = 100000;
-		break;
-	case CGFS_CPU_WEIGHT:
-		l->cpu_weight = v;
-		break;
-	case CGFS_MEM_HIGH:
-		l->mem_high = v;
-		break;
-	case CGFS_MEM_MAX:
-		l->mem_max = v;
-		break;
-	case CGFS_MEM_LOW:
-		l->mem_low = v;
-		break;
-	default:
-		break;
-	}
+	rec_set(cg, CGS_CPU_MAX_QUOTA_NS, us * 1000);
+	rec_set(cg, CGS_CPU_MAX_PERIOD_NS, 100000000);
+}
+
+/* The limits of @cg dropped: no cpu controller, no memory controller. */
+static void no_limits(struct cgs_cgroup *cg)
+{
+	static const enum cgs_ctr c[] = {
+		CGS_CPU_MAX_QUOTA_NS, CGS_CPU_MAX_PERIOD_NS, CGS_CPU_WEIGHT,
+		CGS_MEM_HIGH, CGS_MEM_MAX, CGS_MEM_LOW,
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		cg->present &= ~CGS_BIT(c[i]);
 }
 
 /* Three cgroups, given out of order: /b (everything), / (CPU only), ODD. */
-static void build(struct cgs_cgroup cg[3], struct cgfs_snap lim[3])
+static void build(struct cgs_cgroup cg[3])
 {
 	memset(cg, 0, 3 * sizeof(*cg));
-	memset(lim, 0, 3 * sizeof(*lim));
 	cg[0].id = 10;
 	cg[0].path = strdup("/b");
 	rec_set(&cg[0], CGS_CPU_USAGE_NS, 3000000000ull);
@@ -141,11 +134,12 @@ static void build(struct cgs_cgroup cg[3], struct cgfs_snap lim[3])
 	gpu(&cg[0], "card1", CGS_GPU_MEM_BYTES, 1024);
 	gpu(&cg[0], "card0", CGS_GPU_BUSY_NS, 1000000000ull);
 	gpu(&cg[0], "card0", CGS_GPU_QUEUE_NS, 500000000ull);
-	limit(&lim[0], CGFS_CPU_MAX, 150000);
-	limit(&lim[0], CGFS_CPU_WEIGHT, 100);
-	limit(&lim[0], CGFS_MEM_HIGH, 1073741824);
-	limit(&lim[0], CGFS_MEM_LOW, 0);
-	limit(&lim[0], CGFS_MEM_MAX, CGFS_MAX);
+	cpu_max(&cg[0], 150000);
+	rec_set(&cg[0], CGS_CPU_WEIGHT, 100);
+	rec_set(&cg[0], CGS_MEM_HIGH, 1073741824);
+	rec_set(&cg[0], CGS_MEM_LOW, 0);
+	rec_set(&cg[0], CGS_MEM_MAX, CGS_LIMIT_MAX);
+	rec_set(&cg[0], CGS_MEM_PRESSURE_SOME_NS, 250000000);
 
 	cg[1].id = 1;
 	cg[1].path = strdup("/");
@@ -156,7 +150,7 @@ static void build(struct cgs_cgroup cg[3], struct cgfs_snap lim[3])
 	cg[2].id = 5;
 	cg[2].path = strdup(ODD);
 	rec_set(&cg[2], CGS_CPU_USAGE_NS, 1500000000ull);
-	limit(&lim[2], CGFS_CPU_MAX, 33333);
+	cpu_max(&cg[2], 33333);
 }
 
 static const struct export_target targets[] = {
@@ -189,19 +183,24 @@ static const char want_samples[] =
 	"cgshare_cpu_wait_seconds_total{cgroup=\"/b\"} 0.000000001\n"
 	"cgshare_cpu_switches_total{cgroup=\"/\"} 100\n"
 	"cgshare_cpu_switches_total{cgroup=\"/b\"} 7\n"
+	"cgshare_cpu_weight{cgroup=\"/b\"} 100\n"
+	"cgshare_cpu_max_quota_seconds{cgroup=\"" ODD_ESC "\"} 0.033333\n"
+	"cgshare_cpu_max_quota_seconds{cgroup=\"/b\"} 0.15\n"
+	"cgshare_cpu_max_period_seconds{cgroup=\"" ODD_ESC "\"} 0.1\n"
+	"cgshare_cpu_max_period_seconds{cgroup=\"/b\"} 0.1\n"
 	"cgshare_memory_current_bytes{cgroup=\"/b\"} 4096\n"
 	"cgshare_memory_peak_bytes{cgroup=\"/b\"} 8192\n"
 	"cgshare_memory_events_total{cgroup=\"/b\",event=\"high\"} 2\n"
 	"cgshare_memory_events_total{cgroup=\"/b\",event=\"oom_kill\"} 0\n"
+	"cgshare_memory_high_bytes{cgroup=\"/b\"} 1073741824\n"
+	"cgshare_memory_low_bytes{cgroup=\"/b\"} 0\n"
+	"cgshare_memory_pressure_some_seconds_total{cgroup=\"/b\"} 0.25\n"
 	"cgshare_gpu_busy_seconds_total{cgroup=\"/b\",dev=\"card0\"} 1\n"
 	"cgshare_gpu_busy_seconds_total{cgroup=\"/b\",dev=\"card1\"} 2.5\n"
 	"cgshare_gpu_queue_seconds_total{cgroup=\"/b\",dev=\"card0\"} 0.5\n"
 	"cgshare_gpu_memory_bytes{cgroup=\"/b\",dev=\"card1\"} 1024\n"
 	"cgshare_cpu_max_cpus{cgroup=\"" ODD_ESC "\"} 0.33333\n"
 	"cgshare_cpu_max_cpus{cgroup=\"/b\"} 1.5\n"
-	"cgshare_cpu_weight{cgroup=\"/b\"} 100\n"
-	"cgshare_memory_high_bytes{cgroup=\"/b\"} 1073741824\n"
-	"cgshare_memory_low_bytes{cgroup=\"/b\"} 0\n"
 	"cgshare_share{cgroup=\"" ODD_ESC "\",resource=\"gpu\"} 1\n"
 	"cgshare_share{cgroup=\"/b\",resource=\"cpu\"} 0.5\n"
 	"cgshare_share{cgroup=\"/b\",resource=\"memory\"} 2000000000\n"
@@ -218,18 +217,33 @@ static const struct { const char *name, *type; } want_families[] = {
 	{ "cgshare_cpu_usage_seconds_total", "counter" },
 	{ "cgshare_cpu_wait_seconds_total", "counter" },
 	{ "cgshare_cpu_switches_total", "counter" },
+	{ "cgshare_cpu_weight", "gauge" },
+	{ "cgshare_cpu_max_quota_seconds", "gauge" },
+	{ "cgshare_cpu_max_period_seconds", "gauge" },
+	{ "cgshare_cpu_nr_periods_total", "counter" },
+	{ "cgshare_cpu_nr_throttled_total", "counter" },
+	{ "cgshare_cpu_throttled_seconds_total", "counter" },
 	{ "cgshare_memory_current_bytes", "gauge" },
 	{ "cgshare_memory_peak_bytes", "gauge" },
 	{ "cgshare_memory_swap_bytes", "gauge" },
 	{ "cgshare_memory_events_total", "counter" },
+	{ "cgshare_memory_high_bytes", "gauge" },
+	{ "cgshare_memory_max_bytes", "gauge" },
+	{ "cgshare_memory_low_bytes", "gauge" },
+	{ "cgshare_memory_min_bytes", "gauge" },
+	{ "cgshare_memory_anon_bytes", "gauge" },
+	{ "cgshare_memory_file_bytes", "gauge" },
+	{ "cgshare_memory_inactive_file_bytes", "gauge" },
+	{ "cgshare_cpu_pressure_some_seconds_total", "counter" },
+	{ "cgshare_cpu_pressure_full_seconds_total", "counter" },
+	{ "cgshare_memory_pressure_some_seconds_total", "counter" },
+	{ "cgshare_memory_pressure_full_seconds_total", "counter" },
+	{ "cgshare_io_pressure_some_seconds_total", "counter" },
+	{ "cgshare_io_pressure_full_seconds_total", "counter" },
 	{ "cgshare_gpu_busy_seconds_total", "counter" },
 	{ "cgshare_gpu_queue_seconds_total", "counter" },
 	{ "cgshare_gpu_memory_bytes", "gauge" },
 	{ "cgshare_cpu_max_cpus", "gauge" },
-	{ "cgshare_cpu_weight", "gauge" },
-	{ "cgshare_memory_high_bytes", "gauge" },
-	{ "cgshare_memory_max_bytes", "gauge" },
-	{ "cgshare_memory_low_bytes", "gauge" },
 	{ "cgshare_share", "gauge" },
 	{ "cgshare_planned_limit", "gauge" },
 	{ "cgshare_planned_limit_written", "gauge" },
@@ -290,13 +304,12 @@ static void check_structure(const char *text, const char *what)
 
 static void test_render(void)
 {
-	struct cgs_cgroup cg[3], rev[3], dup[4];
-	struct cgfs_snap lim[3], rlim[3], dlim[4];
+	struct cgs_cgroup cg[3], rev[3], dup[4], bare[3];
 	struct export_input in;
 	char *text, *text2, *s;
 
-	build(cg, lim);
-	in = (struct export_input){ cg, lim, 3, targets, 2, "sched_ext:simple",
+	build(cg);
+	in = (struct export_input){ cg, 3, targets, 2, "sched_ext:simple",
 				    &control };
 	text = render(&in);
 	s = samples(text);
@@ -311,18 +324,19 @@ static void test_render(void)
 	   "swap absent everywhere: no samples, family still declared");
 
 	/* The same records and targets in the opposite order. */
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3; i++)
 		rev[i] = cg[2 - i];
-		rlim[i] = lim[2 - i];
-	}
-	in = (struct export_input){ rev, rlim, 3, targets, 2, "sched_ext:simple",
+	in = (struct export_input){ rev, 3, targets, 2, "sched_ext:simple",
 				    &control };
 	text2 = render(&in);
 	is_str(text2, text, "output independent of input order");
 	free(text2);
 
 	/* Without limits or targets: the families stay, the samples go. */
-	in = (struct export_input){ cg, NULL, 3, NULL, 0, NULL, NULL };
+	memcpy(bare, cg, sizeof(cg));
+	for (int i = 0; i < 3; i++)
+		no_limits(&bare[i]);
+	in = (struct export_input){ bare, 3, NULL, 0, NULL, NULL };
 	text2 = render(&in);
 	check_structure(text2, "no limits, no targets");
 	ok(!strstr(text2, "cgshare_cpu_max_cpus{") &&
@@ -331,13 +345,11 @@ static void test_render(void)
 
 	/* Two records of one path (removed and recreated): the newer wins. */
 	memcpy(dup, cg, sizeof(cg));
-	memcpy(dlim, lim, sizeof(lim));
 	memset(&dup[3], 0, sizeof(dup[3]));
-	memset(&dlim[3], 0, sizeof(dlim[3]));
 	dup[3].id = 20;
 	dup[3].path = "/b";
 	rec_set(&dup[3], CGS_CPU_USAGE_NS, 42000000000ull);
-	in = (struct export_input){ dup, dlim, 4, NULL, 0, NULL, NULL };
+	in = (struct export_input){ dup, 4, NULL, 0, NULL, NULL };
 	text2 = render(&in);
 	ok(strstr(text2, "cgshare_cgroups 3\n") &&
 	   strstr(text2, "cgshare_cpu_usage_seconds_total{cgroup=\"/b\"} 42\n") &&
@@ -361,7 +373,7 @@ static void test_units(void)
 	};
 	char want[128], *text;
 	struct cgs_cgroup cg = { .id = 2 };
-	struct export_input in = { &cg, NULL, 1, NULL, 0, NULL, NULL };
+	struct export_input in = { &cg, 1, NULL, 0, NULL, NULL };
 
 	cg.path = "/x";
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -428,65 +440,6 @@ static void test_listen(void)
 	ok(export_parse_listen("[::1]", &ss, &len), "IPv6 without port");
 }
 
-static void put(const char *dir, const char *file, const char *text)
-{
-	char p[512];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			perror(p);
-		close(fd);
-	}
-}
-
-/* The limits a scrape reads, from a stand-in for cgroupfs. */
-static void test_limits(void)
-{
-	char root[] = "/tmp/cgs-export-XXXXXX", a[600], b[600];
-	struct cgfs_snap l;
-	struct cgfs fs;
-
-	if (!mkdtemp(root)) {
-		ok(0, "mkdtemp");
-		return;
-	}
-	snprintf(a, sizeof(a), "%s/a", root);
-	snprintf(b, sizeof(b), "%s/a/b", root);
-	mkdir(a, 0755);
-	mkdir(b, 0755);
-	put(root, "cgroup.procs", "");
-	put(a, "cgroup.procs", "");
-	put(a, "cpu.max", "200000 100000\n");
-	put(a, "cpu.weight", "250\n");
-	put(a, "memory.high", "max\n");
-	put(a, "memory.max", "536870912\n");
-	put(a, "memory.low", "0\n");
-	put(b, "cgroup.procs", "");
-	is_int(cgfs_open(&fs, root), 0, "stand-in root opens");
-
-	is_int(cgfs_snapshot_at(&fs, "/a", EXPORT_LIMIT_ITEMS, &l), 0,
-	       "limits of /a read");
-	ok(l.has == EXPORT_LIMIT_ITEMS && l.cpu_quota_us == 200000 &&
-	   l.cpu_period_us == 100000 && l.cpu_weight == 250 &&
-	   l.mem_high == CGFS_MAX && l.mem_max == 536870912 && l.mem_low == 0,
-	   "cpu.max 2 CPUs, weight 250, memory.high max, memory.max 512M, "
-	   "memory.low 0");
-	is_int(cgfs_snapshot_at(&fs, "/a/b", EXPORT_LIMIT_ITEMS, &l), 0,
-	       "cgroup without controller files: no error");
-	is_int(l.has, 0, "and nothing present");
-	is_int(cgfs_snapshot_at(&fs, "/", EXPORT_LIMIT_ITEMS, &l), 0,
-	       "root: no error");
-	is_int(cgfs_snapshot_at(&fs, "/gone", EXPORT_LIMIT_ITEMS, &l), -ENOENT,
-	       "vanished cgroup: -ENOENT");
-	cgfs_close(&fs);
-	snprintf(b, sizeof(b), "rm -rf '%s'", root);
-	if (system(b))
-		perror(b);
-}
-
 /* One request to a server on a loopback port; the answer's status code. */
 static int request(struct export_server *s, const char *req, char *resp,
 		   size_t len)
@@ -519,7 +472,6 @@ out:
 static void test_http(void)
 {
 	struct export_config cfg = { .listen = "127.0.0.1:0",
-				     .cgroup_root = "/nonexistent",
 				     .timeout_ms = 2000 };
 	struct export_server *s;
 	static char resp[1 << 20];
@@ -568,7 +520,6 @@ int main(void)
 	test_units();
 	test_k8s_labels();
 	test_listen();
-	test_limits();
 	test_http();
 	return tap_done();
 }

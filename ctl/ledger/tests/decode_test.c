@@ -117,6 +117,49 @@ static void minimal_record(void)
 	nlmsg_free(m);
 }
 
+/*
+ * A cgroup iterator record (bpf/cgroups.bpf.c): 12-byte attributes, every
+ * uint 8 bytes, 4-byte aligned, decoded into the dump's record of the same
+ * id, which keeps what it had.
+ */
+static void iter_put(uint32_t *w, int *len, int type, uint64_t v)
+{
+	w += *len / 4;
+	w[0] = 12 | (uint32_t)type << 16;
+	w[1] = (uint32_t)v;
+	w[2] = v >> 32;
+	*len += 12;
+}
+
+static void iter_record(void)
+{
+	char why[CGS_DECODE_ERRLEN];
+	struct cgs_cgroup cg = { .has = CGS_HAS_ID, .id = 77 };
+	uint32_t w[40];
+	int len = 0;
+
+	cg.ctr[CGS_CPU_USAGE_NS] = 5;
+	cg.present = CGS_BIT(CGS_CPU_USAGE_NS);
+	iter_put(w, &len, CGSHARE_A_CGROUP_ID, 77);
+	iter_put(w, &len, CGSHARE_A_CGROUP_CPU_WEIGHT, 300);
+	iter_put(w, &len, CGSHARE_A_CGROUP_CPU_MAX_QUOTA_NS, UINT64_MAX);
+	iter_put(w, &len, CGSHARE_A_CGROUP_CPU_THROTTLED_NS, 1ull << 40);
+	iter_put(w, &len, CGSHARE_A_CGROUP_MEM_INACTIVE_FILE, 4096);
+	is_int(cgs_decode_cgroup_attrs((const struct nlattr *)w, len, &cg, why,
+				       sizeof(why)), 0, "iterator record decodes");
+	ok(cg.ctr[CGS_CPU_WEIGHT] == 300 &&
+	   cg.ctr[CGS_CPU_MAX_QUOTA_NS] == UINT64_MAX &&
+	   cg.ctr[CGS_CPU_THROTTLED_NS] == 1ull << 40 &&
+	   cg.ctr[CGS_MEM_INACTIVE_FILE] == 4096, "iterator record: values");
+	ok(cg.present == (CGS_BIT(CGS_CPU_USAGE_NS) | CGS_BIT(CGS_CPU_WEIGHT) |
+			  CGS_BIT(CGS_CPU_MAX_QUOTA_NS) |
+			  CGS_BIT(CGS_CPU_THROTTLED_NS) |
+			  CGS_BIT(CGS_MEM_INACTIVE_FILE)) &&
+	   cg.ctr[CGS_CPU_USAGE_NS] == 5,
+	   "iterator record: merged into the dump's, which keeps its own");
+	ok(!cgs_has_ctr(&cg, CGS_MEM_ANON), "iterator record: absent stays absent");
+}
+
 /* One bad attribute after a good id; the decoder must refuse. */
 static void bad(const char *name, const char *hint,
 		void (*put)(struct nl_msg *m))
@@ -370,6 +413,7 @@ int main(void)
 {
 	full_record();
 	minimal_record();
+	iter_record();
 	bad("2-byte uint refused", "cpu-usage-ns", put_u16_counter);
 	bad("4-byte u64 refused", "parent-id", put_u32_id);
 	bad("unterminated string refused", "path", put_unterminated_path);

@@ -10,49 +10,72 @@
 
 #define SEC 1000000000ull
 
-static const struct cgs_demand_extra quiet = { -1, -1, INFINITY, INFINITY };
+/* cpu.max of @q: @cpus of a 100 ms period; throttled @n times between. */
+static void cpu_max(struct cgs_cgroup *p, struct cgs_cgroup *q, double cpus,
+		    uint64_t n)
+{
+	rec_set(q, CGS_CPU_MAX_PERIOD_NS, 100000000);
+	rec_set(q, CGS_CPU_MAX_QUOTA_NS, cpus * 100000000);
+	rec_set(p, CGS_CPU_NR_THROTTLED, 3);
+	rec_set(q, CGS_CPU_NR_THROTTLED, 3 + n);
+}
 
 static void cpu(void)
 {
 	struct cgs_list a = { 0 }, b = { 0 };
-	struct cgs_demand_extra x = quiet;
 	struct cgs_demand_raw d;
+	struct cgs_cgroup *p, *q;
 	struct cgs_rates r;
 
-	rec_add(&a, 1, 10 * SEC, 1 * SEC);
-	rec_add(&b, 1, 10 * SEC + SEC / 2, 1 * SEC + 3 * SEC / 10);
+	p = rec_add(&a, 1, 10 * SEC, 1 * SEC);
+	q = rec_add(&b, 1, 10 * SEC + SEC / 2, 1 * SEC + 3 * SEC / 10);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
-	is_int(cgs_demand_from_rate(&r.v[0], &x, &d), 0, "cpu: computes");
+	is_int(cgs_demand_from_rate(&r.v[0], &d), 0, "cpu: computes");
 	ok(d.has[CGS_CPU] && !d.has[CGS_MEM] && !d.has[CGS_GPU],
 	   "cpu: only CPU measured");
 	is_dbl(d.demand[CGS_CPU], 0.8, 1e-9, "cpu: usage 0.5 + wait 0.3");
 	ok(!d.cpu_throttled, "cpu: not throttled");
 
 	/* Held at cpu.max 0.5: asks for 25 % more than it may use. */
-	x.cpu_throttled = 7;
-	x.cpu_limit = 0.5;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	cpu_max(p, q, 0.5, 7);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	is_dbl(d.demand[CGS_CPU], 0.8, 1e-9,
 	       "cpu: throttled, but wait already says more");
-	x.cpu_limit = 0.8;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	cpu_max(p, q, 0.8, 7);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	ok(d.cpu_throttled, "cpu: throttled is noted");
 	is_dbl(d.demand[CGS_CPU], 1.0, 1e-9, "cpu: throttled probes limit+25%");
-	x.cpu_throttled = 0;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	cpu_max(p, q, 0.8, 0);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	is_dbl(d.demand[CGS_CPU], 0.8, 1e-9, "cpu: no throttling, no probe");
-	x.cpu_limit = 0.55;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	cpu_max(p, q, 0.55, 0);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	ok(d.cpu_throttled, "cpu: usage at 90%% of the limit counts as held");
-	x.cpu_limit = 0.56;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	cpu_max(p, q, 0.56, 0);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	ok(!d.cpu_throttled, "cpu: below 90%% it does not");
+	cgs_rates_free(&r);
+	rec_set(q, CGS_CPU_MAX_QUOTA_NS, UINT64_MAX);
+	rec_set(q, CGS_CPU_NR_THROTTLED, 9);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
+	ok(!d.cpu_throttled, "cpu: cpu.max max: never held");
 	cgs_rates_free(&r);
 
 	cgs_list_free(&b);
 	rec_add(&b, 2, 0, 0);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
-	ok(cgs_demand_from_rate(&r.v[0], &x, &d) == -EINVAL,
+	ok(cgs_demand_from_rate(&r.v[0], &d) == -EINVAL,
 	   "cpu: a new cgroup has no demand yet");
 	cgs_rates_free(&r);
 	cgs_list_free(&a);
@@ -62,7 +85,6 @@ static void cpu(void)
 static void memory(void)
 {
 	struct cgs_list a = { 0 }, b = { 0 };
-	struct cgs_demand_extra x = quiet;
 	struct cgs_demand_raw d;
 	struct cgs_cgroup *p, *q;
 	struct cgs_rates r;
@@ -75,28 +97,38 @@ static void memory(void)
 	rec_set(p, CGS_MEM_EVENTS_MAX, 0);
 	rec_set(q, CGS_MEM_EVENTS_MAX, 0);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_demand_from_rate(&r.v[0], &d);
 	ok(d.has[CGS_MEM], "memory: measured");
 	is_dbl(d.demand[CGS_MEM], 100 << 20, 1, "memory: quiet: usage");
+	is_dbl(d.mem_psi, -1, 0, "memory: no pressure totals: -1");
+	cgs_rates_free(&r);
 
-	x.mem_psi_some10 = 0.5;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	/* stalled 0.5 %, 20 %, 90 % of the 1 s between the samples */
+	rec_set(p, CGS_MEM_PRESSURE_SOME_NS, SEC);
+	rec_set(q, CGS_MEM_PRESSURE_SOME_NS, SEC + SEC / 200);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
+	is_dbl(d.mem_psi, 0.5, 1e-9, "memory: stall share from the totals");
 	is_dbl(d.demand[CGS_MEM], 100 << 20, 1, "memory: PSI below 1%: usage");
-	x.mem_psi_some10 = 20;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	rec_set(q, CGS_MEM_PRESSURE_SOME_NS, SEC + SEC / 5);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	is_dbl(d.demand[CGS_MEM], (100 << 20) * 1.25, 1,
 	       "memory: PSI 20%: usage grown 5% + 20%");
-	x.mem_psi_some10 = 90;
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_rates_free(&r);
+	rec_set(q, CGS_MEM_PRESSURE_SOME_NS, SEC + SEC * 9 / 10);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
 	is_dbl(d.demand[CGS_MEM], (100 << 20) * 1.5, 1,
 	       "memory: growth capped at 50%");
 	cgs_rates_free(&r);
 
-	x.mem_psi_some10 = -1;
+	rec_set(q, CGS_MEM_PRESSURE_SOME_NS, SEC);
 	rec_set(q, CGS_MEM_EVENTS_HIGH, 14);
 	rec_set(q, CGS_MEM_EVENTS_MAX, 1);
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
-	cgs_demand_from_rate(&r.v[0], &x, &d);
+	cgs_demand_from_rate(&r.v[0], &d);
 	is_u64(d.mem_reclaim, 5, "memory: reclaim = high + max events");
 	is_dbl(d.demand[CGS_MEM], (100 << 20) * 1.05, 1,
 	       "memory: reclaim alone grows 5%");
@@ -128,7 +160,7 @@ static void gpu(void)
 	g->present = CGS_BIT(CGS_GPU_BUSY_NS);
 	g->ctr[CGS_GPU_BUSY_NS] = SEC / 10;
 	cgs_rates_compute(&a, 0, &b, SEC, &r);
-	cgs_demand_from_rate(&r.v[0], NULL, &d);
+	cgs_demand_from_rate(&r.v[0], &d);
 	ok(d.has[CGS_GPU], "gpu: measured");
 	is_dbl(d.demand[CGS_GPU], 0.85, 1e-9,
 	       "gpu: busy + queue over devices (new device from zero)");

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a module cannot read of a cgroup, for `cgsharectl` to merge into
+ * the ledger's records: the CPU controller's settings and throttling
+ * (kept in the scheduler's private task_group) and the memory.stat
+ * breakdown (private counters, and a flush no module may call).
+ *
+ * A cgroup iterator walks the whole tree, pre-order from the root, and
+ * leaves one record per cgroup in the hash map `records`, keyed by cgroup
+ * id: netlink attributes of the spec's cgroup set, as the module sends
+ * them. It writes nothing to the file per cgroup: a cgroup iterator gets
+ * one buffer (32 KiB) per session, since it drops cgroup_mutex between
+ * reads, and the records of a large host do not fit. After the walk the
+ * program drops the records of cgroups it did not see (removed) and
+ * writes one struct cgs_iter_sum, so one read(2) of the pinned iterator
+ * refreshes the map and says which session did it, and how many cgroups
+ * found no room in it (the map full: the reader says so, and `bpf pin`
+ * re-sizes the map).
+ *
+ * One object for every kernel, told apart by CO-RE and by which kfuncs
+ * the kernel has (cgsharectl loads one of the three programs):
+ *
+ *   cgroups_rstat  6.1 to 6.15: cgroup_rstat_flush() of the root, then
+ *                  memory counters from memcg_vmstats
+ *   cgroups_memcg  later kernels with the memcg kfuncs (6.19+): their
+ *                  flush and page-state reads
+ *   cgroups_plain  neither: memcg_vmstats as the kernel's own periodic
+ *                  flush (every 2 s) left them
+ */
+#include "core_types.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <linux/cgshare.h>
+#include "cgroup_iter.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by cgsharectl before loading: the kernel's page size. */
+const volatile __u64 page_size = 4096;
+
+extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak;
+extern struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css) __ksym __weak;
+extern void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym __weak;
+extern void bpf_mem_cgroup_flush_stats(struct mem_cgroup *memcg) __ksym __weak;
+extern unsigned long bpf_mem_cgroup_page_state(struct mem_cgroup *memcg, int idx) __ksym __weak;
+/* 6.11 and later keep only some items, at the slots this table gives. */
+extern const void mem_cgroup_stats_index __ksym __weak;
+
+/* The scheduler's private types, as CO-RE finds them in each kernel. */
+struct cfs_bandwidth___cgs {
+	__s64 period;
+	__u64 quota;
+	int nr_periods;
+	int nr_throttled;
+	__u64 throttled_time;
+} __attribute__((preserve_access_index));
+
+struct task_group___cgs {
+	struct cgroup_subsys_state css;
+	unsigned long shares;
+	struct cfs_bandwidth___cgs cfs_bandwidth;
+} __attribute__((preserve_access_index));
+
+struct memcg_vmstats___cgs {
+	long state[1];
+} __attribute__((preserve_access_index));
+
+struct mem_cgroup___cgs {
+	struct cgroup_subsys_state css;
+	struct memcg_vmstats___cgs *vmstats;
+} __attribute__((preserve_access_index));
+
+/*
+ * Both the walk's clean-up below and the reader's batch read visit every
+ * bucket, one per entry of max_entries (a power of two): `bpf pin` sizes
+ * it from the cgroups there are, this is only the floor.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, CGS_ITER_RECORDS_MIN);
+	__type(key, __u64);
+	__type(value, struct cgs_iter_rec);
+} records SEC(".maps");
+
+/* One record is built here before it goes into `records`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgs_iter_rec);
+} scratch SEC(".maps");
+
+/* The walk in progress (walks are serialised by cgroup_mutex). */
+struct walk {
+	__u32 records, failed, flags;
+	int slot[3];			/* anon, file, inactive_file; -1: none */
+	int item[3];			/* their memcg_stat_item numbers */
+};
+static struct walk walk;
+
+enum { ANON, FILE, INACTIVE_FILE };
+
+/* A "uint" attribute, always 8 bytes: header and value in 32-bit words. */
+static __always_inline void put(struct cgs_iter_rec *r, __u16 type, __u64 v)
+{
+	__u32 off = r->len;
+	__u32 *w;
+
+	if (off > CGS_ITER_ATTRS_MAX - 12)
+		return;
+	w = (__u32 *)&r->attrs[off];
+	w[0] = 12 | (__u32)type << 16;	/* struct nlattr: len, type */
+	w[1] = (__u32)v;
+	w[2] = v >> 32;
+	r->len = off + 12;
+}
+
+static __always_inline struct cgroup_subsys_state *css_of(struct cgroup *cgrp, int id)
+{
+	return BPF_CORE_READ(cgrp, subsys[id]);
+}
+
+/* sched_ext without the fair class keeps the weight itself: 6.12, 7.x. */
+struct task_group___scx612 {
+	__u32 scx_weight;
+} __attribute__((preserve_access_index));
+
+struct scx_task_group___cgs {
+	__u32 weight;
+} __attribute__((preserve_access_index));
+
+struct task_group___scx73 {
+	struct scx_task_group___cgs scx;
+} __attribute__((preserve_access_index));
+
+/* cpu.weight as cpu_weight_read_u64() computes it; 0: unknown. */
+static __always_inline __u64 cpu_weight(struct task_group___cgs *tg)
+{
+	__u64 w;
+
+	if (bpf_core_field_exists(tg->shares)) {
+		/* scale_load_down(), then sched_weight_to_cgroup() */
+		w = BPF_CORE_READ(tg, shares);
+		if (w)
+			w = w >> 10 > 2 ? w >> 10 : 2;
+		w = (w * 100 + 512) / 1024;
+	} else if (bpf_core_field_exists(((struct task_group___scx612 *)tg)->scx_weight)) {
+		w = BPF_CORE_READ((struct task_group___scx612 *)tg, scx_weight);
+	} else if (bpf_core_field_exists(((struct task_group___scx73 *)tg)->scx)) {
+		w = BPF_CORE_READ((struct task_group___scx73 *)tg, scx.weight);
+	} else {
+		return 0;
+	}
+	return w < 1 ? 1 : w > 10000 ? 10000 : w;
+}
+
+/*
+ * cpu.weight and cpu.max exist below the root where the cpu controller
+ * is enabled; cpu.stat shows the throttling wherever the controller has
+ * a css, the root included.
+ */
+static __always_inline void put_cpu(struct cgs_iter_rec *r, struct cgroup *cgrp)
+{
+	struct cgroup_subsys_state *css;
+	struct task_group___cgs *tg;
+	__u64 w;
+
+	css = css_of(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+	if (!css)
+		return;
+	tg = (void *)css - bpf_core_field_offset(struct task_group___cgs, css);
+	if (BPF_CORE_READ(cgrp, level)) {
+		w = cpu_weight(tg);
+		if (w)
+			put(r, CGSHARE_A_CGROUP_CPU_WEIGHT, w);
+	}
+	if (!bpf_core_field_exists(tg->cfs_bandwidth))
+		return;
+	if (BPF_CORE_READ(cgrp, level)) {
+		/* RUNTIME_INF, no quota, is ~0: the spec's "max" */
+		put(r, CGSHARE_A_CGROUP_CPU_MAX_QUOTA_NS, BPF_CORE_READ(tg, cfs_bandwidth.quota));
+		put(r, CGSHARE_A_CGROUP_CPU_MAX_PERIOD_NS,
+		    BPF_CORE_READ(tg, cfs_bandwidth.period));
+	}
+	put(r, CGSHARE_A_CGROUP_CPU_NR_PERIODS, BPF_CORE_READ(tg, cfs_bandwidth.nr_periods));
+	put(r, CGSHARE_A_CGROUP_CPU_NR_THROTTLED, BPF_CORE_READ(tg, cfs_bandwidth.nr_throttled));
+	put(r, CGSHARE_A_CGROUP_CPU_THROTTLED_NS, BPF_CORE_READ(tg, cfs_bandwidth.throttled_time));
+}
+
+static const __u16 mem_attr[3] = {
+	CGSHARE_A_CGROUP_MEM_ANON, CGSHARE_A_CGROUP_MEM_FILE,
+	CGSHARE_A_CGROUP_MEM_INACTIVE_FILE,
+};
+
+/* Where memcg_vmstats keeps each item: 6.1 by item, 6.11+ through a table. */
+static __always_inline void find_slots(void)
+{
+	int nr = bpf_core_enum_value(enum memcg_stat_item, MEMCG_NR_STAT);
+	int slots = bpf_core_field_size(struct memcg_vmstats___cgs, state) / sizeof(long);
+	__u8 idx;
+
+	walk.item[ANON] = bpf_core_enum_value(enum node_stat_item, NR_ANON_MAPPED);
+	walk.item[FILE] = bpf_core_enum_value(enum node_stat_item, NR_FILE_PAGES);
+	walk.item[INACTIVE_FILE] = bpf_core_enum_value(enum node_stat_item, NR_INACTIVE_FILE);
+	for (int i = 0; i < 3; i++) {
+		walk.slot[i] = -1;
+		if (slots == nr) {
+			walk.slot[i] = walk.item[i];
+		} else if (&mem_cgroup_stats_index &&
+			   !bpf_probe_read_kernel(&idx, 1, (void *)&mem_cgroup_stats_index +
+						  walk.item[i]) && idx < slots) {
+			walk.slot[i] = idx;
+		}
+		if (walk.slot[i] >= 0)
+			walk.flags |= CGS_ITER_MEMSTAT;
+	}
+}
+
+/* memory.stat's anon, file and inactive_file, in bytes (pages there). */
+static __always_inline void put_mem(struct cgs_iter_rec *r, struct cgroup *cgrp)
+{
+	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct mem_cgroup___cgs *memcg;
+	struct memcg_vmstats___cgs *vs;
+	long v;
+
+	memcg = (void *)css_of(cgrp, id);
+	if (!memcg)
+		return;
+	memcg = (void *)memcg - bpf_core_field_offset(struct mem_cgroup___cgs, css);
+	vs = BPF_CORE_READ(memcg, vmstats);
+	for (int i = 0; i < 3; i++) {
+		int slot = walk.slot[i];
+
+		if (slot < 0 || slot > 1023 ||
+		    bpf_probe_read_kernel(&v, sizeof(v), &vs->state[slot]))
+			continue;
+		put(r, mem_attr[i], v > 0 ? v * page_size : 0);
+	}
+}
+
+/*
+ * The same through the memcg kfuncs, which take the item numbers and
+ * return bytes, as memory.stat shows them (7.3: exactly the file's anon
+ * times 4096 when scaled again).
+ */
+static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup *cgrp)
+{
+	struct mem_cgroup *memcg;
+	long v;
+
+	if (!css_of(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)))
+		return;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	if (!memcg)
+		return;
+	for (int i = 0; i < 3; i++) {
+		v = bpf_mem_cgroup_page_state(memcg, walk.item[i]);
+		if (v != -1)
+			put(r, mem_attr[i], v > 0 ? v : 0);
+	}
+	bpf_put_mem_cgroup(memcg);
+}
+
+static int drop_stale(struct bpf_map *map, __u64 *id, struct cgs_iter_rec *r,
+		      __u64 *session)
+{
+	if (r->session < *session)
+		bpf_map_delete_elem(map, id);
+	return 0;
+}
+
+enum how { RSTAT, MEMCG, PLAIN };
+
+static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
+{
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct cgroup *cgrp = ctx->cgroup;
+	struct cgs_iter_sum sum = {};
+	struct cgs_iter_rec *r;
+	__u32 zero = 0;
+	__u64 id;
+
+	if (!cgrp) {
+		/* the walk is over: forget the cgroups it did not see */
+		sum.session = meta->session_id;
+		bpf_for_each_map_elem(&records, drop_stale, &sum.session, 0);
+		sum.records = walk.records;
+		sum.failed = walk.failed;
+		sum.flags = walk.flags;
+		bpf_seq_write(meta->seq, &sum, sizeof(sum));
+		return 0;
+	}
+	if (!meta->seq_num) {
+		__builtin_memset(&walk, 0, sizeof(walk));
+		find_slots();
+		if (how == RSTAT) {
+			cgroup_rstat_flush(cgrp);
+			walk.flags |= CGS_ITER_FLUSHED;
+		} else if (how == MEMCG) {
+			struct mem_cgroup *root = bpf_get_mem_cgroup(&cgrp->self);
+
+			if (root) {
+				bpf_mem_cgroup_flush_stats(root);
+				bpf_put_mem_cgroup(root);
+				walk.flags |= CGS_ITER_FLUSHED;
+			}
+		}
+	}
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 0;
+	id = BPF_CORE_READ(cgrp, kn, id);
+	r->session = meta->session_id;
+	r->len = 0;
+	put(r, CGSHARE_A_CGROUP_ID, id);
+	put_cpu(r, cgrp);
+	if (how == MEMCG)
+		put_mem_kfunc(r, cgrp);
+	else
+		put_mem(r, cgrp);
+	if (bpf_map_update_elem(&records, &id, r, BPF_ANY))
+		walk.failed++;
+	else
+		walk.records++;
+	return 0;
+}
+
+SEC("iter.s/cgroup")
+int cgroups_rstat(struct bpf_iter__cgroup *ctx)
+{
+	return walk_one(ctx, RSTAT);
+}
+
+SEC("iter.s/cgroup")
+int cgroups_memcg(struct bpf_iter__cgroup *ctx)
+{
+	return walk_one(ctx, MEMCG);
+}
+
+SEC("iter/cgroup")
+int cgroups_plain(struct bpf_iter__cgroup *ctx)
+{
+	return walk_one(ctx, PLAIN);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CGS_UTIL_BUF_H
+#define CGS_UTIL_BUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * An output buffer written to its FILE in large pieces: what the JSON
+ * writer and the exporter print goes through here, a copy per value
+ * instead of a stdio call per character and a printf per number.
+ */
+struct cgs_buf {
+	FILE *f;
+	bool error;		/* a write to f failed */
+	size_t out;		/* bytes written to f so far */
+	size_t len;
+	char p[1 << 16];
+};
+
+void cgs_buf_init(struct cgs_buf *b, FILE *f);
+/* Where the next byte goes, counted from the first ever buffered. */
+static inline size_t cgs_buf_pos(const struct cgs_buf *b)
+{
+	return b->out + b->len;
+}
+/* Writes what is buffered to the FILE (not fflush()); false on error. */
+bool cgs_buf_flush(struct cgs_buf *b);
+void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n);
+/* @v in decimal. */
+void cgs_buf_u64(struct cgs_buf *b, uint64_t v);
+/* @ns as decimal seconds, exactly, without trailing zeros: "1.5". */
+void cgs_buf_secs(struct cgs_buf *b, uint64_t ns);
+
+static inline void cgs_buf_put(struct cgs_buf *b, const void *s, size_t n)
+{
+	if (n <= sizeof(b->p) - b->len) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	} else {
+		cgs_buf_put_slow(b, s, n);
+	}
+}
+
+static inline void cgs_buf_str(struct cgs_buf *b, const char *s)
+{
+	cgs_buf_put(b, s, strlen(s));
+}
+
+/* A string literal, its length known at compile time. */
+#define cgs_buf_lit(b, s)	cgs_buf_put(b, "" s, sizeof(s) - 1)
+
+static inline void cgs_buf_ch(struct cgs_buf *b, char c)
+{
+	if (b->len == sizeof(b->p))
+		cgs_buf_flush(b);
+	b->p[b->len++] = c;
+}
+
+#endif
