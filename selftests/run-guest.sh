@@ -152,7 +152,8 @@ test_present() {
 kmsg_mark() { echo "cgshare-selftests: $1" >/dev/kmsg 2>/dev/null || true; }
 
 # Problems logged since the mark. An OOM report's stack dump is what the
-# memory.max test asks for, not a fault: its lines are left out.
+# memory.max test asks for, not a fault: its lines are left out, and so
+# are the dumps of failures a test provoked (tools/guest/log-provoked.awk).
 kmsg_problems() {
 	dmesg 2>/dev/null | awk -v mark="cgshare-selftests: $1" '
 		index($0, mark) { on = 1; oom = 0; next }
@@ -160,7 +161,7 @@ kmsg_problems() {
 		/invoked oom-killer:/ { oom = 1; next }
 		oom && /(Memory cgroup out of memory|Out of memory): Killed process|oom-kill:constraint=/ { oom = 0; next }
 		oom { next }
-		{ print }' | grep -E -- "$BAD" || true
+		{ print }' | awk -f "$TOP/tools/guest/log-provoked.awk" | grep -E -- "$BAD" || true
 }
 
 # kmemleak_scan: what kmemleak finds unreferenced now (then forgotten, so

@@ -193,7 +193,8 @@ drop_memcg_oom() {
 
 # check_kernel_log OUT TAG LOG...: the guest's kernel logs (files in OUT,
 # e.g. console.log and dmesg) must hold no line matching BAD_LOG, but for
-# those matching VM_LOG_ALLOW. Otherwise the lines go to OUT/log-problems,
+# those matching VM_LOG_ALLOW or dumps a test provoked (tools/guest/
+# log-provoked.awk). Otherwise the lines go to OUT/log-problems,
 # the first report is shown, and it returns 1.
 check_kernel_log() {
 	local out=$1 tag=$2 f log first bad
@@ -201,7 +202,8 @@ check_kernel_log() {
 	mkdir -p "$out/.vm"
 	for f in "$@"; do
 		if [[ -f $out/$f ]]; then
-			drop_memcg_oom "$out/$f" >"$out/.vm/$f.checked"
+			drop_memcg_oom "$out/$f" |
+				awk -f "$CGSHARE_ROOT/tools/guest/log-provoked.awk" >"$out/.vm/$f.checked"
 		fi
 	done
 	bad=$(for f in "$@"; do cat "$out/.vm/$f.checked" 2>/dev/null; done | grep -E -- "$BAD_LOG" |
