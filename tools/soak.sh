@@ -7,7 +7,9 @@
 # made and removed, dumps, scrapes, the controller, GPU charges and vgem
 # fences through the BPF collectors (tools/soak/guest.py says what passes).
 # SOAK_SECONDS sets the length (default 1800). Not part of make check.
-# Output in $BUILD/soak/TAG/; the `soak:` figures are printed at the end.
+# Output in $BUILD/soak/TAG/; the `soak:` figures are printed at the end,
+# the daemons' memory samples are in rss.tsv there (CGSHARE_SOAK_DIAG=1 adds
+# glibc's malloc statistics to their logs: see tools/soak/guest.py).
 
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -185,18 +185,37 @@ static void let_go(struct cgs_ctl *c, struct mcg *m)
 	mcg_free(m);
 }
 
+/* The "parent" line @r is a direct child of, or -1: not managed by one. */
+static int parent_line(const struct cgs_conf *k, const struct cgs_cgroup *r)
+{
+	char buf[4096];
+
+	if (!r->path || !strcmp(r->path, "/") || cgs_conf_find(k, r->path))
+		return -1;
+	for (size_t j = 0; j < k->nr_parent; j++)
+		if (!strcmp(parent_of(r->path, buf, sizeof(buf)),
+			    k->parent[j].path))
+			return j;
+	return -1;
+}
+
 /*
  * The managed set from the config and the latest sample: every declared
  * cgroup, and every direct child of a "parent" line's path. State (demand
- * history, original limits) carries over by path.
+ * history, original limits) carries over by path. A managed cgroup's
+ * state is some 16 kB: the set is sized by the cgroups it holds, never by
+ * the ledger's, which counts every cgroup of the host.
  */
 static int resolve(struct cgs_ctl *c)
 {
 	const struct cgs_conf *k = &c->conf;
-	size_t cap = k->nr_cg + c->cur.n + 1, n = 0;
-	struct mcg *v = calloc(cap, sizeof(*v));
-	char buf[4096];
+	size_t cap = k->nr_cg + 1, n = 0;
+	struct mcg *v;
 
+	if (k->nr_parent)
+		for (size_t i = 0; i < c->cur.n; i++)
+			cap += parent_line(k, &c->cur.v[i]) >= 0;
+	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < k->nr_cg; i++) {
@@ -207,24 +226,17 @@ static int resolve(struct cgs_ctl *c)
 			goto nomem;
 		mcg_init(&v[n++], p, d->line, d->weight, d);
 	}
-	for (size_t i = 0; i < c->cur.n; i++) {
+	for (size_t i = 0; i < c->cur.n && k->nr_parent; i++) {
 		const struct cgs_cgroup *r = &c->cur.v[i];
+		int j = parent_line(k, r);
+		char *p;
 
-		if (!r->path || !strcmp(r->path, "/") ||
-		    cgs_conf_find(k, r->path))
+		if (j < 0)
 			continue;
-		for (size_t j = 0; j < k->nr_parent; j++) {
-			char *p;
-
-			if (strcmp(parent_of(r->path, buf, sizeof(buf)),
-				   k->parent[j].path))
-				continue;
-			p = strdup(r->path);
-			if (!p)
-				goto nomem;
-			mcg_init(&v[n++], p, 0, k->parent[j].weight, NULL);
-			break;
-		}
+		p = strdup(r->path);
+		if (!p)
+			goto nomem;
+		mcg_init(&v[n++], p, 0, k->parent[j].weight, NULL);
 	}
 	qsort(v, n, sizeof(*v), by_path);
 	for (size_t i = 0; i < n; i++)
@@ -312,14 +324,6 @@ static void forget(struct cgs_ctl *c, struct mcg *m, const char *why)
 		m->plan.applied[r] = NAN;
 }
 
-static const struct cgs_rate *find_rate(const struct cgs_rates *rs, uint64_t id)
-{
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].now && rs->v[i].now->id == id)
-			return &rs->v[i];
-	return NULL;
-}
-
 /* What an earlier run found before it wrote: still the originals. */
 static void remember(struct cgs_ctl *c, struct mcg *m)
 {
@@ -379,9 +383,27 @@ static bool read_mcg(struct cgs_ctl *c, struct mcg *m,
 	return true;
 }
 
+/*
+ * The latest interval's demand of @m, whose record is @rec: from its
+ * record of the sample before, found by id. False when it had none.
+ */
+static bool measure(struct cgs_ctl *c, struct mcg *m,
+		    const struct cgs_cgroup *rec)
+{
+	const struct cgs_cgroup *was = cgs_list_find_id(&c->prev, rec->id);
+	struct cgs_rate r;
+	int ret;
+
+	if (!was || c->t_cur <= c->t_prev ||
+	    cgs_rate_live(was, rec, c->t_cur - c->t_prev, &r))
+		return false;
+	ret = cgs_demand_from_rate(&r, &m->raw);
+	cgs_rate_free(&r);
+	return !ret;
+}
+
 int cgs_ctl_sample(struct cgs_ctl *c)
 {
-	struct cgs_rates rs = { 0 };
 	int ret;
 
 	cgs_list_free(&c->prev);
@@ -401,22 +423,13 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 		ret = resolve(c);
 	if (ret)
 		return ret;
-	if (c->prev.n && c->t_cur > c->t_prev) {
-		ret = cgs_rates_compute(&c->prev, c->t_prev, &c->cur, c->t_cur,
-					&rs);
-		if (ret)
-			return ret;
-	}
+	/* Rates of the managed cgroups alone: not of the whole ledger. */
 	for (size_t i = 0; i < c->n; i++) {
 		struct mcg *m = &c->cg[i];
 		const struct cgs_cgroup *rec = find_rec(c, m->path);
-		const struct cgs_rate *r;
 
 		m->has_rate = false;
-		if (!read_mcg(c, m, rec))
-			continue;
-		r = rs.n ? find_rate(&rs, rec->id) : NULL;
-		if (!r || cgs_demand_from_rate(r, &m->raw))
+		if (!read_mcg(c, m, rec) || !measure(c, m, rec))
 			continue;
 		m->has_rate = true;
 		cgs_demand_push(&m->hist, &m->raw, c->conf.window);
@@ -424,7 +437,6 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 		m->vwait += m->raw.cpu_wait;
 		m->vn++;
 	}
-	cgs_rates_free(&rs);
 	cgfs_sched("/sys", &c->sched);
 	c->capacity[CGS_CPU] = c->conf.capacity_set[CGS_CPU] ?
 		c->conf.capacity[CGS_CPU] : host_cpus();

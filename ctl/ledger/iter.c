@@ -208,23 +208,6 @@ static long read_map(struct cgs_iter *it, size_t want)
 	}
 }
 
-static struct cgs_cgroup *find_id(struct cgs_list *l, uint64_t id)
-{
-	size_t lo = 0, hi = l->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (l->v[mid].id == id)
-			return &l->v[mid];
-		if (l->v[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 {
 	char err[CGS_DECODE_ERRLEN];
@@ -256,7 +239,7 @@ int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 		/* older than this walk: a removed cgroup's, not yet dropped */
 		if (r->session < sum.session)
 			continue;
-		cg = find_id(l, it->keys[i]);
+		cg = cgs_list_find_id(l, it->keys[i]);
 		if (!cg)
 			continue;
 		if (r->len > sizeof(r->attrs) ||

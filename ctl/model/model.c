@@ -119,6 +119,23 @@ void cgs_list_sort_by_id(struct cgs_list *l)
 		qsort(l->v, l->n, sizeof(l->v[0]), cmp_id);
 }
 
+struct cgs_cgroup *cgs_list_find_id(const struct cgs_list *l, uint64_t id)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->v[mid].id == id)
+			return &l->v[mid];
+		if (l->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 void cgs_list_sort_by_path(struct cgs_list *l)
 {
 	if (l->n)

@@ -91,6 +91,8 @@ struct cgs_cgroup *cgs_list_add(struct cgs_list *l);
 void cgs_list_drop_last(struct cgs_list *l);
 void cgs_list_free(struct cgs_list *l);
 void cgs_list_sort_by_id(struct cgs_list *l);
+/* The record of cgroup @id in @l, sorted by id; NULL when it has none. */
+struct cgs_cgroup *cgs_list_find_id(const struct cgs_list *l, uint64_t id);
 /* Path order with '/' first, so each subtree follows its root. */
 void cgs_list_sort_by_path(struct cgs_list *l);
 int cgs_path_cmp(const char *a, const char *b);

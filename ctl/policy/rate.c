@@ -83,6 +83,27 @@ static int live_rate(const struct cgs_cgroup *prev,
 	return gpu_rates(prev, now, dt, r);
 }
 
+int cgs_rate_live(const struct cgs_cgroup *prev, const struct cgs_cgroup *now,
+		  uint64_t dt, struct cgs_rate *r)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!dt)
+		return -EINVAL;
+	ret = live_rate(prev, now, dt, r);
+	if (ret)
+		cgs_rate_free(r);
+	return ret;
+}
+
+void cgs_rate_free(struct cgs_rate *r)
+{
+	free(r->gpu);
+	r->gpu = NULL;
+	r->nr_gpu = 0;
+}
+
 static bool sorted(const struct cgs_list *l)
 {
 	for (size_t i = 1; i < l->n; i++)
@@ -154,7 +175,7 @@ err:
 void cgs_rates_free(struct cgs_rates *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].gpu);
+		cgs_rate_free(&r->v[i]);
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }

@@ -63,4 +63,13 @@ int cgs_rates_compute(const struct cgs_list *prev, uint64_t t0,
 		      struct cgs_rates *out);
 void cgs_rates_free(struct cgs_rates *r);
 
+/*
+ * One cgroup's row, found in both samples, @dt ns apart: what
+ * cgs_rates_compute() gives it (for a caller that wants a few cgroups of
+ * a large ledger). Its GPU rows are freed by cgs_rate_free().
+ */
+int cgs_rate_live(const struct cgs_cgroup *prev, const struct cgs_cgroup *now,
+		  uint64_t dt, struct cgs_rate *r);
+void cgs_rate_free(struct cgs_rate *r);
+
 #endif

@@ -23,16 +23,22 @@ For SECONDS, all at once:
 
 Then the load stops, /soak goes, and the module is unloaded. Passes when:
 no dump ever saw a counter go backwards; every scrape answered 200; the
-daemons lived throughout and their resident memory, after the first third
-(the warm-up), stayed within 5 % of what it was at its end; the module's
+daemons lived throughout and their resident memory (sampled every 10 s,
+just before a scrape), after the first third (the warm-up), stayed within
+5 % of what it was at its end; the module's
 records came back to the count before the soak, and its slab cache then
 held no more than those records and its bounded pool of spares; kmemleak
 (when the kernel has it) reported nothing; and rmmod was clean (a record
 left over warns, and the cache refuses to go). The kernel log is judged
-by vm-run.sh. Figures go to stdout as `soak: KEY VALUE` lines and TAP.
+by vm-run.sh. Figures go to stdout as `soak: KEY VALUE` lines and TAP;
+every memory sample to rss.tsv (seconds, daemon, kB, and kB by kind of
+mapping: heap, other anonymous, files). With CGSHARE_SOAK_DIAG set, gdb
+has each daemon print malloc_stats() and malloc_info() into its log at
+the end of the warm-up and of the load.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -106,6 +112,36 @@ def rss_kb(pid):
     except OSError:
         pass
     return None
+
+
+def rss_parts(pid):
+    """Resident kB of @pid by kind of mapping: heap, other anonymous,
+    files (libraries), from /proc/PID/smaps."""
+    parts = {"heap": 0, "anon": 0, "file": 0}
+    kind = None
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            for line in f:
+                w = line.split()
+                if "-" in w[0] and not w[0].endswith(":"):
+                    name = w[5] if len(w) > 5 else ""
+                    kind = ("heap" if name == "[heap]" else
+                            "file" if name.startswith("/") else "anon")
+                elif w[0] == "Rss:":
+                    parts[kind] += int(w[1])
+    except OSError:
+        return None
+    return parts
+
+
+def diag_malloc(pid):
+    """With CGSHARE_SOAK_DIAG set, glibc's malloc_stats() and malloc_info()
+    of @pid, which it prints on its stderr (the daemon's log)."""
+    if os.environ.get("CGSHARE_SOAK_DIAG") and shutil.which("gdb"):
+        subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex",
+                        "call (void)malloc_stats()", "-ex",
+                        "call (int)malloc_info(0, stderr)"],
+                       capture_output=True)
 
 
 def kmemleak(cmd):
@@ -237,6 +273,7 @@ def main():
     last = {}
     rss = {k: [] for k in ("export", "run", "collect")}
     rss_at_warm = {}
+    open(OUT + "/rss.tsv", "w").close()
     next_dump = next_scrape = next_fence = next_rss = start
     next_charge = start
     next_leak = start + 600
@@ -288,6 +325,23 @@ def main():
                     last[rec["id"]] = c
                 live = {rec["id"] for rec in json.loads(r.stdout)["cgroups"]}
                 last = {k: v for k, v in last.items() if k in live}
+        # Resident memory, taken just before a scrape: the exporter's
+        # only client is this loop, so it is idle then, a second after
+        # its last answer. Its buffers for one scrape (some 800 kB for
+        # 300 cgroups, returned after each) are no growth; a sample
+        # taken while it still held them failed a soak.
+        if now >= next_rss and now >= next_scrape:
+            next_rss = now + 10
+            for k in rss:
+                v = rss_kb(procs[k].pid)
+                if v is not None:
+                    rss[k].append((now, v))
+                    if now >= warm_end and k not in rss_at_warm:
+                        rss_at_warm[k] = v
+                        diag_malloc(procs[k].pid)
+                    with open(OUT + "/rss.tsv", "a") as f:
+                        f.write("%.0f\t%s\t%d\t%s\n" % (
+                            now - start, k, v, rss_parts(procs[k].pid)))
         if now >= next_scrape:
             next_scrape = now + 1
             try:
@@ -310,14 +364,6 @@ def main():
                                 'exec "$2" 20', "fence", tgt, VGEM],
                                capture_output=True)
             fences += r.returncode == 0
-        if now >= next_rss:
-            next_rss = now + 10
-            for k in rss:
-                v = rss_kb(procs[k].pid)
-                if v is not None:
-                    rss[k].append((now, v))
-                    if now >= warm_end and k not in rss_at_warm:
-                        rss_at_warm[k] = v
         if now >= next_leak and leak is not None:
             next_leak = now + 600
             leaks += kmemleak("scan")
@@ -353,6 +399,8 @@ def main():
                                                 RSS_SLACK * 100))
 
     # -- the load stops --
+    for k in rss:
+        diag_malloc(procs[k].pid)
     for w in workers:
         os.kill(w, signal.SIGTERM)
         os.waitpid(w, 0)

@@ -2,6 +2,7 @@
 /* The rate/delta computation between two samples. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy/rate.h"
 #include "tests/records.h"
@@ -151,6 +152,7 @@ static void gpus(void)
 	struct cgs_list a = { 0 }, b = { 0 };
 	struct cgs_cgroup *x, *y;
 	struct cgs_rates r;
+	struct cgs_rate one;
 
 	x = rec_add(&a, 1, 0, 0);
 	gpu(x, "card0", 10 * SEC, 100);
@@ -171,6 +173,19 @@ static void gpus(void)
 	       "gpu: a new device counts from zero");
 	ok(!(r.v[0].gpu[1].valid & CGS_BIT(CGS_GPU_MEM_BYTES)),
 	   "gpu: memory is a gauge, no rate");
+	is_int(cgs_rate_live(x, y, SEC, &one), 0, "one cgroup's row alone");
+	ok(one.state == CGS_RATE_LIVE && one.prev == x && one.now == y &&
+	   one.valid == r.v[0].valid && one.clamped == r.v[0].clamped &&
+	   !memcmp(one.per_ns, r.v[0].per_ns, sizeof(one.per_ns)) &&
+	   one.nr_gpu == 3 &&
+	   !memcmp(one.gpu[2].per_ns, r.v[0].gpu[2].per_ns,
+		   sizeof(one.gpu[2].per_ns)) &&
+	   one.gpu[0].clamped == r.v[0].gpu[0].clamped,
+	   "is the whole ledger's row, GPUs and clamps too");
+	cgs_rate_free(&one);
+	ok(!one.gpu && !one.nr_gpu, "its GPU rows freed");
+	is_int(cgs_rate_live(x, y, 0, &one), -EINVAL,
+	       "no time between the samples: refused");
 	cgs_rates_free(&r);
 	cgs_list_free(&a);
 	cgs_list_free(&b);
