@@ -69,6 +69,7 @@ cleanup() {
 	for c in a b c m1 m2; do [ -d "$T/$c" ] && stop $c; done
 	for c in a b c m1 m2; do [ -d "$T/$c" ] && rmdir "$T/$c"; done
 	[ -d "$T" ] && rmdir "$T"
+	"$CTL" bpf unpin >/dev/null 2>&1	# the guest as it was found
 }
 # until_ok SECONDS 'AWK-CONDITION': re-evaluated (eval) every second until
 # true or SECONDS passed; the checks that follow say whether it was reached.
@@ -204,9 +205,17 @@ ok_awk "c (duty cycle) uses little: under 0.4 CPUs" "$U_c < 0.4"
 ok_awk "cpu.max of b is twice a's (±10 %)" "$qb >= 1.8 * $qa && $qb <= 2.2 * $qa"
 # c, satisfied, may burst up to its weighted part of the 2 CPUs (1/4:
 # what it would get, were it to ask for more); a and b split what c does
-# not use.
+# not use. Their sum follows c's measured demand, re-planned every 0.6 s,
+# and one reading on a loaded host once fell to 1.597 CPUs (c's duty
+# cycle waiting behind the hogs): the median of five readings a second
+# apart is what is checked.
+qab=$(for _ in 1 2 3 4 5; do
+	echo $(($(quota a) + $(quota b)))
+	sleep 1
+done | sort -n | sed -n 3p)
+echo "#   a + b quota, median of 5 readings: $qab"
 ok_awk "a and b got c's leftover: their quotas add up to 1.6 CPUs or more" \
-	"$qa + $qb >= 800000"
+	"$qab >= 800000"
 ok_awk "c may burst to its weighted part, 0.5 CPU, no further (±10 %)" \
 	"$qc >= 225000 && $qc <= 275000"
 ok_awk "measured usage b:a within 20 % of 2:1" \

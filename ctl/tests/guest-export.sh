@@ -442,6 +442,7 @@ fi
 kill $HOG $MEM
 wait $HOG $MEM 2>/dev/null
 rmdir "$T/hog" "$T/mem" "$T/$ODD" "$T"
+"$CTL" bpf unpin >/dev/null 2>&1	# the guest as it was found
 
 echo "1..$n"
 [ $failed = 0 ]

@@ -46,6 +46,7 @@ cleanup() {
 	wait 2>/dev/null
 	find $CG/op $CG/rp $CG/rpc $CG/rpm -depth -type d -exec rmdir {} + 2>/dev/null
 	rm -f /dev/shm/rp-cache /dev/shm/rp-anon
+	"$CTL" bpf unpin >/dev/null 2>&1	# the guest as it was found
 }
 trap cleanup EXIT
 
