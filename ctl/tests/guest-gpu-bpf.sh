@@ -87,7 +87,7 @@ check "b's busy time rose by the sum of the holds (400 ms <= rise <= held)" \
 	between 400000000 $((b2 - b1)) "${h:-0}"
 check "a's did not move" test "$a2" = "$a1"
 
-"$CTL" stats /gputest/a >"$OUT/stats.txt" 2>&1
+"$CTL" stats /gputest/a >"$OUT/stats.txt" 2>"$OUT/stats.err"
 check "stats (text): a's GPU(s) column is about 0.5" \
 	awk 'NR == 1 && $NF != "GPU(s)" { exit 1 } NR == 2 { exit !($NF >= 0.45 && $NF <= 0.55) }' "$OUT/stats.txt"
 "$CTL" -j gpu status >"$OUT/gstatus2.json"

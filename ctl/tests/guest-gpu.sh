@@ -34,7 +34,7 @@ loaded() { grep -q "^cgshare " /proc/modules; }
 
 # gpu CGROUP DEV KEY: that counter of the cgroup's device, -1 when absent
 gpu() {
-	"$CTL" -j stats "$1" >"$OUT/stats.json" 2>&1 || { echo -2; return; }
+	"$CTL" -j stats "$1" >"$OUT/stats.json" 2>"$OUT/stats.err" || { echo -2; return; }
 	python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))["cgroups"][0]
 print(sum(g.get(sys.argv[3], 0) for g in d.get("gpu", []) if g["dev"] == sys.argv[2]) if any(g["dev"] == sys.argv[2] for g in d.get("gpu", [])) else -1)' \

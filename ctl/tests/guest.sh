@@ -91,7 +91,7 @@ check "stats -i: vanished cgroup is gone, created one is new" json "$OUT/churn.j
 # watch: a short-lived cgroup's final counters, text and JSON.
 "$CTL" watch >"$OUT/watch.txt" 2>&1 &
 W1=$!
-"$CTL" -j watch >"$OUT/watch.json" 2>&1 &
+"$CTL" -j watch >"$OUT/watch.json" 2>"$OUT/watch.err" &
 W2=$!
 sleep 1
 mkdir $T/short
