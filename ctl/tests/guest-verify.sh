@@ -63,10 +63,15 @@ cleanup() {
 	sleep 0.5
 	for d in a b c d; do rmdir $T/$d 2>/dev/null; done
 	rmdir $T 2>/dev/null
+	"$CTL" bpf unpin >/dev/null 2>&1	# the guest as it was found
 }
 
 command -v python3 >/dev/null || bail "python3 needed"
 module_loaded
+# verify judges the weights and quotas in force, which the sample has
+# from the cgroup iterator
+bpffs_mounted
+"$CTL" bpf pin >/dev/null || bail "cannot pin the cgroup iterator"
 echo "+cpu" >$CG/cgroup.subtree_control
 mkdir -p $T/a $T/b $T/c $T/d
 echo "+cpu" >$T/cgroup.subtree_control
