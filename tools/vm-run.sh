@@ -25,7 +25,8 @@
 # streamed to ours.  Exit status: CMD's, or non-zero if the VM timed out,
 # crashed or the kernel log has warnings, oopses, lockups or leak reports.
 #
-# Environment: VM_TIMEOUT (s, 900), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
+# Environment: VM_TIMEOUT (s, 1800: a guard against a hang, twice the
+# longest suite, 7.3 at about 850 s), VM_MEM (4G), VM_SMP (2), VM_CPU (max),
 # VM_ACCEL (QEMU -accel, tcg,thread=single: see below),
 # VM_MACHINE (QEMU -machine: pc, q35 for the debug kernel),
 # VM_APPEND (extra kernel arguments), VM_KERNEL (image to boot), VM_LOG_ALLOW (ERE of log lines to
@@ -50,7 +51,7 @@ shift 3
 valid_tag "$TAG"
 kernel_env "$TAG"
 
-VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_TIMEOUT=${VM_TIMEOUT:-1800}
 VM_MEM=${VM_MEM:-4G}
 VM_SMP=${VM_SMP:-2}
 # One host thread runs every vCPU. With multi-threaded TCG, a vCPU can
