@@ -151,7 +151,8 @@ prepare() {
 		kfail "building the test modules (selftests/fixtures) for $KVER failed"
 		return
 	fi
-	if selected selftests/sched_ext.sh && has_sched_ext &&
+	if { selected selftests/sched_ext.sh || selected ctl/tests/guest-verify.sh; } &&
+		has_sched_ext &&
 		! step scx "$TOOLS/build-scx.sh" "$tag" >"$out/scx"; then
 		kfail "building the sched_ext schedulers for $KVER failed"
 	fi

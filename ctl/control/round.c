@@ -434,7 +434,16 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 		m->has_rate = true;
 		cgs_demand_push(&m->hist, &m->raw, c->conf.window);
 		m->vusage += m->raw.cpu_usage;
-		m->vwait += m->raw.cpu_wait;
+		/*
+		 * The ledger's wait misses what a queued task waited before
+		 * it was moved to another CPU (sched_info keeps only the last
+		 * queueing): under sched_ext, whose shared queues move tasks
+		 * between CPUs often, it saw 40 to 50 % of the tasks'
+		 * run_delay (guest-verify, scx_flatcg and scx_simple on 7.3).
+		 * The CPU pressure "some" is a floor under the sum of the
+		 * waits; over a verify window its 2 s staleness is small.
+		 */
+		m->vwait += fmax(m->raw.cpu_wait, m->raw.cpu_some);
 		m->vn++;
 	}
 	cgfs_sched("/sys", &c->sched);

@@ -26,6 +26,8 @@ static void cpu_demand(const struct cgs_rate *r, struct cgs_demand_raw *d)
 	d->cpu_usage = r->per_ns[CGS_CPU_USAGE_NS];
 	if (r->valid & CGS_BIT(CGS_CPU_WAIT_NS))
 		d->cpu_wait = r->per_ns[CGS_CPU_WAIT_NS];
+	if (r->valid & CGS_BIT(CGS_CPU_PRESSURE_SOME_NS))
+		d->cpu_some = r->per_ns[CGS_CPU_PRESSURE_SOME_NS];
 	d->has[CGS_CPU] = true;
 	d->demand[CGS_CPU] = d->cpu_usage + d->cpu_wait;
 	/*
@@ -90,6 +92,7 @@ int cgs_demand_from_rate(const struct cgs_rate *r, struct cgs_demand_raw *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->mem_psi = -1;
+	out->cpu_some = -1;
 	if (r->state != CGS_RATE_LIVE || !r->now)
 		return -EINVAL;
 	cpu_demand(r, out);

@@ -19,6 +19,9 @@ struct cgs_demand_raw {
 	bool has[CGS_NR_RES];
 	double demand[CGS_NR_RES];
 	double cpu_usage, cpu_wait;	/* CPUs */
+	double cpu_some;		/* CPUs' worth of cpu.pressure "some":
+					   time at least one task waited, or
+					   -1 when unknown */
 	bool cpu_throttled;		/* held at cpu.max: probed up */
 	double mem_current;		/* bytes */
 	uint64_t mem_reclaim;		/* memory.events high + max delta */

@@ -36,7 +36,9 @@ struct cgs_verify_cg {
 	const char *path;
 	int parent;		/* index of its managed parent, or -1 */
 	double usage;		/* CPUs used */
-	double wait;		/* CPUs' worth of run-queue wait */
+	double wait;		/* CPUs' worth of run-queue wait (the
+				   ledger's, or cpu.pressure "some" when
+				   that is more: control/round.c) */
 	double weight;		/* cpu.weight in force, 0: unknown */
 	double quota;		/* cpu.max in CPUs, inf: max */
 };

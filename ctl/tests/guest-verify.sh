@@ -36,6 +36,26 @@ hog() {	# hog CGROUP-DIR
 	PIDS="$PIDS $!"
 }
 usage() { awk '$1 == "usage_usec" { print $2 }' "$T/$1/cpu.stat"; }
+# waits: "ledger-wait-ns run-delay-ns" of a, b and c: the ledger's
+# run-queue wait and the sum of the tasks' run_delay (/proc/PID/schedstat),
+# each read close together, to be subtracted from a later reading. A
+# diagnostic: under sched_ext the ledger misses what a queued task waited
+# before it moved to another CPU (README, "What is not counted").
+waits() {
+	for c in a b c; do
+		k=0
+		for p in $(cat $T/$c/cgroup.procs); do
+			k=$((k + $(cut -d' ' -f2 /proc/$p/schedstat 2>/dev/null || echo 0)))
+		done
+		echo "$k"
+	done >"$OUT/delays"
+	"$CTL" -j stats -r /vf >"$OUT/waits.json" 2>/dev/null
+	python3 -c 'import json,sys
+d={g["path"]: g for g in json.load(open(sys.argv[1]))["cgroups"]}
+k=open(sys.argv[2]).read().split()
+print(" ".join("%d %s" % (d.get("/vf/" + c, {}).get("cpu_wait_ns", 0), k[i])
+               for i, c in enumerate("abc")))' "$OUT/waits.json" "$OUT/delays"
+}
 # wait_state STATE OPS: until the kernel says so, 20 s at most
 wait_state() {
 	i=0
@@ -103,11 +123,15 @@ hog $T/d
 measure() {
 	sname=$1
 	sleep 10
-	a0=$(usage a) b0=$(usage b)
+	a0=$(usage a) b0=$(usage b) w0=$(waits)
 	"$CTL" -j verify -c "$OUT/verify.conf" -i 10s >"$OUT/verify-$sname.json" \
 		2>"$OUT/verify-$sname.err"
 	vrc=$?
-	a1=$(usage a) b1=$(usage b)
+	a1=$(usage a) b1=$(usage b) w1=$(waits)
+	echo "$w0 $w1" | awk '{ printf "# '"$sname"': run-queue wait, ledger s / run_delay s:"
+		split("a b c", n); for (i = 1; i <= 3; i++)
+			printf " %s %.1f/%.1f", n[i], ($(6 + 2*i-1) - $(2*i-1)) / 1e9, ($(6 + 2*i) - $(2*i)) / 1e9
+		print "" }'
 	ratio=$(awk "BEGIN { a = $a1 - $a0; b = $b1 - $b0; if (a > 0) printf \"%.3f\", b / a; else print 0 }")
 	echo "# $sname: b:a by cpu.stat $ratio; verify: $(tr -d '\n' <"$OUT/verify-$sname.json")"
 	check "$sname: verify names the scheduler" json "$OUT/verify-$sname.json" \

@@ -35,6 +35,14 @@ static void cpu(void)
 	   "cpu: only CPU measured");
 	is_dbl(d.demand[CGS_CPU], 0.8, 1e-9, "cpu: usage 0.5 + wait 0.3");
 	ok(!d.cpu_throttled, "cpu: not throttled");
+	ok(d.cpu_some < 0, "cpu: no pressure total, no pressure rate");
+	cgs_rates_free(&r);
+	rec_set(p, CGS_CPU_PRESSURE_SOME_NS, 2 * SEC);
+	rec_set(q, CGS_CPU_PRESSURE_SOME_NS, 2 * SEC + 7 * SEC / 10);
+	cgs_rates_compute(&a, 0, &b, SEC, &r);
+	cgs_demand_from_rate(&r.v[0], &d);
+	is_dbl(d.cpu_some, 0.7, 1e-9, "cpu: pressure some 0.7 of the interval");
+	is_dbl(d.demand[CGS_CPU], 0.8, 1e-9, "cpu: demand stays usage + wait");
 
 	/* Held at cpu.max 0.5: asks for 25 % more than it may use. */
 	cgs_rates_free(&r);
