@@ -5,8 +5,8 @@
  * PER_ROUND cgroups are made and as many removed between two calls, each
  * with an id and a path never seen before, a tenth of them charged by a
  * GPU, @alive of them in the ledger at once besides the soak's own tree.
- * It replaces cgs_sample() and what opens and closes the ledger, so a
- * test linking it takes none of ledger/'s I/O; and counts the bytes in
+ * It replaces cgs_sample() (and, by tests/no_ledger.h, what opens and
+ * closes the ledger), so a test linking it takes none of ledger/'s I/O; and counts the bytes in
  * use, from mallinfo2() or, under valgrind (make check), from memcheck,
  * whose malloc mallinfo2() knows nothing of. One file of a test
  * includes it.
@@ -26,41 +26,13 @@
 #endif
 
 #include "ledger/ledger.h"
+#include "tests/no_ledger.h"
 #include "tests/tap.h"
 
 #define PER_ROUND	50	/* the soak's 100 a second at 0.5 s */
 
 static uint64_t round_no, seq;
 static size_t alive = 300;	/* churned cgroups in the ledger at once */
-
-int cgs_nl_open(struct cgs_nl **nlp, unsigned int flags)
-{
-	(void)flags;
-	*nlp = NULL;
-	return -ENOENT;
-}
-
-void cgs_nl_close(struct cgs_nl *nl)
-{
-	(void)nl;
-}
-
-void cgs_nl_perror(const struct cgs_nl *nl, const char *what)
-{
-	(void)nl;
-	printf("# %s failed\n", what);
-}
-
-int cgs_iter_open(struct cgs_iter **itp)
-{
-	*itp = NULL;
-	return 0;
-}
-
-void cgs_iter_close(struct cgs_iter *it)
-{
-	(void)it;
-}
 
 /* A record with every counter and the current memory; no limit. */
 static struct cgs_cgroup *add(struct cgs_list *l, uint64_t id,

@@ -11,40 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "control/control.h"
+#include "tests/cgroup_tree.h"
 #include "tests/churn.h"
 
 #define WARMUP		100	/* rounds */
 #define CHURN		600	/* rounds: 30,000 cgroups made and removed */
 
 /* -- the controller, driven as `run` drives it -- */
-
-static void put(const char *dir, const char *file, const char *text)
-{
-	char p[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	f = fopen(p, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static void make_cgroup(const char *root, const char *rel)
-{
-	char d[512];
-
-	snprintf(d, sizeof(d), "%s/%s", root, rel);
-	mkdir(d, 0755);
-	put(d, "cgroup.procs", "");
-	put(d, "cpu.max", "max 100000\n");
-	put(d, "cpu.weight", "100\n");
-	put(d, "memory.high", "max\n");
-}
 
 static unsigned int rounds(struct cgs_ctl *c, int n)
 {
@@ -78,10 +53,10 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		return 1;
-	make_cgroup(dir, "soak");
-	make_cgroup(dir, "soak/ctl");
-	make_cgroup(dir, "soak/ctl/a");
-	make_cgroup(dir, "soak/ctl/b");
+	tree_cgroup(dir, "soak");
+	tree_cgroup(dir, "soak/ctl");
+	tree_cgroup(dir, "soak/ctl/a");
+	tree_cgroup(dir, "soak/ctl/b");
 	snprintf(conf, sizeof(conf), "%s/c.conf", dir);
 	f = fopen(conf, "w");
 	if (!f)
