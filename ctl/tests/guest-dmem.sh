@@ -240,8 +240,8 @@ EOF
 result $? "plan: a's dmem.max one 10 % step below its usage ($step1), p's 48M; dmem.low p 32M, q 16M; a pending"
 grep -qF "$REGION (device $DEVICE): pending, usage 24" "$OUT/plan.out"
 result $? "plan --explain says a's region is pending, usage above the cap"
-grep -q "GPU memory is not enforced: .*dmem controller for /gmx/n" "$OUT/plan.err"
-result $? "plan says GPU memory is not enforced where the cgroup has no dmem"
+grep -q "GPU memory is not enforced for /gmx/n: dmem is not enabled in its parent's cgroup.subtree_control" "$OUT/plan.err"
+result $? "plan says GPU memory is not enforced on n, and why: its parent does not enable dmem"
 [ "$orig" = "$(files)" ]
 result $? "plan wrote nothing"
 
