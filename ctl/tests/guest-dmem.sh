@@ -325,8 +325,9 @@ until_ok 60 '$(dm gm/a max) == '$((8 * MIB))
 steps "$OUT/run2.log" | sed 's/^/#   a dmem.max step: /'
 echo "#   a: dmem.max $(dm gm/a max) dmem.current $(dm gm/a current); q: dmem.current $(dm gm/p/q current)"
 [ "$(dm gm/a max)" = $((8 * MIB)) ] && [ "$(dm gm/a current)" -le $((8 * MIB)) ] &&
+	[ "$(dm gm/a current)" -gt $((7 * MIB)) ] &&
 	[ "$(steps "$OUT/run2.log" | wc -l)" -ge 2 ]
-result $? "run stepped a's dmem.max to 8M and the kernel reclaimed a's usage under it"
+result $? "run stepped a's dmem.max to 8M, the kernel reclaimed a's usage into (7M, 8M] (1M charges)"
 [ "$(dm gm/p/q current)" = $((4 * MIB)) ]
 result $? "q's charges untouched by a's limit"
 "$CTL" -j plan -c "$CONF" >"$OUT/plan5.json" 2>/dev/null
