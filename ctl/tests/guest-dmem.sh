@@ -100,10 +100,43 @@ until_ok() {
 }
 # ceil10 BYTES: one step of 10 % below BYTES, as the controller rounds it
 ceil10() { awk -v b="$1" 'BEGIN { v = b * 0.9; i = int(v); print i + (v > i) }'; }
-# steps LOG: "OLD NEW" of each dmem.max change of a in run's log
+# steps LOG: "OLD NEW USAGE" of each dmem.max change of a in run's log
+# ("cgsharectl: /gm/a dmem.max: REGION OLD -> REGION NEW (usage USAGE)")
 steps() {
 	awk -v r="$REGION" '$2 == "/gm/a" && $3 == "dmem.max:" && $4 == r &&
-		$7 == r { print $5, $8 }' "$1"
+		$7 == r && $9 == "(usage" { print $5, $8, $10 + 0 }' "$1"
+}
+# run_to_cap LOG: run --restore until a's dmem.max is its 8M cap; then
+# each step, and whether none lowered the limit by more than 10 % of
+# what a held (the lower of its limit and usage) or raised it, and
+# whether usage was at most the limit before (with reclaim: it followed)
+# or stayed 24M (without)
+run_to_cap() {
+	"$CTL" run -c "$CONF" --restore --state "$STATE" 2>"$1" &
+	RUN=$!
+	# shellcheck disable=SC2016 # until_ok evaluates it again each time
+	until_ok 60 '$(dm gm/a max) == '$((8 * MIB))
+	steps "$1" | sed 's/^/#   a dmem.max old, new, usage: /'
+	echo "#   a: dmem.max $(dm gm/a max) dmem.current $(dm gm/a current); q: dmem.current $(dm gm/p/q current)"
+	nsteps=$(steps "$1" | wc -l)
+	bad=$(steps "$1" | awk -v u=$((24 * MIB)) -v follow="$2" '
+		{ b = $1 < $3 ? $1 : $3
+		  if ($2 < b * 0.9 - 1 || $2 >= $1) n++
+		  if (follow && NR > 1 && $3 > prev) n++
+		  if (!follow && $3 != u) n++
+		  prev = $2 }
+		END { print n + 0 }')
+}
+# charge_both: 24 x 1M from a task in a, 4 x 1M from one in q; r1, r2 ok
+charge_both() {
+	r1=$(ask gm/a charge $MIB 24)
+	r2=$(ask gm/p/q charge $MIB 4)
+}
+# none_pending NAME: plan -j into $OUT/NAME.json; true when a has no
+# region pending
+none_pending() {
+	"$CTL" -j plan -c "$CONF" >"$OUT/$1.json" 2>/dev/null
+	json "$OUT/$1.json" "[c for c in d['cgroups'] if c['path'] == '/gm/a'][0]['dmem_pending'] == []"
 }
 fixture_in() {	# fixture_in RECLAIM: loaded afresh, its region in dmem.capacity
 	[ -d /sys/module/$FIXTURE ] && { echo all >$DBG/uncharge; rmmod $FIXTURE; }
@@ -159,8 +192,7 @@ echo "$REGION $((40 * MIB))" >$T/a/dmem.max
 echo "$REGION $MIB" >$T/p/q/dmem.low
 [ "$(dm gm/a max)" = $((40 * MIB)) ] && [ "$(dm gm/p/q low)" = $MIB ]
 result $? "originals set: a's dmem.max 40M, q's dmem.low 1M"
-r1=$(ask gm/a charge $MIB 24)
-r2=$(ask gm/p/q charge $MIB 4)
+charge_both
 echo "#   dmem.current: a $(dm gm/a current) q $(dm gm/p/q current) p $(dm gm/p current) gm $(dm gm current) root $(dm . current)"
 [ "$r1 $r2" = "ok ok" ] && [ "$(dm gm/a current)" = $((24 * MIB)) ] &&
 	[ "$(dm gm/p/q current)" = $((4 * MIB)) ] &&
@@ -170,25 +202,20 @@ result $? "charges from tasks in a (24 x 1M) and q (4 x 1M) move dmem.current: a
 
 # -- bad input: a clear error, nothing written --
 orig=$(files)
-cat >"$OUT/region.conf" <<EOF
-interval 200ms
-cgroup /gm/a max-gpu-memory 8M
-dmem-region drm/0000:00:1f.7/vram9 max 8M
-EOF
-"$CTL" apply -c "$OUT/region.conf" --state "$STATE" >"$OUT/region.out" 2>"$OUT/region.err"
-rc=$?
-sed 's/^/#   /' "$OUT/region.err"
-[ $rc = 1 ] && grep -q "region.conf:3: dmem-region: regions are read from dmem.capacity" "$OUT/region.err"
+# refused NAME LINE3 ERROR: apply with a config whose third line is LINE3
+# exits 1, saying ERROR (after the file's name)
+refused() {
+	printf 'interval 200ms\ncgroup /gm/a max-gpu-memory 8M\n%s\n' "$2" >"$OUT/$1.conf"
+	"$CTL" apply -c "$OUT/$1.conf" --state "$STATE" >"$OUT/$1.out" 2>"$OUT/$1.err"
+	rc=$?
+	sed 's/^/#   /' "$OUT/$1.err"
+	[ $rc = 1 ] && grep -qF "$1.conf:3: $3" "$OUT/$1.err"
+}
+refused region "dmem-region drm/0000:00:1f.7/vram9 max 8M" \
+	"dmem-region: regions are read from dmem.capacity"
 result $? "a dmem-region line naming a region: exit 1, file, line and why"
-cat >"$OUT/minmax.conf" <<EOF
-interval 200ms
-cgroup /gm/a max-gpu-memory 8M
-cgroup /gm/p min-gpu-memory 64M max-gpu-memory 48M
-EOF
-"$CTL" apply -c "$OUT/minmax.conf" --state "$STATE" >"$OUT/minmax.out" 2>"$OUT/minmax.err"
-rc=$?
-sed 's/^/#   /' "$OUT/minmax.err"
-[ $rc = 1 ] && grep -q "minmax.conf:3: cgroup /gm/p: min-gpu-memory is above max-gpu-memory" "$OUT/minmax.err"
+refused minmax "cgroup /gm/p min-gpu-memory 64M max-gpu-memory 48M" \
+	"cgroup /gm/p: min-gpu-memory is above max-gpu-memory"
 result $? "a guarantee above the cap: exit 1, file, line and why"
 [ "$orig" = "$(files)" ] && [ ! -e "$STATE" ]
 result $? "and no dmem file was written, nothing recorded"
@@ -272,17 +299,11 @@ json "$OUT/plan2.json" "[c for c in d['cgroups'] if c['path'] == '/gm/a'][0]['li
 result $? "plan after apply: the next step, $step2, 10 % below the limit now"
 
 # -- run: stepped to the cap, pending, enforced, restored --
-"$CTL" run -c "$CONF" --restore --state "$STATE" 2>"$OUT/run.log" &
-RUN=$!
-# shellcheck disable=SC2016 # until_ok evaluates it again each time
-until_ok 60 '$(dm gm/a max) == '$((8 * MIB))
-steps "$OUT/run.log" | sed 's/^/#   a dmem.max step: /'
-echo "#   a: dmem.max $(dm gm/a max) dmem.current $(dm gm/a current)"
+run_to_cap "$OUT/run.log" 0
 [ "$(dm gm/a max)" = $((8 * MIB)) ]
 result $? "run stepped a's dmem.max down to its cap, 8M"
-nsteps=$(steps "$OUT/run.log" | wc -l)
-big=$(steps "$OUT/run.log" | awk -v u=$((24 * MIB)) '{ b = $1 < u ? $1 : u; if ($2 < b * 0.9 - 1 || $2 >= $1) n++ } END { print n + 0 }')
-ok_awk "in steps ($nsteps), each lowering it by at most 10 %" "$nsteps >= 2 && $big == 0"
+ok_awk "in steps ($nsteps), each at most 10 % below what a held; usage 24M all along (logged)" \
+	"$nsteps >= 2 && $bad == 0"
 [ "$(dm gm/a current)" = $((24 * MIB)) ]
 result $? "without reclaim a's usage stays at 24M"
 "$CTL" plan -c "$CONF" --explain >"$OUT/plan3.out" 2>&1
@@ -299,8 +320,7 @@ r3=$(ask gm/a charge $MIB)
 echo "#   a: 17 x 1M released: $r1; 512K charged: $r2; 1M charged: $r3; dmem.current $(dm gm/a current)"
 [ "$r1 $r2 $r3" = "ok ok EAGAIN" ] && [ "$(dm gm/a current)" = $((7 * MIB + MIB / 2)) ]
 result $? "under its cap: 512K fits in 8M, 1M more is refused (EAGAIN)"
-"$CTL" -j plan -c "$CONF" >"$OUT/plan4.json" 2>/dev/null
-json "$OUT/plan4.json" "[c for c in d['cgroups'] if c['path'] == '/gm/a'][0]['dmem_pending'] == []"
+none_pending plan4
 result $? "plan: a no longer pending"
 kill -0 "$RUN" && ! grep -q "failed\|writing\|back_off\|someone else" "$OUT/run.log"
 result $? "run still running, and logged no error"
@@ -314,24 +334,18 @@ grep "restored" "$OUT/run.log" | sed 's/^/#   /'
 
 # -- a region that reclaims: usage follows the steps --
 fixture_in 1
-r1=$(ask gm/a charge $MIB 24)
-r2=$(ask gm/p/q charge $MIB 4)
+charge_both
 [ "$r1 $r2" = "ok ok" ] && [ "$(dm gm/a current)" = $((24 * MIB)) ]
 result $? "reclaim=1: a charged 24M again"
-"$CTL" run -c "$CONF" --restore --state "$STATE" 2>"$OUT/run2.log" &
-RUN=$!
-# shellcheck disable=SC2016 # until_ok evaluates it again each time
-until_ok 60 '$(dm gm/a max) == '$((8 * MIB))
-steps "$OUT/run2.log" | sed 's/^/#   a dmem.max step: /'
-echo "#   a: dmem.max $(dm gm/a max) dmem.current $(dm gm/a current); q: dmem.current $(dm gm/p/q current)"
+run_to_cap "$OUT/run2.log" 1
 [ "$(dm gm/a max)" = $((8 * MIB)) ] && [ "$(dm gm/a current)" -le $((8 * MIB)) ] &&
-	[ "$(dm gm/a current)" -gt $((7 * MIB)) ] &&
-	[ "$(steps "$OUT/run2.log" | wc -l)" -ge 2 ]
+	[ "$(dm gm/a current)" -gt $((7 * MIB)) ]
 result $? "run stepped a's dmem.max to 8M, the kernel reclaimed a's usage into (7M, 8M] (1M charges)"
+ok_awk "in steps ($nsteps), each at most 10 % below what a held, usage under the previous step's limit" \
+	"$nsteps >= 2 && $bad == 0"
 [ "$(dm gm/p/q current)" = $((4 * MIB)) ]
 result $? "q's charges untouched by a's limit"
-"$CTL" -j plan -c "$CONF" >"$OUT/plan5.json" 2>/dev/null
-json "$OUT/plan5.json" "[c for c in d['cgroups'] if c['path'] == '/gm/a'][0]['dmem_pending'] == []"
+none_pending plan5
 result $? "plan: nothing pending once usage is under the cap"
 stop_run
 result $? "run exits 0 on SIGTERM"
