@@ -50,16 +50,35 @@ struct daemon {
 #define VERIFY_NS (10 * CGS_NSEC_PER_SEC)
 
 /* Memory limits say the usage they were planned for. */
+/* The region a keyed dmem line ("REGION VALUE") is for, or NULL. */
+static const struct cgs_plan_region *line_region(const struct cgs_plan_cg *p,
+						 const char *value)
+{
+	size_t k = strcspn(value, " ");
+
+	for (unsigned int i = 0; i < p->nr_region; i++)
+		if (strlen(p->region[i].name) == k &&
+		    !strncmp(p->region[i].name, value, k))
+			return &p->region[i];
+	return NULL;
+}
+
 static void log_change(const char *path, const char *file, const char *old,
 		       const char *value, bool written,
 		       const struct cgs_plan_cg *p, void *arg)
 {
+	const struct cgs_plan_region *r;
+
 	(void)arg;
 	(void)written;
 	if (!strncmp(file, "memory.", 7))
 		cgs_log("%s %s: %s -> %s (usage %llu)", path, file,
 			old[0] ? old : "-", value,
 			(unsigned long long)p->mem_current);
+	else if (!strncmp(file, "dmem.", 5) && (r = line_region(p, value)))
+		cgs_log("%s %s: %s -> %s (usage %llu)", path, file,
+			old[0] ? old : "-", value,
+			(unsigned long long)r->current);
 	else
 		cgs_log("%s %s: %s -> %s", path, file, old[0] ? old : "-",
 			value);

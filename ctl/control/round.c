@@ -536,6 +536,19 @@ out:
 	return ret;
 }
 
+/* The cgroup root offers the dmem controller: the kernel has it. */
+static bool kernel_has_dmem(struct cgs_ctl *c)
+{
+	struct cgfs_cg root;
+	bool has;
+
+	if (cgfs_cg_open(&c->fs, "/", &root))
+		return false;
+	has = cgfs_has_controller(&root, "dmem");
+	cgfs_cg_close(&root);
+	return has;
+}
+
 int cgs_ctl_plan(struct cgs_ctl *c)
 {
 	uint64_t page = sysconf(_SC_PAGESIZE);
@@ -571,10 +584,9 @@ int cgs_ctl_plan(struct cgs_ctl *c)
 	for (size_t i = 0; i < c->n; i++) {
 		c->cg[i].plan = c->plans[i];
 		if (c->plans[i].dmem_missing && !c->said_dmem) {
-			cgs_log("GPU memory is not enforced: this kernel has no "
-				"dmem controller for %s (Linux 6.14 or later, "
-				"enabled in the parent's subtree_control)",
-				c->cg[i].path);
+			cgs_log("GPU memory is not enforced for %s: %s",
+				c->cg[i].path, cgs_dmem_missing_why(
+					kernel_has_dmem(c), &c->plans[i]));
 			c->said_dmem = true;
 		}
 	}

@@ -209,6 +209,11 @@ static int cgroup_line(struct parser *p, int argc, char **argv)
 		} else if (!strcmp(k, "max-gpu-memory")) {
 			if (size(p, k, val, &cg->gpu_mem_max))
 				return -1;
+			/* 0 is "unset" here: a cap of 0 must not vanish */
+			if (!cg->gpu_mem_max)
+				return fail(p, "bad max-gpu-memory: %s (want a "
+					    "size above 0; leave the key out "
+					    "for no cap)", val);
 		} else if (!strcmp(k, "min-gpu-memory")) {
 			if (size(p, k, val, &cg->gpu_mem_low))
 				return -1;
@@ -237,6 +242,9 @@ static int cgroup_line(struct parser *p, int argc, char **argv)
 			return fail(p, "cgroup %s: min-%s is above max-%s",
 				    cg->path, cgs_res_name(r),
 				    cgs_res_name(r));
+	if (cg->gpu_mem_max && cg->gpu_mem_low > cg->gpu_mem_max)
+		return fail(p, "cgroup %s: min-gpu-memory is above "
+			    "max-gpu-memory", cg->path);
 	return 0;
 }
 

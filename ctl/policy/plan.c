@@ -223,6 +223,18 @@ static void plan_dmem(const struct cgs_conf *k, struct cgs_plan_cg *c)
 	c->num[CGS_LIM_DMEM_LOW] = c->gpu_mem_low;
 }
 
+const char *cgs_dmem_missing_why(bool kernel, const struct cgs_plan_cg *c)
+{
+	if (!kernel)
+		return "the kernel has no dmem controller (CONFIG_CGROUP_DMEM, "
+		       "Linux 6.14 or later)";
+	if (!c->dmem)
+		return "dmem is not enabled in its parent's "
+		       "cgroup.subtree_control";
+	return "no driver has registered a region of device memory (the "
+	       "root's dmem.capacity is empty)";
+}
+
 static void plan_one(const struct cgs_conf *k, uint64_t page,
 		     struct cgs_plan_cg *c, const double *left,
 		     const double *wsum, const double *fs)

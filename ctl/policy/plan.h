@@ -84,6 +84,14 @@ struct cgs_plan_cg {
 };
 
 /*
+ * Why GPU memory is not enforced on a cgroup flagged dmem_missing, a
+ * phrase: the kernel has no dmem controller (@kernel: the cgroup root's
+ * cgroup.controllers lists none), its parent does not enable it, or no
+ * driver registered a region.
+ */
+const char *cgs_dmem_missing_why(bool kernel, const struct cgs_plan_cg *c);
+
+/*
  * Plans @n cgroups (parents before children) against @capacity: each
  * measured cgroup's limit values. A cgroup that got all it asked for may
  * grow into its weighted part of what nobody claimed, and up to its

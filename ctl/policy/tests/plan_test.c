@@ -225,6 +225,10 @@ static void dmem(void)
 	cgs_plan(&k, cap, PAGE, v, 1);
 	ok(!v[0].want[CGS_LIM_DMEM_MAX] && v[0].dmem_missing,
 	   "dmem: no controller: nothing planned, and flagged");
+	ok(strstr(cgs_dmem_missing_why(false, &v[0]), "kernel has no dmem"),
+	   "dmem: why: the kernel has none");
+	ok(strstr(cgs_dmem_missing_why(true, &v[0]), "not enabled in its parent"),
+	   "dmem: why: the kernel has it, the parent does not enable it");
 	v[0].dmem = true;
 	cgs_plan(&k, cap, PAGE, v, 1);
 	/* 2000M in use: 10 % off the usage, not the 1G cap at once */
@@ -237,6 +241,12 @@ static void dmem(void)
 	       "drm/0000:03:00.0/vram0 268435456\n"
 	       "drm/0000:04:00.0/vram0 268435456", "dmem: dmem.low per region");
 	ok(!v[0].dmem_missing, "dmem: not flagged");
+	v[0].nr_region = 0;
+	cgs_plan(&k, cap, PAGE, v, 1);
+	ok(v[0].dmem_missing && !v[0].want[CGS_LIM_DMEM_LOW],
+	   "dmem: no region: nothing planned, and flagged");
+	ok(strstr(cgs_dmem_missing_why(true, &v[0]), "no driver has registered"),
+	   "dmem: why: no region");
 	cgs_conf_free(&k);
 }
 
