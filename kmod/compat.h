@@ -65,4 +65,15 @@ static inline int nla_put_uint(struct sk_buff *skb, int attrtype, u64 value)
 #define __bpf_kfunc_end_defs()	__diag_pop()
 #endif
 
+/*
+ * 6.17 added system_dfl_wq (unbound) and system_percpu_wq in place of
+ * system_unbound_wq and system_wq; 7.2 warns once when work is queued on
+ * the old ones. The record worker needs no particular CPU.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#define cgshare_unbound_wq	system_dfl_wq
+#else
+#define cgshare_unbound_wq	system_unbound_wq
+#endif
+
 #endif

@@ -8,6 +8,7 @@
  */
 #include <linux/cgroup.h>
 #include <linux/workqueue.h>
+#include "compat.h"
 #include "cpu.h"
 #include "gpu.h"
 #include "ledger.h"
@@ -107,7 +108,7 @@ static DECLARE_DELAYED_WORK(create_work, create_work_fn);
 static void defer(void)
 {
 	atomic64_inc(&nr_deferred);
-	mod_delayed_work(system_wq, &create_work, 0);
+	mod_delayed_work(cgshare_unbound_wq, &create_work, 0);
 }
 
 /* Up to @n live cgroups without a record, referenced, parents first. */
@@ -153,7 +154,7 @@ static void create_work_fn(struct work_struct *work)
 
 	if (ret) {
 		pr_warn_once("cgshare: no memory for a cgroup record; trying again\n");
-		schedule_delayed_work(&create_work, HZ);
+		queue_delayed_work(cgshare_unbound_wq, &create_work, HZ);
 		return;
 	}
 	WRITE_ONCE(scanned, seen);
