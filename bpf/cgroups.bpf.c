@@ -91,13 +91,42 @@ struct {
 	__type(value, struct cgs_iter_rec);
 } scratch SEC(".maps");
 
-/* The walk in progress (walks are serialised by cgroup_mutex). */
+/*
+ * Each walk's state: where it finds the memory items (the same for every
+ * walk, found at its first call) and what it counted. The calls that
+ * visit a cgroup hold cgroup_mutex, but the last one (no cgroup: the
+ * summary) runs after it is dropped, when another reader's walk may have
+ * begun; so each session keeps its state in the slot of its id, and a
+ * summary is written only from its own.
+ */
 struct walk {
+	__u64 session;
 	__u32 records, failed, flags;
 	int slot[3];			/* anon, file, inactive_file; -1: none */
 	int item[3];			/* their memcg_stat_item numbers */
 };
-static struct walk walk;
+
+#define WALK_SLOTS 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WALK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct walk);
+} walks SEC(".maps");
+
+/* This session's walk, started afresh when @start. */
+static __always_inline struct walk *walk_of(struct bpf_iter_meta *meta, int start)
+{
+	__u32 k = meta->session_id % WALK_SLOTS;
+	struct walk *w = bpf_map_lookup_elem(&walks, &k);
+
+	if (w && start) {
+		w->session = meta->session_id;
+		w->records = w->failed = w->flags = 0;
+	}
+	return w && w->session == meta->session_id ? w : NULL;
+}
 
 enum { ANON, FILE, INACTIVE_FILE };
 
@@ -193,32 +222,38 @@ static const __u16 mem_attr[3] = {
 	CGSHARE_A_CGROUP_MEM_INACTIVE_FILE,
 };
 
-/* Where memcg_vmstats keeps each item: 6.1 by item, 6.11+ through a table. */
-static __always_inline void find_slots(void)
+/*
+ * Where memcg_vmstats keeps each item: 6.1 by item, 6.11+ through a table.
+ * Returns CGS_ITER_MEMSTAT when one can be read.
+ */
+static __always_inline __u32 find_slots(struct walk *w)
 {
+	__u32 flags = 0;
 	int nr = bpf_core_enum_value(enum memcg_stat_item, MEMCG_NR_STAT);
 	int slots = bpf_core_field_size(struct memcg_vmstats___cgs, state) / sizeof(long);
 	__u8 idx;
 
-	walk.item[ANON] = bpf_core_enum_value(enum node_stat_item, NR_ANON_MAPPED);
-	walk.item[FILE] = bpf_core_enum_value(enum node_stat_item, NR_FILE_PAGES);
-	walk.item[INACTIVE_FILE] = bpf_core_enum_value(enum node_stat_item, NR_INACTIVE_FILE);
+	w->item[ANON] = bpf_core_enum_value(enum node_stat_item, NR_ANON_MAPPED);
+	w->item[FILE] = bpf_core_enum_value(enum node_stat_item, NR_FILE_PAGES);
+	w->item[INACTIVE_FILE] = bpf_core_enum_value(enum node_stat_item, NR_INACTIVE_FILE);
 	for (int i = 0; i < 3; i++) {
-		walk.slot[i] = -1;
+		w->slot[i] = -1;
 		if (slots == nr) {
-			walk.slot[i] = walk.item[i];
+			w->slot[i] = w->item[i];
 		} else if (&mem_cgroup_stats_index &&
 			   !bpf_probe_read_kernel(&idx, 1, (void *)&mem_cgroup_stats_index +
-						  walk.item[i]) && idx < slots) {
-			walk.slot[i] = idx;
+						  w->item[i]) && idx < slots) {
+			w->slot[i] = idx;
 		}
-		if (walk.slot[i] >= 0)
-			walk.flags |= CGS_ITER_MEMSTAT;
+		if (w->slot[i] >= 0)
+			flags = CGS_ITER_MEMSTAT;
 	}
+	return flags;
 }
 
 /* memory.stat's anon, file and inactive_file, in bytes (pages there). */
-static __always_inline void put_mem(struct cgs_iter_rec *r, struct cgroup *cgrp)
+static __always_inline void put_mem(struct cgs_iter_rec *r, struct cgroup *cgrp,
+				    const struct walk *w)
 {
 	int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 	struct mem_cgroup___cgs *memcg;
@@ -231,7 +266,7 @@ static __always_inline void put_mem(struct cgs_iter_rec *r, struct cgroup *cgrp)
 	memcg = (void *)memcg - bpf_core_field_offset(struct mem_cgroup___cgs, css);
 	vs = BPF_CORE_READ(memcg, vmstats);
 	for (int i = 0; i < 3; i++) {
-		int slot = walk.slot[i];
+		int slot = w->slot[i];
 
 		if (slot < 0 || slot > 1023 ||
 		    bpf_probe_read_kernel(&v, sizeof(v), &vs->state[slot]))
@@ -245,7 +280,8 @@ static __always_inline void put_mem(struct cgs_iter_rec *r, struct cgroup *cgrp)
  * return bytes, as memory.stat shows them (7.3: exactly the file's anon
  * times 4096 when scaled again).
  */
-static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup *cgrp)
+static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup *cgrp,
+					  const struct walk *w)
 {
 	struct mem_cgroup *memcg;
 	long v;
@@ -256,7 +292,7 @@ static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup 
 	if (!memcg)
 		return;
 	for (int i = 0; i < 3; i++) {
-		v = bpf_mem_cgroup_page_state(memcg, walk.item[i]);
+		v = bpf_mem_cgroup_page_state(memcg, w->item[i]);
 		if (v != -1)
 			put(r, mem_attr[i], v > 0 ? v : 0);
 	}
@@ -279,6 +315,7 @@ static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
 	struct cgroup *cgrp = ctx->cgroup;
 	struct cgs_iter_sum sum = {};
 	struct cgs_iter_rec *r;
+	struct walk *w;
 	__u32 zero = 0;
 	__u64 id;
 
@@ -286,25 +323,30 @@ static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
 		/* the walk is over: forget the cgroups it did not see */
 		sum.session = meta->session_id;
 		bpf_for_each_map_elem(&records, drop_stale, &sum.session, 0);
-		sum.records = walk.records;
-		sum.failed = walk.failed;
-		sum.flags = walk.flags;
+		w = walk_of(meta, 0);
+		if (w) {
+			sum.records = w->records;
+			sum.failed = w->failed;
+			sum.flags = w->flags;
+		}
 		bpf_seq_write(meta->seq, &sum, sizeof(sum));
 		return 0;
 	}
+	w = walk_of(meta, !meta->seq_num);
+	if (!w)
+		return 0;
 	if (!meta->seq_num) {
-		__builtin_memset(&walk, 0, sizeof(walk));
-		find_slots();
+		w->flags = find_slots(w);
 		if (how == RSTAT) {
 			cgroup_rstat_flush(cgrp);
-			walk.flags |= CGS_ITER_FLUSHED;
+			w->flags |= CGS_ITER_FLUSHED;
 		} else if (how == MEMCG) {
 			struct mem_cgroup *root = bpf_get_mem_cgroup(&cgrp->self);
 
 			if (root) {
 				bpf_mem_cgroup_flush_stats(root);
 				bpf_put_mem_cgroup(root);
-				walk.flags |= CGS_ITER_FLUSHED;
+				w->flags |= CGS_ITER_FLUSHED;
 			}
 		}
 	}
@@ -317,13 +359,13 @@ static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
 	put(r, CGSHARE_A_CGROUP_ID, id);
 	put_cpu(r, cgrp);
 	if (how == MEMCG)
-		put_mem_kfunc(r, cgrp);
+		put_mem_kfunc(r, cgrp, w);
 	else
-		put_mem(r, cgrp);
+		put_mem(r, cgrp, w);
 	if (bpf_map_update_elem(&records, &id, r, BPF_ANY))
-		walk.failed++;
+		w->failed++;
 	else
-		walk.records++;
+		w->records++;
 	return 0;
 }
 
