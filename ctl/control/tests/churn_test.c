@@ -43,6 +43,9 @@ static unsigned int rounds(struct cgs_ctl *c, int n)
 
 int main(void)
 {
+	static const char *const cgroups[] = {
+		"soak", "soak/ctl", "soak/ctl/a", "soak/ctl/b", NULL,
+	};
 	char dir[] = "/tmp/cgs-churn-XXXXXX", conf[600], cmd[600];
 	struct cgs_ctl_opts o = { .quiet = true };
 	const struct cgs_ctl_cg *a;
@@ -51,21 +54,11 @@ int main(void)
 	struct cgs_ctl *c;
 	FILE *f;
 
-	if (!mkdtemp(dir))
+	if (tree_make(dir, cgroups, "interval 500ms\nact-every 2\n"
+		      "capacity cpu 2\nenforce cpu both\nenforce memory high\n"
+		      "cgroup /soak/ctl/a weight 1\ncgroup /soak/ctl/b weight 2\n",
+		      conf, sizeof(conf)))
 		return 1;
-	tree_cgroup(dir, "soak");
-	tree_cgroup(dir, "soak/ctl");
-	tree_cgroup(dir, "soak/ctl/a");
-	tree_cgroup(dir, "soak/ctl/b");
-	snprintf(conf, sizeof(conf), "%s/c.conf", dir);
-	f = fopen(conf, "w");
-	if (!f)
-		return 1;
-	fprintf(f, "cgroup-root %s\ninterval 500ms\nact-every 2\n"
-		"capacity cpu 2\nenforce cpu both\nenforce memory high\n"
-		"cgroup /soak/ctl/a weight 1\ncgroup /soak/ctl/b weight 2\n",
-		dir);
-	fclose(f);
 	if (cgs_ctl_open(&c, conf, (struct cgs_nl *)&nl, &o)) {
 		ok(0, "the controller opens");
 		return tap_done();
@@ -105,8 +98,6 @@ int main(void)
 	   "%ld B each", (long)(large - small) / 2700);
 
 	cgs_ctl_close(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		perror(cmd);
+	tree_remove(dir);
 	return tap_done();
 }

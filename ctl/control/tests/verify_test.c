@@ -96,26 +96,16 @@ static struct cgs_verify_knob judge(const char *conf)
 
 int main(void)
 {
-	char dir[] = "/tmp/cgs-verify-XXXXXX", conf[600], cmd[600];
+	static const char *const cgroups[] = { "v", "v/a", "v/b", "v/c", NULL };
+	char dir[] = "/tmp/cgs-verify-XXXXXX", conf[600];
 	struct cgs_verify_knob k;
 	struct fake *b = &fakes[3];
-	FILE *f;
 
-	if (!mkdtemp(dir))
+	if (tree_make(dir, cgroups, "interval 500ms\ncapacity cpu 2\n"
+		      "enforce cpu weight\nenforce memory none\n"
+		      "cgroup /v/a weight 1\ncgroup /v/b weight 2\n"
+		      "cgroup /v/c weight 1\n", conf, sizeof(conf)))
 		return 1;
-	tree_cgroup(dir, "v");
-	tree_cgroup(dir, "v/a");
-	tree_cgroup(dir, "v/b");
-	tree_cgroup(dir, "v/c");
-	snprintf(conf, sizeof(conf), "%s/c.conf", dir);
-	f = fopen(conf, "w");
-	if (!f)
-		return 1;
-	fprintf(f, "cgroup-root %s\ninterval 500ms\ncapacity cpu 2\n"
-		"enforce cpu weight\nenforce memory none\n"
-		"cgroup /v/a weight 1\ncgroup /v/b weight 2\n"
-		"cgroup /v/c weight 1\n", dir);
-	fclose(f);
 
 	k = judge(conf);
 	ok(k.verdict == CGS_VERDICT_IGNORED && k.judged == 3 &&
@@ -148,8 +138,6 @@ int main(void)
 	   "b's pressure below its wait: the wait counts (%s, %u judged)",
 	   cgs_verdict_name(k.verdict), k.judged);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		perror(cmd);
+	tree_remove(dir);
 	return tap_done();
 }
