@@ -49,7 +49,6 @@ struct daemon {
 /* How long the self-check measures before it judges the scheduler. */
 #define VERIFY_NS (10 * CGS_NSEC_PER_SEC)
 
-/* Memory limits say the usage they were planned for. */
 /* The region a keyed dmem line ("REGION VALUE") is for, or NULL. */
 static const struct cgs_plan_region *line_region(const struct cgs_plan_cg *p,
 						 const char *value)
@@ -63,6 +62,7 @@ static const struct cgs_plan_region *line_region(const struct cgs_plan_cg *p,
 	return NULL;
 }
 
+/* Memory limits say the usage they were planned for. */
 static void log_change(const char *path, const char *file, const char *old,
 		       const char *value, bool written,
 		       const struct cgs_plan_cg *p, void *arg)

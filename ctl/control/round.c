@@ -38,7 +38,8 @@ struct mcg {				/* one managed cgroup */
 	struct cgs_demand_raw raw;
 	bool has_rate;			/* raw is from the latest interval */
 	double vusage, vwait;		/* summed over the verify window */
-	unsigned int vn;
+	double vsome;			/* and the CPU pressure, where known */
+	unsigned int vn, vsn;
 	struct cgs_plan_cg plan;
 };
 
@@ -253,6 +254,11 @@ static int resolve(struct cgs_ctl *c)
 		m->fs = o->fs;
 		m->fs_open = o->fs_open;
 		m->hist = o->hist;
+		m->vusage = o->vusage;
+		m->vwait = o->vwait;
+		m->vsome = o->vsome;
+		m->vn = o->vn;
+		m->vsn = o->vsn;
 		memcpy(m->plan.applied, o->plan.applied, sizeof(o->plan.applied));
 		free(o->path);
 	}
@@ -434,16 +440,11 @@ int cgs_ctl_sample(struct cgs_ctl *c)
 		m->has_rate = true;
 		cgs_demand_push(&m->hist, &m->raw, c->conf.window);
 		m->vusage += m->raw.cpu_usage;
-		/*
-		 * The ledger's wait misses what a queued task waited before
-		 * it was moved to another CPU (sched_info keeps only the last
-		 * queueing): under sched_ext, whose shared queues move tasks
-		 * between CPUs often, it saw 40 to 50 % of the tasks'
-		 * run_delay (guest-verify, scx_flatcg and scx_simple on 7.3).
-		 * The CPU pressure "some" is a floor under the sum of the
-		 * waits; over a verify window its 2 s staleness is small.
-		 */
-		m->vwait += fmax(m->raw.cpu_wait, m->raw.cpu_some);
+		m->vwait += m->raw.cpu_wait;
+		if (m->raw.cpu_some >= 0) {
+			m->vsome += m->raw.cpu_some;
+			m->vsn++;
+		}
 		m->vn++;
 	}
 	cgfs_sched("/sys", &c->sched);
@@ -839,12 +840,23 @@ size_t cgs_ctl_verify(struct cgs_ctl *c, struct cgs_verify_knob out[CGS_NR_KNOBS
 			}
 		}
 		v[n].usage = m->vusage / m->vn;
-		v[n].wait = m->vwait / m->vn;
+		/*
+		 * The ledger's wait misses what a queued task waited before
+		 * it was moved to another CPU (sched_info keeps only the last
+		 * queueing): under sched_ext, whose shared queues move tasks
+		 * between CPUs often, it saw 36 to 58 % of the tasks'
+		 * run_delay (guest-verify, scx_flatcg and scx_simple on 7.3).
+		 * The CPU pressure "some" is a floor under the sum of the
+		 * waits. Each is averaged over the window first: the kernel
+		 * adds to the pressure totals every 2 s, so one interval's
+		 * pressure is 0 or several times its mean.
+		 */
+		v[n].wait = fmax(m->vwait / m->vn, m->vsn ? m->vsome / m->vsn : 0);
 		v[n].weight = r->cg[i].cpu_weight;
 		v[n].quota = r->cg[i].cpu_limit;
 		at[i] = n++;
-		m->vusage = m->vwait = 0;
-		m->vn = 0;
+		m->vusage = m->vwait = m->vsome = 0;
+		m->vn = m->vsn = 0;
 	}
 	cgs_verify(v, n, out);
 	free(v);

@@ -18,27 +18,35 @@
 #include "tests/tap.h"
 #include "util/time.h"
 
-/* One cgroup's rates, in CPUs; pressure < 0: no pressure file. */
+/*
+ * One cgroup's rates, in CPUs; pressure < 0: no pressure file. The kernel
+ * adds to the pressure totals every 2 s: with @step, the pressure lands
+ * at every step-th sample only.
+ */
 struct fake {
 	const char *path;
 	uint64_t weight;
 	double usage, wait, some;
+	unsigned int step;
 };
 
 static struct fake fakes[] = {
-	{ "/", 0, 1.64, 5.0, -1 },
-	{ "/v", 100, 1.64, 5.0, 1.0 },
-	{ "/v/a", 100, 0.546, 2.0, 1.0 },
-	{ "/v/b", 200, 0.546, 2.0, 1.0 },
-	{ "/v/c", 100, 0.546, 2.0, 1.0 },
+	{ "/", 0, 1.64, 5.0, -1, 0 },
+	{ "/v", 100, 1.64, 5.0, 1.0, 0 },
+	{ "/v/a", 100, 0.546, 2.0, 1.0, 0 },
+	{ "/v/b", 200, 0.546, 2.0, 1.0, 0 },
+	{ "/v/c", 100, 0.546, 2.0, 1.0, 0 },
 };
 #define NR_FAKES (sizeof(fakes) / sizeof(fakes[0]))
 static uint64_t t0;
+static unsigned int sample_no;
+static double landed[NR_FAKES];	/* the time its pressure last landed */
 
 int cgs_sample(struct cgs_nl *nl, struct cgs_iter *it,
 	       const struct cgs_target *t, struct cgs_list *l)
 {
 	double dt = (double)(cgs_now_ns() - t0);
+	unsigned int no = sample_no++;
 
 	(void)nl;
 	(void)it;
@@ -53,8 +61,10 @@ int cgs_sample(struct cgs_nl *nl, struct cgs_iter *it,
 		cg->ctr[CGS_CPU_USAGE_NS] = f->usage * dt;
 		cg->ctr[CGS_CPU_WAIT_NS] = f->wait * dt;
 		cg->present |= CGS_BIT(CGS_CPU_USAGE_NS) | CGS_BIT(CGS_CPU_WAIT_NS);
+		if (!f->step || no % f->step == 0)
+			landed[i] = dt;
 		if (f->some >= 0) {
-			cg->ctr[CGS_CPU_PRESSURE_SOME_NS] = f->some * dt;
+			cg->ctr[CGS_CPU_PRESSURE_SOME_NS] = f->some * landed[i];
 			cg->present |= CGS_BIT(CGS_CPU_PRESSURE_SOME_NS);
 		}
 		if (f->weight) {
@@ -66,10 +76,10 @@ int cgs_sample(struct cgs_nl *nl, struct cgs_iter *it,
 }
 
 /*
- * Two samples 200 ms apart, then the verdict on cpu.weight; its worst
- * cgroup's path kept past the controller.
+ * @samples samples 200 ms apart, then the verdict on cpu.weight; its
+ * worst cgroup's path kept past the controller.
  */
-static struct cgs_verify_knob judge(const char *conf)
+static struct cgs_verify_knob judge(const char *conf, int samples)
 {
 	static char worst[64];
 	struct timespec pause = { 0, 200000000 };
@@ -83,9 +93,13 @@ static struct cgs_verify_knob judge(const char *conf)
 		return v[CGS_KNOB_CPU_WEIGHT];
 	}
 	t0 = cgs_now_ns() - 1000000000;
-	if (cgs_ctl_sample(c) || nanosleep(&pause, NULL) || cgs_ctl_sample(c))
-		ok(0, "two samples");
-	else
+	sample_no = 0;
+	for (int i = 0; i < samples; i++)
+		if ((i && nanosleep(&pause, NULL)) || cgs_ctl_sample(c)) {
+			ok(0, "%d samples", samples);
+			samples = 0;
+		}
+	if (samples)
 		cgs_ctl_verify(c, v);
 	snprintf(worst, sizeof(worst), "%s", v[CGS_KNOB_CPU_WEIGHT].worst_path ?
 		 v[CGS_KNOB_CPU_WEIGHT].worst_path : "");
@@ -107,7 +121,7 @@ int main(void)
 		      "cgroup /v/c weight 1\n", conf, sizeof(conf)))
 		return 1;
 
-	k = judge(conf);
+	k = judge(conf, 2);
 	ok(k.verdict == CGS_VERDICT_IGNORED && k.judged == 3 &&
 	   !strcmp(k.worst_path, "/v/b") &&
 	   fabs(k.want - 0.5) < 1e-3 && fabs(k.got - 1.0 / 3) < 1e-3,
@@ -118,14 +132,14 @@ int main(void)
 	/* the ledger saw a twentieth of b's wait, and nothing else says more */
 	b->wait = 0.1;
 	b->some = -1;
-	k = judge(conf);
+	k = judge(conf, 2);
 	ok(k.verdict == CGS_VERDICT_HONOURED && k.judged == 2,
 	   "b's wait low, no pressure: b seems satisfied and is left out "
 	   "(%s, %u judged)", cgs_verdict_name(k.verdict), k.judged);
 
 	/* its pressure says a task of b waited all along */
 	b->some = 1.0;
-	k = judge(conf);
+	k = judge(conf, 2);
 	ok(k.verdict == CGS_VERDICT_IGNORED && k.judged == 3,
 	   "b's wait low, its CPU pressure 1.0: b is judged, ignored "
 	   "(%s, %u judged)", cgs_verdict_name(k.verdict), k.judged);
@@ -133,9 +147,23 @@ int main(void)
 	/* pressure below the ledger's wait changes nothing */
 	b->wait = 2.0;
 	b->some = 0.01;
-	k = judge(conf);
+	k = judge(conf, 2);
 	ok(k.verdict == CGS_VERDICT_IGNORED && k.judged == 3,
 	   "b's pressure below its wait: the wait counts (%s, %u judged)",
+	   cgs_verdict_name(k.verdict), k.judged);
+
+	/*
+	 * b waited 0.2 CPUs and its pressure was 0.15, below its part: it
+	 * is satisfied. Its pressure lands once in four samples, so one
+	 * interval says 0.6; the window's mean of it still says 0.15.
+	 */
+	b->wait = 0.2;
+	b->some = 0.15;
+	b->step = 4;
+	k = judge(conf, 5);
+	ok(k.verdict == CGS_VERDICT_HONOURED && k.judged == 2,
+	   "pressure that lands every fourth sample is averaged before it is "
+	   "compared: b satisfied and left out (%s, %u judged)",
 	   cgs_verdict_name(k.verdict), k.judged);
 
 	tree_remove(dir);
