@@ -89,9 +89,10 @@ stop() {
 # kptr, and the scheduler finds it in the reused element), and the
 # counters cases remove and create cgroups; a new instance has a new map.
 one() {
-	local sched=$1 c=$2 name=${1#scx_} pid what why try loaded
+	local sched=$1 c=$2 name=${1#scx_} pid what why try loaded mark
 	what="$sched: in charge before and after $c"
 	for try in 1 2; do
+		mark=$(dmesg | wc -l)
 		"$SCX/$sched" >"$LOG/$sched.out" 2>&1 &
 		pid=$!
 		loaded=
@@ -105,9 +106,11 @@ one() {
 		# it left unrun for 30 s: seen on 7.3 under scx_flatcg, on a
 		# loaded host, while loading or during a case) says nothing of
 		# the counters; once more, afresh.
-		why=$(dmesg | grep -o 'sched_ext: BPF scheduler "[a-z_]*" disabled (.*)' | tail -n 1)
+		why=$(dmesg | tail -n +$((mark + 1)) |
+			grep -o 'sched_ext: BPF scheduler "[a-z_]*" disabled (.*)' | tail -n 1)
 		[[ $try == 1 && $why == *"runnable task stall"* ]] || break
 		diag "$sched ejected by the watchdog ${loaded:+during $c }($why): once more, under a new instance"
+		mv "$LOG/$sched.out" "$LOG/$sched.try1.out"
 		stop "$pid"
 	done
 	if [[ -z $loaded ]]; then

@@ -40,7 +40,8 @@ usage() { awk '$1 == "usage_usec" { print $2 }' "$T/$1/cpu.stat"; }
 # run-queue wait and the sum of the tasks' run_delay (/proc/PID/schedstat),
 # each read close together, to be subtracted from a later reading. A
 # diagnostic: under sched_ext the ledger misses what a queued task waited
-# before it moved to another CPU (README, "What is not counted").
+# before it moved to another CPU (README, "Run-queue wait across
+# migrations").
 waits() {
 	for c in a b c; do
 		k=0
@@ -153,11 +154,13 @@ judge() {
 	fi
 }
 
-# stalled: the last sched_ext scheduler was ejected by the kernel's
-# watchdog for a task it left unrun (seen on 7.3 under scx_flatcg, on a
-# loaded host): a fault of that scheduler, which says nothing of cgshare
+# stalled: since the kernel log had $mark lines, the sched_ext scheduler
+# was ejected by the kernel's watchdog for a task it left unrun (seen on
+# 7.3 under scx_flatcg, on a loaded host): a fault of that scheduler,
+# which says nothing of cgshare
 stalled() {
-	dmesg | grep 'sched_ext: BPF scheduler' | tail -n 1 | grep -q 'runnable task stall'
+	dmesg | tail -n +$((mark + 1)) | grep 'sched_ext: BPF scheduler' | tail -n 1 |
+		grep -q 'runnable task stall'
 }
 # under BIN OPS WEIGHT-VERDICT MAX-VERDICT CHECK-RATIO: take and judge with
 # BIN in charge, loaded afresh once more if the watchdog ejected it
@@ -165,6 +168,7 @@ stalled() {
 under() {
 	for try in 1 2; do
 		took=
+		mark=$(dmesg | wc -l)
 		"$SCX/$1" >"$OUT/$2.log" 2>&1 &
 		SCHED=$!
 		if wait_state enabled "$2"; then
@@ -174,6 +178,7 @@ under() {
 		fi
 		[ $try = 1 ] && stalled || break
 		echo "# $1 ejected by the watchdog ($(dmesg | grep 'sched_ext: ' | tail -n 1)): once more, afresh"
+		mv "$OUT/$2.log" "$OUT/$2.try1.log"
 		sched_stop
 	done
 	[ -n "$took" ] || return 1
