@@ -10,7 +10,9 @@
 #   ├── c  weight 1   three CPU hogs
 #   └── d  cpu.max 0.25 CPU, two CPU hogs
 #
-# Under each scheduler — the fair one, then scx_flatcg and scx_simple
+# Under each scheduler — the fair one, then scx_flatcg (only with
+# CGSHARE_VERIFY_FLATCG set, by make check-flatcg, part of check-full: it
+# starves kernel threads under this load on a TCG guest) and scx_simple
 # when the kernel has sched_ext and $CGSHARE_SCX holds them (built from
 # the kernel's own tools/sched_ext by tools/build-scx.sh) — after 10 s of
 # settling: usage from cpu.stat over the 10 s verify measures, b against
@@ -198,9 +200,13 @@ elif [ -z "$SCX" ] || [ ! -x "$SCX/scx_flatcg" ] || [ ! -x "$SCX/scx_simple" ]; 
 		skip "$s" "no sched_ext schedulers built for this kernel (CGSHARE_SCX)"
 	done
 else
-	under scx_flatcg flatcg honoured ignored yes || result 1 "scx_flatcg in charge"
-	sched_stop
-	check "fair scheduler back after scx_flatcg" test "$(cat $SYS/state)" = disabled
+	if [ -n "${CGSHARE_VERIFY_FLATCG:-}" ]; then
+		under scx_flatcg flatcg honoured ignored yes || result 1 "scx_flatcg in charge"
+		sched_stop
+		check "fair scheduler back after scx_flatcg" test "$(cat $SYS/state)" = disabled
+	else
+		skip "scx_flatcg" "in make check-full only (check-flatcg): with eleven CPU hogs on 2 TCG vCPUs it starves kernel threads, and the kernel ejects it (a runnable-task or RCU stall, 2 of 7 runs)"
+	fi
 
 	if under scx_simple simple ignored ignored no; then
 		# run's self-check: two 10 s windows in a row after it sees the scheduler
