@@ -14,8 +14,9 @@
 #       (/sys/kernel/sched_ext/state "enabled", root/ops its name)
 #     run the case under it, unchanged
 #     check it was still in charge when the case ended (not ejected;
-#       ejected by its own watchdog for a stalled task, the case runs once
-#       more under a new instance, and the first try is said),
+#       ejected by the kernel's watchdog for a stalled task, while loading
+#       or during the case, the case runs once more under a new instance,
+#       and the first try is said: tools/guest/scx-ejected),
 #     unload it and check the fair scheduler is back
 #
 # The tolerances are counters.c's own: the same code, under another
@@ -106,8 +107,7 @@ one() {
 		# it left unrun for 30 s: seen on 7.3 under scx_flatcg, on a
 		# loaded host, while loading or during a case) says nothing of
 		# the counters; once more, afresh.
-		why=$(dmesg | tail -n +$((mark + 1)) |
-			grep -o 'sched_ext: BPF scheduler "[a-z_]*" disabled (.*)' | tail -n 1)
+		why=$("$TOP/tools/guest/scx-ejected" "$mark")
 		[[ $try == 1 && $why == *"runnable task stall"* ]] || break
 		diag "$sched ejected by the watchdog ${loaded:+during $c }($why): once more, under a new instance"
 		mv "$LOG/$sched.out" "$LOG/$sched.try1.out"

@@ -156,14 +156,9 @@ judge() {
 	fi
 }
 
-# stalled: since the kernel log had $mark lines, the sched_ext scheduler
-# was ejected by the kernel's watchdog for a task it left unrun (seen on
-# 7.3 under scx_flatcg, on a loaded host): a fault of that scheduler,
-# which says nothing of cgshare
-stalled() {
-	dmesg | tail -n +$((mark + 1)) | grep 'sched_ext: BPF scheduler' | tail -n 1 |
-		grep -q 'runnable task stall'
-}
+# ejected: what the kernel said of the sched_ext scheduler it disabled
+# since its log had $mark lines (tools/guest/scx-ejected), if anything
+ejected() { "$(dirname "$0")/../../tools/guest/scx-ejected" "$mark"; }
 # under BIN OPS WEIGHT-VERDICT MAX-VERDICT CHECK-RATIO: take and judge with
 # BIN in charge, loaded afresh once more if the watchdog ejected it
 # meanwhile (said); 1 if it did not load
@@ -178,8 +173,12 @@ under() {
 			took=1
 			[ "$(cat $SYS/state)" = enabled ] && break
 		fi
-		[ $try = 1 ] && stalled || break
-		echo "# $1 ejected by the watchdog ($(dmesg | grep 'sched_ext: ' | tail -n 1)): once more, afresh"
+		why=$(ejected)
+		case "$try $why" in
+		"1 "*"runnable task stall"*) ;;
+		*) break ;;
+		esac
+		echo "# $1 ejected by the watchdog ($why): once more, afresh"
 		mv "$OUT/$2.log" "$OUT/$2.try1.log"
 		sched_stop
 	done
