@@ -8,8 +8,8 @@
 #   tools/sched_ext by tools/build-scx.sh, in $CGSHARE_SCX), and each CPU
 #   case of selftests/counters: usage against cpu.stat and the running
 #   task's CPU clock (2 %), run-queue wait of three hogs pinned to one CPU
-#   against their summed run_delay (5 % or 30 ms), switches against
-#   schedstat:
+#   and of four hogs free to move between CPUs against their summed
+#   run_delay (5 % or 30 ms), switches against schedstat:
 #     load the scheduler, check the kernel says it is in charge
 #       (/sys/kernel/sched_ext/state "enabled", root/ops its name)
 #     run the case under it, unchanged
@@ -32,7 +32,7 @@ SCX=${CGSHARE_SCX:-}
 SYS=/sys/kernel/sched_ext
 COUNTERS=$BUILD/selftests/counters
 CASES=(cpu_usage_vs_cpu_stat cpu_usage_while_running cpu_wait_vs_run_delay
-	cpu_switches_vs_schedstat)
+	cpu_wait_moving_vs_run_delay cpu_switches_vs_schedstat)
 SCHEDS=(scx_simple scx_flatcg)
 LOG=$(mktemp -d /tmp/sched_ext.XXXXXX)
 

@@ -354,7 +354,11 @@ int pin_self(int cpu)
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
+	if (cpu >= 0)
+		CPU_SET(cpu, &set);
+	else
+		for (int i = 0; i < ncpus() && i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 

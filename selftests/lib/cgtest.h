@@ -320,6 +320,7 @@ int klog_problems(const char *mark);
 u64 now_ns(void);
 /* /proc/PID/schedstat: run time, run_delay (queue wait), times run */
 int read_schedstat(pid_t pid, u64 *run, u64 *delay, u64 *pcount);
+/* run on CPU @cpu only, or on every online CPU (-1) */
 int pin_self(int cpu);
 int ncpus(void);
 
