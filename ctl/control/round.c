@@ -841,13 +841,14 @@ size_t cgs_ctl_verify(struct cgs_ctl *c, struct cgs_verify_knob out[CGS_NR_KNOBS
 		}
 		v[n].usage = m->vusage / m->vn;
 		/*
-		 * The ledger's wait misses what a queued task waited before
-		 * it was moved to another CPU (sched_info keeps only the last
-		 * queueing): under sched_ext, whose shared queues move tasks
-		 * between CPUs often, it saw 36 to 58 % of the tasks'
-		 * run_delay (guest-verify, scx_flatcg and scx_simple on 7.3).
-		 * The CPU pressure "some" is a floor under the sum of the
-		 * waits. Each is averaged over the window first: the kernel
+		 * The ledger's wait can miss what a queued task waited
+		 * before it was moved to another CPU: under the fair
+		 * scheduler (90 to 101 % of the tasks' run_delay measured in
+		 * guest-verify), or under sched_ext where two tasks share a
+		 * slot of the module's table (kmod/cpu.c, moved_wait()),
+		 * and a module older than that table missed most of it
+		 * under sched_ext. The CPU pressure "some" is a floor under
+		 * the sum of the waits. Each is averaged over the window first: the kernel
 		 * adds to the pressure totals every 2 s, so one interval's
 		 * pressure is 0 or several times its mean.
 		 */

@@ -41,9 +41,9 @@ usage() { awk '$1 == "usage_usec" { print $2 }' "$T/$1/cpu.stat"; }
 # waits: "ledger-wait-ns run-delay-ns" of a, b and c: the ledger's
 # run-queue wait and the sum of the tasks' run_delay (/proc/PID/schedstat),
 # each read close together, to be subtracted from a later reading. A
-# diagnostic: under sched_ext the ledger misses what a queued task waited
-# before it moved to another CPU (README, "Run-queue wait across
-# migrations").
+# diagnostic: under the fair scheduler the ledger misses what a queued
+# task waited before the load balancer moved it (README, "Run-queue wait
+# across migrations"); counters' cpu_wait_moving_vs_run_delay is the test.
 waits() {
 	for c in a b c; do
 		k=0
