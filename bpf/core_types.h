@@ -36,6 +36,8 @@ struct dma_fence_ops;
 
 struct dma_fence {
 	const struct dma_fence_ops *ops;
+	__u64 context;
+	__u64 seqno;
 };
 
 /* bpf/cgroups.bpf.c: the cgroup iterator's context and the cgroup it walks */

@@ -70,32 +70,6 @@ struct job_start {
 	char dev[CGSHARE_KF_DEV_LEN];	/* scheduler path: named at run_job */
 };
 
-/*
- * Plain (preallocated) hash maps: cheaper per update than LRU ones, and
- * entries do not leak, since every fence is either signalled or destroyed.
- * When one is full a new fence is not followed and counted as such.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);		/* struct dma_fence * */
-	__type(value, struct job_start);
-} fences SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);		/* struct drm_sched_fence * */
-	__type(value, struct job_start);
-} jobs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u64);		/* const struct dma_fence_ops * */
-	__type(value, char[CGSHARE_KF_DEV_LEN]);
-} fence_drivers SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CGS_GPU_ST_MAX);
@@ -110,6 +84,97 @@ static __always_inline void count(__u32 what)
 	if (v)
 		*v += 1;
 }
+
+/*
+ * Fences and jobs in flight, each in a slot of a direct-mapped table
+ * indexed by a hash of the fence: an array lookup is a few instructions
+ * where a hash map's update and delete take a bucket lock and a free list
+ * (most of what the programs cost, measured under icount). A fence is
+ * known by its context and sequence number, unique among live fences (a
+ * context's fences are ordered by seqno); the verifier allows no
+ * arithmetic on the fence pointer itself. A slot is claimed by a
+ * compare-and-swap of its key from 0, filled by the claimer, read only by
+ * the program that ends the same fence (the driver orders a fence's init
+ * before its signal), and freed by a compare-and-swap back to 0 after the
+ * read. A fence whose slot is taken is not followed and counted
+ * (untracked), as one the old hash map had no room for.
+ */
+#define SLOT_BITS	16
+
+struct slot {
+	__u64 key;		/* fence_key() of the fence; 0: free */
+	struct job_start s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct slot);
+} fences SEC(".maps");
+
+/* Scheduler jobs, by the key of their finished fence. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct slot);
+} jobs SEC(".maps");
+
+/* A fence's identity, mixed so that its top bits index the table; never 0. */
+static __always_inline __u64 fence_key(__u64 context, __u64 seqno)
+{
+	__u64 k = (context * 0x9E3779B97F4A7C15ull) ^ seqno;
+
+	k *= 0xBF58476D1CE4E5B9ull;
+	k ^= k >> 31;
+	k *= 0x94D049BB133111EBull;
+	return k | 1;
+}
+
+/* The slot for @key in @map (fences or jobs): never NULL in practice. */
+static __always_inline struct slot *slot_of(void *map, __u64 key)
+{
+	__u32 i = key >> (64 - SLOT_BITS);
+
+	return bpf_map_lookup_elem(map, &i);
+}
+
+/* @key's slot, claimed and zeroed but for the key, or NULL. */
+static __always_inline struct slot *slot_claim(void *map, __u64 key)
+{
+	struct slot *sl = slot_of(map, key);
+
+	if (!sl || __sync_val_compare_and_swap(&sl->key, 0, key) != 0) {
+		count(CGS_GPU_ST_UNTRACKED);
+		return NULL;
+	}
+	__builtin_memset(&sl->s, 0, sizeof(sl->s));
+	return sl;
+}
+
+/* @key's slot if @key holds it. */
+static __always_inline struct slot *slot_find(void *map, __u64 key)
+{
+	struct slot *sl = slot_of(map, key);
+
+	return sl && sl->key == key ? sl : NULL;
+}
+
+/* Frees @key's slot; non-zero if @key held it. */
+static __always_inline int slot_free(void *map, __u64 key)
+{
+	struct slot *sl = slot_of(map, key);
+
+	return sl && __sync_val_compare_and_swap(&sl->key, key, 0) == key;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);		/* const struct dma_fence_ops * */
+	__type(value, char[CGSHARE_KF_DEV_LEN]);
+} fence_drivers SEC(".maps");
 
 static __always_inline void charge(struct cgshare_gpu_usage *u)
 {
@@ -146,29 +211,28 @@ SEC("tp_btf/dma_fence_init")
 int BPF_PROG(fence_init, struct dma_fence *fence)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct job_start s = {};
-	__u64 key = (__u64)fence;
+	struct slot *sl;
 
 	if (task->flags & PF_KTHREAD) {
 		count(CGS_GPU_ST_KTHREAD);
 		return 0;
 	}
-	s.cgroup_id = bpf_get_current_cgroup_id();
-	s.start_ns = bpf_ktime_get_ns();
-	s.ops = (__u64)fence->ops;
-	if (bpf_map_update_elem(&fences, &key, &s, BPF_ANY))
-		count(CGS_GPU_ST_UNTRACKED);
+	sl = slot_claim(&fences, fence_key(fence->context, fence->seqno));
+	if (!sl)
+		return 0;
+	sl->s.cgroup_id = bpf_get_current_cgroup_id();
+	sl->s.start_ns = bpf_ktime_get_ns();
+	sl->s.ops = (__u64)fence->ops;
 	return 0;
 }
 
 SEC("tp_btf/dma_fence_emit")
 int BPF_PROG(fence_emit, struct dma_fence *fence)
 {
-	__u64 key = (__u64)fence;
-	struct job_start *s = bpf_map_lookup_elem(&fences, &key);
+	struct slot *sl = slot_find(&fences, fence_key(fence->context, fence->seqno));
 
-	if (s && !s->run_ns)
-		s->run_ns = bpf_ktime_get_ns();
+	if (sl && !sl->s.run_ns)
+		sl->s.run_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -176,27 +240,31 @@ SEC("tp_btf/dma_fence_signaled")
 int BPF_PROG(fence_signaled, struct dma_fence *fence)
 {
 	struct cgshare_gpu_usage u = {};
-	__u64 key = (__u64)fence;
+	__u64 key = fence_key(fence->context, fence->seqno), ops, start, run;
 	__u64 now = bpf_ktime_get_ns();
-	struct job_start *s;
+	struct slot *sl;
 	char *name;
 
-	s = bpf_map_lookup_elem(&fences, &key);
-	if (!s)
+	sl = slot_find(&fences, key);
+	if (!sl)
 		return 0;
-	u.cgroup_id = s->cgroup_id;
-	if (s->run_ns >= s->start_ns && now >= s->run_ns) {
-		u.queue_ns = s->run_ns - s->start_ns;
-		u.busy_ns = now - s->run_ns;
-	} else if (now >= s->start_ns) {
-		u.busy_ns = now - s->start_ns;
+	u.cgroup_id = sl->s.cgroup_id;
+	start = sl->s.start_ns;
+	run = sl->s.run_ns;
+	ops = sl->s.ops;
+	if (!slot_free(&fences, key))
+		return 0;
+	if (run >= start && now >= run) {
+		u.queue_ns = run - start;
+		u.busy_ns = now - run;
+	} else if (now >= start) {
+		u.busy_ns = now - start;
 	}
-	name = bpf_map_lookup_elem(&fence_drivers, &s->ops);
+	name = bpf_map_lookup_elem(&fence_drivers, &ops);
 	if (name)
 		__builtin_memcpy(u.dev, name, sizeof(u.dev));
 	else
 		__builtin_memcpy(u.dev, "dma-fence", sizeof("dma-fence"));
-	bpf_map_delete_elem(&fences, &key);
 	u.dev[CGSHARE_KF_DEV_LEN - 1] = 0;
 	charge(&u);
 	return 0;
@@ -205,9 +273,7 @@ int BPF_PROG(fence_signaled, struct dma_fence *fence)
 SEC("tp_btf/dma_fence_destroy")
 int BPF_PROG(fence_destroy, struct dma_fence *fence)
 {
-	__u64 key = (__u64)fence;
-
-	if (!bpf_map_delete_elem(&fences, &key))
+	if (slot_free(&fences, fence_key(fence->context, fence->seqno)))
 		count(CGS_GPU_ST_UNSIGNALLED);
 	return 0;
 }
@@ -216,25 +282,28 @@ int BPF_PROG(fence_destroy, struct dma_fence *fence)
 
 static __always_inline int job_queued(struct drm_sched_job___cgs *job)
 {
-	struct job_start s = {};
-	__u64 key, f;
+	struct drm_sched_fence___cgs *sf;
+	struct slot *sl;
+	__u64 key;
 
 	/* 6.12 marks these arguments nullable: no arithmetic before a check. */
 	if (!job)
 		return 0;
-	key = (__u64)BPF_CORE_READ(job, s_fence);
-	if (!key)
+	sf = BPF_CORE_READ(job, s_fence);
+	if (!sf)
 		return 0;
 	/* This job's fences are accounted here, not on the dma_fence path. */
-	f = (__u64)&((struct drm_sched_fence___cgs *)key)->scheduled;
-	bpf_map_delete_elem(&fences, &f);
-	f = (__u64)&((struct drm_sched_fence___cgs *)key)->finished;
-	bpf_map_delete_elem(&fences, &f);
+	slot_free(&fences, fence_key(BPF_CORE_READ(sf, scheduled.context),
+				     BPF_CORE_READ(sf, scheduled.seqno)));
+	key = fence_key(BPF_CORE_READ(sf, finished.context),
+			BPF_CORE_READ(sf, finished.seqno));
+	slot_free(&fences, key);
 
-	s.cgroup_id = bpf_get_current_cgroup_id();
-	s.start_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&jobs, &key, &s, BPF_ANY))
-		count(CGS_GPU_ST_UNTRACKED);
+	sl = slot_claim(&jobs, key);
+	if (!sl)
+		return 0;
+	sl->s.cgroup_id = bpf_get_current_cgroup_id();
+	sl->s.start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -242,16 +311,19 @@ static __always_inline int job_run(struct drm_sched_job___cgs *job)
 {
 	char devname[CGSHARE_KF_DEV_LEN] = {}, ring[CGSHARE_KF_DEV_LEN] = {};
 	struct drm_gpu_scheduler___cgs *sched;
+	struct drm_sched_fence___cgs *sf;
 	struct job_start *s;
+	struct slot *sl;
 	unsigned int i = 0, j;
-	__u64 key;
 
 	if (!job)
 		return 0;
-	key = (__u64)BPF_CORE_READ(job, s_fence);
-	s = bpf_map_lookup_elem(&jobs, &key);
-	if (!s)
+	sf = BPF_CORE_READ(job, s_fence);
+	sl = slot_find(&jobs, fence_key(BPF_CORE_READ(sf, finished.context),
+					BPF_CORE_READ(sf, finished.seqno)));
+	if (!sl)
 		return 0;
+	s = &sl->s;
 	s->run_ns = bpf_ktime_get_ns();
 	sched = BPF_CORE_READ(job, sched);
 	if (bpf_core_field_exists(sched->dev))
@@ -272,26 +344,31 @@ static __always_inline int job_run(struct drm_sched_job___cgs *job)
 static __always_inline int job_done(struct drm_sched_fence___cgs *fence)
 {
 	struct cgshare_gpu_usage u = {};
-	__u64 key = (__u64)fence;
-	__u64 now = bpf_ktime_get_ns();
-	struct job_start *s;
+	__u64 now = bpf_ktime_get_ns(), start, run, key;
+	struct slot *sl;
 
 	if (!fence)
 		return 0;
-	s = bpf_map_lookup_elem(&jobs, &key);
-	if (!s)
+	key = fence_key(BPF_CORE_READ(fence, finished.context),
+			BPF_CORE_READ(fence, finished.seqno));
+	sl = slot_find(&jobs, key);
+	if (!sl)
 		return 0;
-	u.cgroup_id = s->cgroup_id;
-	if (s->run_ns >= s->start_ns && now >= s->run_ns) {
-		u.queue_ns = s->run_ns - s->start_ns;
-		u.busy_ns = now - s->run_ns;
+	u.cgroup_id = sl->s.cgroup_id;
+	start = sl->s.start_ns;
+	run = sl->s.run_ns;
+	__builtin_memcpy(u.dev, sl->s.dev, sizeof(u.dev));
+	if (!slot_free(&jobs, key))
+		return 0;
+	if (run >= start && now >= run) {
+		u.queue_ns = run - start;
+		u.busy_ns = now - run;
 	}
-	__builtin_memcpy(u.dev, s->dev, sizeof(u.dev));
-	bpf_map_delete_elem(&jobs, &key);
 	if (!u.dev[0]) {
 		count(CGS_GPU_ST_UNNAMED);
 		return 0;
 	}
+	u.dev[CGSHARE_KF_DEV_LEN - 1] = 0;
 	charge(&u);
 	return 0;
 }

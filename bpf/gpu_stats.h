@@ -10,7 +10,7 @@ enum {
 	CGS_GPU_ST_KTHREAD,	/* fences created by kernel threads, not followed */
 	CGS_GPU_ST_UNSIGNALLED,	/* fences freed without being signalled */
 	CGS_GPU_ST_UNNAMED,	/* scheduler jobs whose ring had no name */
-	CGS_GPU_ST_UNTRACKED,	/* jobs not followed: the map was full */
+	CGS_GPU_ST_UNTRACKED,	/* jobs not followed: their slot was taken */
 	CGS_GPU_ST_MAX,
 };
 
