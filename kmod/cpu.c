@@ -118,8 +118,9 @@ void cgshare_cpu_forget(struct cgshare_rec *rec)
 struct moved_slot {
 	unsigned long busy;		/* bit 0, held for a few stores */
 	const struct task_struct *task;	/* compared, never dereferenced */
-	unsigned long pcount;		/* its arrivals then: none missed since */
+	u64 start_time;			/* tells a reused task_struct apart */
 	u64 run_delay;			/* at the task's last switch-out */
+	u32 pcount;			/* its arrivals then: none missed since */
 };
 
 static struct moved_slot moved[1 << MOVED_BITS];
@@ -136,7 +137,8 @@ static void moved_remember(const struct task_struct *p)
 	if (!on_ext(p) || test_and_set_bit_lock(0, &s->busy))
 		return;
 	WRITE_ONCE(s->task, p);
-	s->pcount = READ_ONCE(p->sched_info.pcount);
+	s->start_time = p->start_time;
+	s->pcount = (u32)READ_ONCE(p->sched_info.pcount);
 	s->run_delay = READ_ONCE(p->sched_info.run_delay);
 	clear_bit_unlock(0, &s->busy);
 }
@@ -145,8 +147,11 @@ static void moved_remember(const struct task_struct *p)
  * The wait @p's run_delay gained since its last switch-out, called before
  * sched_info_arrive() adds the wait settle() charges. A task about to
  * arrive for the first time (queued, pcount 0) has all its run_delay from
- * moves. A slot is @p's only if no arrival happened since it was written
- * (the task did not run under another class, or with its slot taken).
+ * moves. A slot is @p's only if it was written for this task (the
+ * task_struct may have been freed and reused since) and no arrival
+ * happened since (the task did not run under another class, or with its
+ * slot taken). pcount is kept in 32 bits: the slot lives from one
+ * switch-out to the next switch-in.
  */
 static u64 moved_wait(const struct task_struct *p)
 {
@@ -162,7 +167,8 @@ static u64 moved_wait(const struct task_struct *p)
 		return now;
 	if (READ_ONCE(s->task) != p || test_and_set_bit_lock(0, &s->busy))
 		return 0;
-	if (s->task == p && s->pcount == pcount && now > s->run_delay)
+	if (s->task == p && s->start_time == p->start_time &&
+	    s->pcount == (u32)pcount && now > s->run_delay)
 		wait = now - s->run_delay;
 	if (s->task == p)
 		WRITE_ONCE(s->task, NULL);
@@ -252,7 +258,7 @@ static void probe_switch(void *data, bool preempt, struct task_struct *prev,
 {
 	struct running *r = this_cpu_ptr(&running);
 	struct cgshare_rec *rec = NULL;
-	u64 wait;
+	u64 wait, before = 0;
 
 	/* prev may have run without an update_curr() since it arrived. */
 	write_seqcount_begin(&r->seq);
@@ -260,11 +266,14 @@ static void probe_switch(void *data, bool preempt, struct task_struct *prev,
 	write_seqcount_end(&r->seq);
 	if (wait)
 		charge_usage(prev, 0, wait);
+	/* next's slot first: prev may share it, and would overwrite it. */
+	if (!is_idle_task(next))
+		before = moved_wait(next);
 	if (!is_idle_task(prev) && !(prev_state & TASK_DEAD))
 		moved_remember(prev);
 
 	if (!is_idle_task(next))
-		rec = charge_switch(next, moved_wait(next));
+		rec = charge_switch(next, before);
 	write_seqcount_begin(&r->seq);
 	r->id = rec ? rec->id : 0;
 	r->task = next;

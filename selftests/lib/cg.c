@@ -15,7 +15,9 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>	/* struct clone_args, CLONE_INTO_CGROUP */
 
 #include "cgtest.h"
 
@@ -267,18 +269,28 @@ int cg_walk(const char *rel, cg_walk_fn fn, void *arg)
 	return ret ? -errno : 0;
 }
 
+/*
+ * Born in the cgroup (clone3's CLONE_INTO_CGROUP, 5.7+), not moved there
+ * after a fork: whatever the child waited or ran before a move would be
+ * in its schedstat but charged to our cgroup.
+ */
 pid_t cg_run(const char *rel, int (*fn)(void *), void *arg)
 {
+	struct clone_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	int fd = open(cg_full(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid)
-		return pid;
-	if (cg_enter(rel, 0)) {
-		ksft_print_msg("cannot enter %s: %s\n", rel, strerror(errno));
-		_exit(125);
+	if (fd < 0) {
+		ksft_print_msg("cannot open %s: %s\n", rel, strerror(errno));
+		return -1;
 	}
+	ca.cgroup = fd;
+	fflush(stdout);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0)
+		ksft_print_msg("cannot start a task in %s: %s\n", rel, strerror(errno));
+	if (pid)
+		return close(fd), pid;
 	_exit(fn(arg));
 }
 
