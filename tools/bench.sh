@@ -130,15 +130,16 @@ run_guest() {
 	fi
 }
 
-# Appends "(target ...)" to the summary lines that have a target.
+# Appends "(target ...)" to the summary lines that have a target. A
+# substr() is a string: + 0 makes it a number, or "9.0" >= 20 holds.
 judge() {
 	awk '
 	/^bench: collect / && match($0, /ratio [0-9.]+x/) {
-		r = substr($0, RSTART + 6, RLENGTH - 7)
+		r = substr($0, RSTART + 6, RLENGTH - 7) + 0
 		print $0 (r >= 10 ? "  [target >= 10x: met]" : "  [target >= 10x: NOT met]"); next
 	}
 	/^bench: ctxsw / && !/empty probes/ && match($0, /ratio [0-9.]+ /) {
-		r = substr($0, RSTART + 6, RLENGTH - 7)
+		r = substr($0, RSTART + 6, RLENGTH - 7) + 0
 		match($0, /min [0-9.]+, max [0-9.]+/)
 		split(substr($0, RSTART, RLENGTH), m, /[ ,]+/)
 		# icount repeats itself but for a rare stray guest event, which the
@@ -150,9 +151,9 @@ judge() {
 		next
 	}
 	/^bench: wholepath N=/ && match($0, /collector\/export [0-9.]+x/) {
-		e = substr($0, RSTART + 17, RLENGTH - 18)
+		e = substr($0, RSTART + 17, RLENGTH - 18) + 0
 		match($0, /collector\/stats [0-9.]+x/)
-		s = substr($0, RSTART + 16, RLENGTH - 17)
+		s = substr($0, RSTART + 16, RLENGTH - 17) + 0
 		print $0 (e >= 20 && s >= 20 ? "  [goal >= 20x: met]" : \
 		      "  [goal >= 20x: NOT met" (e < 20 ? ", export" : "") (s < 20 ? ", stats" : "") "]")
 		next
@@ -168,7 +169,7 @@ judge() {
 		next
 	}
 	/^bench: fence .*ns per event/ && match($0, /mean [0-9]+ /) {
-		r = substr($0, RSTART + 5, RLENGTH - 6)
+		r = substr($0, RSTART + 5, RLENGTH - 6) + 0
 		if (/\[icount\]/)
 			print $0 (r <= 250 ? "  [target <= 250 instructions: met]" : "  [target <= 250 instructions: NOT met]")
 		else
