@@ -111,15 +111,14 @@ struct {
 	__uint(max_entries, 1 << SLOT_BITS);
 	__type(key, __u32);
 	__type(value, struct slot);
-} fences SEC(".maps");
+} in_flight SEC(".maps");
 
-/* Scheduler jobs, by the key of their finished fence. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1 << SLOT_BITS);
-	__type(key, __u32);
-	__type(value, struct slot);
-} jobs SEC(".maps");
+/*
+ * A scheduler job shares the table, known by its finished fence with this
+ * bit set in the context: a key of its own, since the finished fence is
+ * signalled (and seen by fence_signaled) like any other.
+ */
+#define JOB_CONTEXT	(1ull << 63)
 
 /* A fence's identity, mixed so that its top bits index the table; never 0. */
 static __always_inline __u64 fence_key(__u64 context, __u64 seqno)
@@ -132,18 +131,18 @@ static __always_inline __u64 fence_key(__u64 context, __u64 seqno)
 	return k | 1;
 }
 
-/* The slot for @key in @map (fences or jobs): never NULL in practice. */
-static __always_inline struct slot *slot_of(void *map, __u64 key)
+/* The slot for @key: never NULL in practice. */
+static __always_inline struct slot *slot_of(__u64 key)
 {
 	__u32 i = key >> (64 - SLOT_BITS);
 
-	return bpf_map_lookup_elem(map, &i);
+	return bpf_map_lookup_elem(&in_flight, &i);
 }
 
 /* @key's slot, claimed and zeroed but for the key, or NULL. */
-static __always_inline struct slot *slot_claim(void *map, __u64 key)
+static __always_inline struct slot *slot_claim(__u64 key)
 {
-	struct slot *sl = slot_of(map, key);
+	struct slot *sl = slot_of(key);
 
 	if (!sl || __sync_val_compare_and_swap(&sl->key, 0, key) != 0) {
 		count(CGS_GPU_ST_UNTRACKED);
@@ -154,17 +153,17 @@ static __always_inline struct slot *slot_claim(void *map, __u64 key)
 }
 
 /* @key's slot if @key holds it. */
-static __always_inline struct slot *slot_find(void *map, __u64 key)
+static __always_inline struct slot *slot_find(__u64 key)
 {
-	struct slot *sl = slot_of(map, key);
+	struct slot *sl = slot_of(key);
 
 	return sl && sl->key == key ? sl : NULL;
 }
 
 /* Frees @key's slot; non-zero if @key held it. */
-static __always_inline int slot_free(void *map, __u64 key)
+static __always_inline int slot_free(__u64 key)
 {
-	struct slot *sl = slot_of(map, key);
+	struct slot *sl = slot_of(key);
 
 	return sl && __sync_val_compare_and_swap(&sl->key, key, 0) == key;
 }
@@ -217,7 +216,7 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
 		count(CGS_GPU_ST_KTHREAD);
 		return 0;
 	}
-	sl = slot_claim(&fences, fence_key(fence->context, fence->seqno));
+	sl = slot_claim(fence_key(fence->context, fence->seqno));
 	if (!sl)
 		return 0;
 	sl->s.cgroup_id = bpf_get_current_cgroup_id();
@@ -229,7 +228,7 @@ int BPF_PROG(fence_init, struct dma_fence *fence)
 SEC("tp_btf/dma_fence_emit")
 int BPF_PROG(fence_emit, struct dma_fence *fence)
 {
-	struct slot *sl = slot_find(&fences, fence_key(fence->context, fence->seqno));
+	struct slot *sl = slot_find(fence_key(fence->context, fence->seqno));
 
 	if (sl && !sl->s.run_ns)
 		sl->s.run_ns = bpf_ktime_get_ns();
@@ -245,14 +244,14 @@ int BPF_PROG(fence_signaled, struct dma_fence *fence)
 	struct slot *sl;
 	char *name;
 
-	sl = slot_find(&fences, key);
+	sl = slot_find(key);
 	if (!sl)
 		return 0;
 	u.cgroup_id = sl->s.cgroup_id;
 	start = sl->s.start_ns;
 	run = sl->s.run_ns;
 	ops = sl->s.ops;
-	if (!slot_free(&fences, key))
+	if (!slot_free(key))
 		return 0;
 	if (run >= start && now >= run) {
 		u.queue_ns = run - start;
@@ -273,7 +272,7 @@ int BPF_PROG(fence_signaled, struct dma_fence *fence)
 SEC("tp_btf/dma_fence_destroy")
 int BPF_PROG(fence_destroy, struct dma_fence *fence)
 {
-	if (slot_free(&fences, fence_key(fence->context, fence->seqno)))
+	if (slot_free(fence_key(fence->context, fence->seqno)))
 		count(CGS_GPU_ST_UNSIGNALLED);
 	return 0;
 }
@@ -283,8 +282,8 @@ int BPF_PROG(fence_destroy, struct dma_fence *fence)
 static __always_inline int job_queued(struct drm_sched_job___cgs *job)
 {
 	struct drm_sched_fence___cgs *sf;
+	__u64 context, seqno;
 	struct slot *sl;
-	__u64 key;
 
 	/* 6.12 marks these arguments nullable: no arithmetic before a check. */
 	if (!job)
@@ -293,13 +292,13 @@ static __always_inline int job_queued(struct drm_sched_job___cgs *job)
 	if (!sf)
 		return 0;
 	/* This job's fences are accounted here, not on the dma_fence path. */
-	slot_free(&fences, fence_key(BPF_CORE_READ(sf, scheduled.context),
-				     BPF_CORE_READ(sf, scheduled.seqno)));
-	key = fence_key(BPF_CORE_READ(sf, finished.context),
-			BPF_CORE_READ(sf, finished.seqno));
-	slot_free(&fences, key);
+	slot_free(fence_key(BPF_CORE_READ(sf, scheduled.context),
+			    BPF_CORE_READ(sf, scheduled.seqno)));
+	context = BPF_CORE_READ(sf, finished.context);
+	seqno = BPF_CORE_READ(sf, finished.seqno);
+	slot_free(fence_key(context, seqno));
 
-	sl = slot_claim(&jobs, key);
+	sl = slot_claim(fence_key(context | JOB_CONTEXT, seqno));
 	if (!sl)
 		return 0;
 	sl->s.cgroup_id = bpf_get_current_cgroup_id();
@@ -319,8 +318,8 @@ static __always_inline int job_run(struct drm_sched_job___cgs *job)
 	if (!job)
 		return 0;
 	sf = BPF_CORE_READ(job, s_fence);
-	sl = slot_find(&jobs, fence_key(BPF_CORE_READ(sf, finished.context),
-					BPF_CORE_READ(sf, finished.seqno)));
+	sl = slot_find(fence_key(BPF_CORE_READ(sf, finished.context) | JOB_CONTEXT,
+					  BPF_CORE_READ(sf, finished.seqno)));
 	if (!sl)
 		return 0;
 	s = &sl->s;
@@ -349,16 +348,16 @@ static __always_inline int job_done(struct drm_sched_fence___cgs *fence)
 
 	if (!fence)
 		return 0;
-	key = fence_key(BPF_CORE_READ(fence, finished.context),
+	key = fence_key(BPF_CORE_READ(fence, finished.context) | JOB_CONTEXT,
 			BPF_CORE_READ(fence, finished.seqno));
-	sl = slot_find(&jobs, key);
+	sl = slot_find(key);
 	if (!sl)
 		return 0;
 	u.cgroup_id = sl->s.cgroup_id;
 	start = sl->s.start_ns;
 	run = sl->s.run_ns;
 	__builtin_memcpy(u.dev, sl->s.dev, sizeof(u.dev));
-	if (!slot_free(&jobs, key))
+	if (!slot_free(key))
 		return 0;
 	if (run >= start && now >= run) {
 		u.queue_ns = run - start;
