@@ -101,8 +101,8 @@ void cgshare_cpu_forget(struct cgshare_rec *rec)
  * take tasks from a shared queue moves one at many picks, and measured
  * without this the ledger saw 36-58 % of its tasks' run_delay. Fair tasks
  * stay out: the same table for them cost about 30 instructions a switch
- * (icount ping-pong, 1.026 -> 1.034), a third more than the module's
- * whole hot path, for the 0-10 % the balancer's moves take from their
+ * (icount ping-pong, 1.026 -> 1.034), a quarter more than the module's
+ * own code there, for the 0-10 % the balancer's moves take from their
  * wait (README, known limits).
  *
  * So for tasks on the ext class the module keeps their run_delay at each
