@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "cgtest.h"
+#include "cgroupfs/sched.h"
 
 #define CPU_PCT		2.0		/* issue: within 2 % of cpu.stat */
 #define MEM_SLACK	(256 * 1024)	/* pages charged between two reads */
@@ -181,10 +182,11 @@ static long long migrations(pid_t pid)
 }
 
 /*
- * NHOGS hogs in cgroup CG, pinned to CPU @cpu with us on CPU 1, or free
- * to run anywhere (-1), for 3 s. With the hogs stopped, cpu-wait-ns == sum of their
- * run_delay (field 2 of /proc/PID/schedstat) within 5 % or 30 ms; the wait
- * is at least @min_wait, so a module that reports zero or usage fails.
+ * @nhogs hogs in cgroup @name, pinned to CPU @cpu with us on CPU 1, or
+ * free to run anywhere (-1), for 3 s. With the hogs stopped, cpu-wait-ns ==
+ * sum of their run_delay (field 2 of /proc/PID/schedstat) within @pct % or
+ * 30 ms; the wait is at least @min_wait, so a module that reports zero or
+ * usage fails.
  */
 static int cpu_wait_case(const char *name, int nhogs, int cpu, u64 min_wait,
 			 double pct)
@@ -249,20 +251,6 @@ static int test_cpu_wait(void)
 	return cpu_wait_case("wait", 3, 0, 3 * SEC, 5.0);
 }
 
-/* A sched_ext scheduler is in charge (/sys/kernel/sched_ext/state). */
-static bool on_sched_ext(void)
-{
-	char state[32] = "";
-	FILE *f = fopen("/sys/kernel/sched_ext/state", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(state, sizeof(state), f))
-		state[0] = 0;
-	fclose(f);
-	return !strncmp(state, "enabled", 7);
-}
-
 /*
  *   top
  *   └── moving   four hogs free to run on both CPUs for 3 s: each waits
@@ -281,11 +269,14 @@ static int test_cpu_wait_moving(void)
 	 * (README, known limits: 90-101 % measured, 96.6 % when the 6.12
 	 * balancer moved four hogs 20 times in 3 s).
 	 */
-	bool ext = on_sched_ext();
+	struct cgfs_sched s;
+	char name[80];
 
-	ksft_print_msg("scheduler: %s, tolerance %s\n", ext ? "sched_ext" : "fair",
-		       ext ? "5 %" : "10 % (moves not followed)");
-	return cpu_wait_case("moving", 4, -1, 3 * SEC, ext ? 5.0 : 10.0);
+	cgfs_sched("/sys", &s);
+	ksft_print_msg("scheduler: %s, tolerance %s\n",
+		       cgfs_sched_name(&s, name, sizeof(name)),
+		       s.ext ? "5 %" : "10 % (moves not followed)");
+	return cpu_wait_case("moving", 4, -1, 3 * SEC, s.ext ? 5.0 : 10.0);
 }
 
 static int sleeper(void *arg)
