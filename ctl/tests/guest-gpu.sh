@@ -126,11 +126,16 @@ P0=$(base /gpucollect $DEV busy_ns)
 "$CTL" -j -v gpu collect --proc "$P" --count 2 --interval 3 --source fdinfo \
 	>"$OUT/r1.json" 2>"$OUT/r1.err" &
 C=$!
+# Held stopped while the files change, so that its second round sees all
+# of the change however slowly this guest runs (a loaded host stretched
+# these steps past the interval).
 rounds "$OUT/r1.json" 1 || echo "# no first round within 60 s"
+kill -STOP $C
 client_a 700001000 2048		# render +700000000 ns
 garbage_b 7
 rmdir $T/c
 rm -rf "$P/4242"
+kill -CONT $C
 wait $C
 result $? "fdinfo: collect --count 2 exits 0"
 check "fdinfo: a start object, then one object per round" python3 -c '
@@ -165,7 +170,9 @@ client_a 900001000 2048		# +200000000 while nobody watched
 	>"$OUT/r2.json" 2>"$OUT/r2.err" &
 C=$!
 rounds "$OUT/r2.json" 1 || echo "# no first round within 60 s"
+kill -STOP $C
 client_a 900051000 1024		# +50000
+kill -CONT $C
 wait $C
 result $? "fdinfo: a second collect exits 0"
 A2=$(gpu /gpucollect/a $DEV busy_ns)
@@ -222,11 +229,15 @@ if [ -f "$STANDIN_DIR/libnvidia-ml.so.1" ]; then
 	C=$!
 	rounds "$OUT/nv.json" 1 || echo "# no first round within 60 s"
 	# a sample 2 s after the baseline at 50 %: 1 s of GPU time
+	kill -STOP $C
 	printf 'dev %s\nproc 0 %s 268435456\nsample 0 %s 1000000 50\nsample 0 %s 3000000 50\n' \
 		$NVDEV "$PA" "$PA" "$PA" >"$S.tmp" && mv "$S.tmp" "$S"
+	kill -CONT $C
 	rounds "$OUT/nv.json" 2 || echo "# no second round within 60 s"
 	# then the process ends: no proc line
+	kill -STOP $C
 	printf 'dev %s\n' $NVDEV >"$S.tmp" && mv "$S.tmp" "$S"
+	kill -CONT $C
 	wait $C
 	result $? "nvml: collect with the stand-in exits 0"
 	check "nvml: said on" grep -q "nvml: on, 1 device" "$OUT/nv.err"
