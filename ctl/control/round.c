@@ -848,9 +848,9 @@ size_t cgs_ctl_verify(struct cgs_ctl *c, struct cgs_verify_knob out[CGS_NR_KNOBS
 		 * slot of the module's table (kmod/cpu.c, moved_wait()),
 		 * and a module older than that table missed most of it
 		 * under sched_ext. The CPU pressure "some" is a floor under
-		 * the sum of the waits. Each is averaged over the window first: the kernel
-		 * adds to the pressure totals every 2 s, so one interval's
-		 * pressure is 0 or several times its mean.
+		 * the sum of the waits. Each is averaged over the window
+		 * first: the kernel adds to the pressure totals every 2 s, so
+		 * one interval's pressure is 0 or several times its mean.
 		 */
 		v[n].wait = fmax(m->vwait / m->vn, m->vsn ? m->vsome / m->vsn : 0);
 		v[n].weight = r->cg[i].cpu_weight;
