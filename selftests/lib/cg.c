@@ -287,11 +287,12 @@ pid_t cg_run(const char *rel, int (*fn)(void *), void *arg)
 	ca.cgroup = fd;
 	fflush(stdout);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (!pid)
+		_exit(fn(arg));
 	if (pid < 0)
 		ksft_print_msg("cannot start a task in %s: %s\n", rel, strerror(errno));
-	if (pid)
-		return close(fd), pid;
-	_exit(fn(arg));
+	close(fd);
+	return pid;
 }
 
 int cg_wait(pid_t pid)
