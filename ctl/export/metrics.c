@@ -157,23 +157,19 @@ static int make_labels(struct labels *l, size_t n,
 		       const void *arg)
 {
 	struct cgs_buf *b = malloc(sizeof(*b));
-	FILE *f;
 	int ret = -ENOMEM;
 
 	memset(l, 0, sizeof(*l));
 	l->at = malloc((n + 1) * sizeof(*l->at));
-	f = open_memstream(&l->text, &l->len);
-	if (b && l->at && f) {
-		cgs_buf_init(b, f);
+	if (b && l->at) {
+		cgs_buf_init_mem(b);
 		for (size_t i = 0; i < n; i++) {
 			l->at[i] = cgs_buf_pos(b);
 			label_set(b, path(i, arg));
 		}
 		l->at[n] = cgs_buf_pos(b);
-		ret = cgs_buf_flush(b) ? 0 : -ENOMEM;
+		ret = cgs_buf_take(b, &l->text, &l->len);
 	}
-	if (f && fclose(f))
-		ret = -ENOMEM;
 	free(b);
 	return ret;
 }
@@ -555,16 +551,15 @@ static const char *shown_path(size_t i, const void *arg)
 	return path_of(&w->in->cg[w->idx[i]]);
 }
 
-int export_render(FILE *out, const struct export_input *in)
+/* The whole text into @f; false when it could not be had. */
+static bool render(struct cgs_buf *f, const struct export_input *in)
 {
-	struct cgs_buf *f = malloc(sizeof(*f));
 	struct view w = { .in = in };
 	int ret;
 
 	w.idx = sorted(in->n, cmp_rec, rec_path, in, &w.n);
-	ret = w.idx && f ? make_labels(&w.lbl, w.n, shown_path, &w) : -ENOMEM;
+	ret = w.idx ? make_labels(&w.lbl, w.n, shown_path, &w) : -ENOMEM;
 	if (!ret) {
-		cgs_buf_init(f, out);
 		family(f, "cgshare_cgroups", "gauge",
 		       "Cgroups in the ledger, as seen by this exporter.");
 		cgs_buf_str(f, "cgshare_cgroups ");
@@ -580,13 +575,24 @@ int export_render(FILE *out, const struct export_input *in)
 	if (!ret) {
 		render_scheduler(f, in);
 		render_controller(f, in->control);
-		if (!cgs_buf_flush(f))
-			ret = -EIO;
 	}
 	if (w.idx)
 		free_labels(&w.lbl);
 	free(w.idx);
-	free(f);
+	return !ret;
+}
+
+int export_render(FILE *out, const struct export_input *in)
+{
+	struct cgs_buf *f = malloc(sizeof(*f));
+	int ret = -ENOMEM;
+
+	if (f) {
+		cgs_buf_init(f, out);
+		if (render(f, in))
+			ret = cgs_buf_flush(f) ? 0 : -EIO;
+		free(f);
+	}
 	if (!ret && (fflush(out) || ferror(out)))
 		ret = -EIO;
 	return ret;
@@ -605,7 +611,8 @@ int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 	struct cgfs_sched sched;
 	char sched_name[80];
 	struct cgs_list l = { 0 };
-	FILE *f;
+	struct cgs_buf *f;
+	bool ok;
 	int ret;
 
 	*text = NULL;
@@ -619,17 +626,20 @@ int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 	in.scheduler = cgfs_sched_name(&sched, sched_name, sizeof(sched_name));
 	in.cg = l.v;
 	in.n = l.n;
-	f = open_memstream(text, len);
+	f = malloc(sizeof(*f));
 	if (!f) {
 		ret = -ENOMEM;
 	} else {
-		ret = export_render(f, &in);
-		if (fclose(f) && !ret)
-			ret = -ENOMEM;
-		if (ret) {
+		cgs_buf_init_mem(f);
+		ok = render(f, &in);
+		ret = cgs_buf_take(f, text, len);
+		if (!ok && !ret) {
 			free(*text);
 			*text = NULL;
+			*len = 0;
+			ret = -ENOMEM;
 		}
+		free(f);
 	}
 	cgs_list_free(&l);
 	return ret;

@@ -1,16 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+
 #include "util/buf.h"
 
 void cgs_buf_init(struct cgs_buf *b, FILE *f)
 {
 	b->f = f;
-	b->error = false;
-	b->out = 0;
+	b->p = b->own;
+	b->cap = sizeof(b->own);
 	b->len = 0;
+	b->out = 0;
+	b->error = false;
+}
+
+void cgs_buf_init_mem(struct cgs_buf *b)
+{
+	b->f = NULL;
+	b->p = NULL;
+	b->cap = 0;
+	b->len = 0;
+	b->out = 0;
+	b->error = false;
+}
+
+int cgs_buf_take(struct cgs_buf *b, char **text, size_t *len)
+{
+	int ret = 0;
+
+	/* the NUL, and a buffer even when nothing was written */
+	cgs_buf_ch(b, '\0');
+	if (b->error) {
+		free(b->p);
+		*text = NULL;
+		*len = 0;
+		ret = -ENOMEM;
+	} else {
+		*text = b->p;
+		*len = b->len - 1;
+	}
+	cgs_buf_init_mem(b);
+	return ret;
 }
 
 bool cgs_buf_flush(struct cgs_buf *b)
 {
+	if (!b->f)
+		return !b->error;
 	if (b->len && fwrite(b->p, 1, b->len, b->f) != b->len)
 		b->error = true;
 	b->out += b->len;
@@ -18,10 +54,45 @@ bool cgs_buf_flush(struct cgs_buf *b)
 	return !b->error;
 }
 
+/* Room for @n more bytes in memory; false, and the text dropped, if none. */
+static bool grow(struct cgs_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : sizeof(b->own);
+	char *p;
+
+	if (b->error)
+		return false;
+	while (cap - b->len < n) {
+		if (cap > SIZE_MAX / 2)
+			goto fail;
+		cap *= 2;
+	}
+	p = realloc(b->p, cap);
+	if (!p)
+		goto fail;
+	b->p = p;
+	b->cap = cap;
+	return true;
+fail:
+	free(b->p);
+	b->p = NULL;
+	b->cap = 0;
+	b->len = 0;
+	b->error = true;
+	return false;
+}
+
 void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n)
 {
+	if (!b->f) {
+		if (grow(b, n)) {
+			memcpy(b->p + b->len, s, n);
+			b->len += n;
+		}
+		return;
+	}
 	cgs_buf_flush(b);
-	if (n > sizeof(b->p)) {
+	if (n > b->cap) {
 		if (fwrite(s, 1, n, b->f) != n)
 			b->error = true;
 		b->out += n;
@@ -31,21 +102,54 @@ void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n)
 	b->len = n;
 }
 
-/* The digits of @v, right-aligned in @end's buffer; where they start. */
+/* Where @n more bytes can be written, or NULL after an error. */
+static char *room(struct cgs_buf *b, size_t n)
+{
+	if (b->cap - b->len >= n)
+		return b->p + b->len;
+	if (b->f)
+		cgs_buf_flush(b);
+	else
+		grow(b, n);
+	return b->error ? NULL : b->p + b->len;
+}
+
+/* "00" to "99", for two digits at a time. */
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* The digits of @v, right-aligned to @end; where they start. */
 static char *digits(char *end, uint64_t v)
 {
-	do {
-		*--end = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + 2 * v, 2);
+	} else {
+		*--end = '0' + v;
+	}
 	return end;
 }
 
+/*
+ * @v is at most 20 digits: they are made in the second half of d and
+ * copied with a fixed size, which the compiler inlines, from where they
+ * start; the bytes after them are overwritten by whatever comes next.
+ */
 void cgs_buf_u64(struct cgs_buf *b, uint64_t v)
 {
-	char d[20], *s = digits(d + sizeof(d), v);
+	char d[40], *s = digits(d + 40, v), *to = room(b, 20);
 
-	cgs_buf_put(b, s, d + sizeof(d) - s);
+	if (!to)
+		return;
+	memcpy(to, s, 20);
+	b->len += d + 40 - s;
 }
 
 void cgs_buf_secs(struct cgs_buf *b, uint64_t ns)
@@ -57,11 +161,8 @@ void cgs_buf_secs(struct cgs_buf *b, uint64_t ns)
 	cgs_buf_u64(b, ns / 1000000000);
 	if (!frac)
 		return;
+	digits(d + 10, frac + 1000000000u);	/* nine digits after a "1" */
 	d[0] = '.';
-	for (int i = 9; i >= 1; i--) {
-		d[i] = '0' + frac % 10;
-		frac /= 10;
-	}
 	while (d[n - 1] == '0')
 		n--;
 	cgs_buf_put(b, d, n);

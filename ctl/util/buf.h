@@ -10,17 +10,30 @@
 /*
  * An output buffer written to its FILE in large pieces: what the JSON
  * writer and the exporter print goes through here, a copy per value
- * instead of a stdio call per character and a printf per number.
+ * instead of a stdio call per character and a printf per number. Or,
+ * without a FILE, the whole text in memory, grown by doubling: one scrape
+ * is megabytes, and a FILE from open_memstream() zeroes and copies every
+ * byte it grows by again.
  */
 struct cgs_buf {
-	FILE *f;
-	bool error;		/* a write to f failed */
-	size_t out;		/* bytes written to f so far */
+	FILE *f;		/* NULL: in memory */
+	char *p;		/* own, or the memory buffer */
+	size_t cap;
 	size_t len;
-	char p[1 << 16];
+	size_t out;		/* bytes written to f so far */
+	bool error;		/* a write to f failed, or out of memory */
+	char own[1 << 16];
 };
 
 void cgs_buf_init(struct cgs_buf *b, FILE *f);
+/* An empty buffer in memory; cgs_buf_take() hands its text over. */
+void cgs_buf_init_mem(struct cgs_buf *b);
+/*
+ * The text of a memory buffer (NUL-terminated, @len bytes without the
+ * NUL), to be freed by the caller; the buffer is empty after. -ENOMEM, and
+ * nothing to free, when it ran out of memory on the way.
+ */
+int cgs_buf_take(struct cgs_buf *b, char **text, size_t *len);
 /* Where the next byte goes, counted from the first ever buffered. */
 static inline size_t cgs_buf_pos(const struct cgs_buf *b)
 {
@@ -36,7 +49,7 @@ void cgs_buf_secs(struct cgs_buf *b, uint64_t ns);
 
 static inline void cgs_buf_put(struct cgs_buf *b, const void *s, size_t n)
 {
-	if (n <= sizeof(b->p) - b->len) {
+	if (n <= b->cap - b->len) {
 		memcpy(b->p + b->len, s, n);
 		b->len += n;
 	} else {
@@ -54,9 +67,10 @@ static inline void cgs_buf_str(struct cgs_buf *b, const char *s)
 
 static inline void cgs_buf_ch(struct cgs_buf *b, char c)
 {
-	if (b->len == sizeof(b->p))
-		cgs_buf_flush(b);
-	b->p[b->len++] = c;
+	if (b->len < b->cap)
+		b->p[b->len++] = c;
+	else
+		cgs_buf_put_slow(b, &c, 1);
 }
 
 #endif
