@@ -258,7 +258,7 @@ static void rate_deltas(const struct cgs_rate *r)
 	out_obj_begin("delta");
 	for (int c = 0; c < CGS_NR_CTR; c++)
 		if (r->valid & CGS_BIT(c))
-			out_u64(cgs_ctr_info[c].key, NULL, r->delta[c]);
+			out_ctr(cgs_ctr_info[c].key, r->delta[c]);
 	out_obj_end();
 	if (!r->clamped)
 		return;
@@ -293,8 +293,7 @@ static void rate_gpus(const struct cgs_rate *r, const struct cgs_cgroup *cg)
 		out_obj_begin("delta");
 		for (int c = 0; c < CGS_NR_GPU_CTR; c++)
 			if (g->valid & CGS_BIT(c))
-				out_u64(cgs_gpu_ctr_info[c].key, NULL,
-					g->delta[c]);
+				out_ctr(cgs_gpu_ctr_info[c].key, g->delta[c]);
 		out_obj_end();
 		out_obj_end();
 	}

@@ -135,6 +135,20 @@ void json_escape(FILE *f, const char *str, size_t len)
 	cgs_buf_flush(&b);
 }
 
+void json_key_ident(struct json_writer *w, const char *key)
+{
+	if (w->depth == 0 || w->after_key)
+		w->error = true;
+	sep(w);
+	cgs_buf_ch(&w->b, '"');
+	cgs_buf_str(&w->b, key);
+	if (w->pretty)
+		cgs_buf_lit(&w->b, "\": ");
+	else
+		cgs_buf_lit(&w->b, "\":");
+	w->after_key = true;
+}
+
 void json_key(struct json_writer *w, const char *key)
 {
 	if (w->depth == 0 || w->after_key)

@@ -109,6 +109,14 @@ void out_u64(const char *k, const char *fmt, uint64_t v)
 	}
 }
 
+void out_ctr(const char *k, uint64_t v)
+{
+	if (out.json) {
+		json_key_ident(&out.w, k);
+		json_u64(&out.w, v);
+	}
+}
+
 void out_bool(const char *k, const char *fmt, bool v)
 {
 	if (out.json) {

@@ -29,6 +29,8 @@ void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void out_str(const char *key, const char *fmt, const char *s);
 void out_u64(const char *key, const char *fmt, uint64_t v);
+/* JSON only: @v under @key, a key of the spec's tables (not escaped). */
+void out_ctr(const char *key, uint64_t v);
 void out_bool(const char *key, const char *fmt, bool v);
 /* Text: @prec decimals. JSON: the value as is. */
 void out_dbl(const char *key, const char *fmt, int prec, double v);

@@ -11,7 +11,7 @@ void show_gpu_json(const struct cgs_gpu *g)
 	out_str("dev", NULL, g->dev);
 	for (int c = 0; c < CGS_NR_GPU_CTR; c++)
 		if (g->present & CGS_BIT(c))
-			out_u64(cgs_gpu_ctr_info[c].key, NULL, g->ctr[c]);
+			out_ctr(cgs_gpu_ctr_info[c].key, g->ctr[c]);
 }
 
 void show_k8s_json(const char *path)
@@ -39,7 +39,7 @@ void show_cgroup_json(const struct cgs_cgroup *cg, uint32_t skip)
 		out_u64("parent_id", NULL, cg->parent_id);
 	for (int c = 0; c < CGS_NR_CTR; c++)
 		if (cgs_has_ctr(cg, c) && !(skip & CGS_BIT(c)))
-			out_u64(cgs_ctr_info[c].key, NULL, cg->ctr[c]);
+			out_ctr(cgs_ctr_info[c].key, cg->ctr[c]);
 	if (skip & SHOW_SKIP_GPU)
 		return;
 	out_arr_begin("gpu");

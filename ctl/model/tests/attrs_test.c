@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generated tables' JSON keys: each made only of [a-z0-9_], which the
+ * JSON writer relies on to print them unescaped (json_key_ident), and
+ * none twice in a table.
+ */
+#include <string.h>
+
+#include "model/attrs.h"
+#include "tests/tap.h"
+
+static void keys(const char *table, const struct cgs_metric *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *k = m[i].key;
+		bool dup = false;
+
+		ok(k && *k && strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+		   strlen(k), "%s[%d] key '%s' is [a-z0-9_]+", table, i,
+		   k ? k : "(null)");
+		for (int j = 0; k && j < i; j++)
+			dup |= !strcmp(m[j].key, k);
+		ok(!dup, "%s[%d] key '%s' is not used before", table, i,
+		   k ? k : "(null)");
+	}
+}
+
+int main(void)
+{
+	keys("cgs_ctr_info", cgs_ctr_info, CGS_NR_CTR);
+	keys("cgs_gpu_ctr_info", cgs_gpu_ctr_info, CGS_NR_GPU_CTR);
+	keys("cgs_status_ctr_info", cgs_status_ctr_info, CGS_NR_STATUS_CTR);
+	return tap_done();
+}
