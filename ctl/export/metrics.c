@@ -52,6 +52,14 @@ static void put_num(struct cgs_buf *f, double v)
 	cgs_buf_str(f, buf);
 }
 
+/* Bytes a label value holds as they are: ASCII but \\, " and newline. */
+static const bool plain[256] = {
+	[0x00 ... '\n' - 1] = true,
+	['\n' + 1 ... '"' - 1] = true,
+	['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0x7f] = true,
+};
+
 /* A label value: \\, \" and \n escaped, bad UTF-8 as U+FFFD. */
 static void escape(struct cgs_buf *f, const char *s)
 {
@@ -60,8 +68,7 @@ static void escape(struct cgs_buf *f, const char *s)
 
 	while (left) {
 		/* plain ASCII, the common case, a run at a time */
-		for (n = 0; n < left && p[n] < 0x80 && p[n] != '\\' &&
-		     p[n] != '"' && p[n] != '\n'; n++)
+		for (n = 0; n < left && plain[p[n]]; n++)
 			;
 		if (n) {
 			cgs_buf_put(f, p, n);
@@ -188,9 +195,18 @@ static void labels(struct cgs_buf *f, const char *name, size_t namelen,
 		   const struct labels *l, size_t i, const char *key,
 		   const char *val)
 {
-	cgs_buf_put(f, name, namelen);
-	cgs_buf_ch(f, '{');
-	cgs_buf_put(f, l->text + l->at[i], l->at[i + 1] - l->at[i]);
+	size_t n = l->at[i + 1] - l->at[i];
+	char *p;
+
+	/* name{LABELS in one go: thirty times per cgroup in a scrape */
+	p = cgs_buf_room(f, namelen + n + 1);
+	if (!p)
+		return;
+	memcpy(p, name, namelen);
+	p += namelen;
+	*p++ = '{';
+	memcpy(p, l->text + l->at[i], n);
+	f->len += namelen + n + 1;
 	if (key) {
 		cgs_buf_ch(f, ',');
 		cgs_buf_str(f, key);

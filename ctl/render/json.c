@@ -79,9 +79,15 @@ void json_obj_end(struct json_writer *w) { nest_close(w, '}'); }
 void json_arr_begin(struct json_writer *w) { nest_open(w, '['); }
 void json_arr_end(struct json_writer *w) { nest_close(w, ']'); }
 
-static void escape(struct cgs_buf *b, const char *str, size_t len)
+/* Bytes a JSON string holds as they are: ASCII from ' ' on but " and \\. */
+static const bool plain[256] = {
+	[' ' ... '!'] = true,		/* '"' is 0x22 */
+	['#' ... '['] = true,		/* '\\' is 0x5c */
+	[']' ... 0x7f] = true,
+};
+
+static void escape_slow(struct cgs_buf *b, const unsigned char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run;
 	char u[8];
 
@@ -90,9 +96,8 @@ static void escape(struct cgs_buf *b, const char *str, size_t len)
 		unsigned char c = s[i];
 		size_t n;
 
-		/* printable ASCII, the common case, a run at a time */
-		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f &&
-		     s[run] != '"' && s[run] != '\\'; run++)
+		/* plain ASCII, the common case, a run at a time */
+		for (run = i; run < len && plain[s[run]]; run++)
 			;
 		if (run > i) {
 			cgs_buf_put(b, s + i, run - i);
@@ -126,6 +131,30 @@ static void escape(struct cgs_buf *b, const char *str, size_t len)
 	cgs_buf_ch(b, '"');
 }
 
+static void escape(struct cgs_buf *b, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	char *p;
+
+	/* keys and paths: short, and nothing to escape */
+	if (len <= 4096) {
+		while (i < len && plain[s[i]])
+			i++;
+		if (i == len) {
+			p = cgs_buf_room(b, len + 2);
+			if (!p)
+				return;
+			*p++ = '"';
+			memcpy(p, s, len);
+			p[len] = '"';
+			b->len += len + 2;
+			return;
+		}
+	}
+	escape_slow(b, s, len);
+}
+
 void json_escape(FILE *f, const char *str, size_t len)
 {
 	static struct cgs_buf b;
@@ -147,6 +176,32 @@ void json_key_ident(struct json_writer *w, const char *key)
 	else
 		cgs_buf_lit(&w->b, "\":");
 	w->after_key = true;
+}
+
+void json_member_u64(struct json_writer *w, const char *key, uint64_t v)
+{
+	size_t n = strlen(key);
+	char *p;
+
+	/* compact, inside an object: the separator, the key and ':' at once */
+	if (w->pretty || w->after_key || w->depth == 0 || n > 256) {
+		json_key_ident(w, key);
+		json_u64(w, v);
+		return;
+	}
+	p = cgs_buf_room(&w->b, n + 4);
+	if (!p)
+		return;
+	if (!w->first[w->depth])
+		*p++ = ',';
+	w->first[w->depth] = false;
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	w->b.len = p - w->b.p;
+	cgs_buf_u64(&w->b, v);
 }
 
 void json_key(struct json_writer *w, const char *key)

@@ -37,6 +37,8 @@ void json_key(struct json_writer *w, const char *key);
  * has some thirty of them, and escaping each was a third of `stats -j`.
  */
 void json_key_ident(struct json_writer *w, const char *key);
+/* json_key_ident(@key) and json_u64(@v), the common case in one go. */
+void json_member_u64(struct json_writer *w, const char *key, uint64_t v);
 void json_str(struct json_writer *w, const char *s);
 void json_strn(struct json_writer *w, const char *s, size_t len);
 void json_u64(struct json_writer *w, uint64_t v);

@@ -111,10 +111,8 @@ void out_u64(const char *k, const char *fmt, uint64_t v)
 
 void out_ctr(const char *k, uint64_t v)
 {
-	if (out.json) {
-		json_key_ident(&out.w, k);
-		json_u64(&out.w, v);
-	}
+	if (out.json)
+		json_member_u64(&out.w, k, v);
 }
 
 void out_bool(const char *k, const char *fmt, bool v)

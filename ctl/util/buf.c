@@ -102,15 +102,12 @@ void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n)
 	b->len = n;
 }
 
-/* Where @n more bytes can be written, or NULL after an error. */
-static char *room(struct cgs_buf *b, size_t n)
+char *cgs_buf_room_slow(struct cgs_buf *b, size_t n)
 {
-	if (b->cap - b->len >= n)
-		return b->p + b->len;
-	if (b->f)
-		cgs_buf_flush(b);
-	else
+	if (!b->f)
 		grow(b, n);
+	else if (cgs_buf_flush(b) && n > b->cap)
+		b->error = true;	/* a caller's bug: more than promised */
 	return b->error ? NULL : b->p + b->len;
 }
 
@@ -144,7 +141,7 @@ static char *digits(char *end, uint64_t v)
  */
 void cgs_buf_u64(struct cgs_buf *b, uint64_t v)
 {
-	char d[40], *s = digits(d + 40, v), *to = room(b, 20);
+	char d[40], *s = digits(d + 40, v), *to = cgs_buf_room(b, 20);
 
 	if (!to)
 		return;

@@ -57,6 +57,20 @@ static inline void cgs_buf_put(struct cgs_buf *b, const void *s, size_t n)
 	}
 }
 
+char *cgs_buf_room_slow(struct cgs_buf *b, size_t n);
+
+/*
+ * Where @n more bytes can be written directly, or NULL after an error
+ * (also when @n is over 64 KiB with a FILE); the writer then adds what it
+ * wrote to len.
+ */
+static inline char *cgs_buf_room(struct cgs_buf *b, size_t n)
+{
+	if (n <= b->cap - b->len)
+		return b->p + b->len;
+	return cgs_buf_room_slow(b, n);
+}
+
 static inline void cgs_buf_str(struct cgs_buf *b, const char *s)
 {
 	cgs_buf_put(b, s, strlen(s));

@@ -2,6 +2,7 @@
 /* The JSON writer: structure, separators, escaping, numbers, misuse. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "render/json.h"
 #include "tests/tap.h"
@@ -38,9 +39,86 @@ static void escaped(const char *in, size_t n, const char *want,
 	free(buf);
 }
 
+/* Every byte alone: as it is exactly when ASCII from ' ' on but " and \\. */
+static void every_byte(void)
+{
+	int bad = 0;
+
+	for (int c = 1; c < 256; c++) {
+		char in = c, want[4] = { '"', c, '"', 0 };
+		bool asis = c >= 0x20 && c <= 0x7f && c != '"' && c != '\\';
+
+		f = open_memstream(&buf, &len);
+		json_escape(f, &in, 1);
+		fclose(f);
+		if (asis != !strcmp(buf, want)) {
+			printf("#   byte 0x%02x gave %s\n", c, buf);
+			bad++;
+		}
+		free(buf);
+	}
+	ok(!bad, "each byte is kept as it is exactly when it need not be escaped");
+
+	/* past the short-string path, plain and not */
+	for (int q = 0; q < 2; q++) {
+		static char in[6000], want[6010];
+
+		memset(in, 'a', sizeof(in));
+		if (q)
+			in[5000] = '"';
+		snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", q ? 5000 : 6000,
+			 in, q ? "\\\"" : "", q ? 999 : 0, in);
+		f = open_memstream(&buf, &len);
+		json_escape(f, in, sizeof(in));
+		fclose(f);
+		ok(!strcmp(buf, want), "6,000 bytes %s", q ? "with a quote" : "plain");
+		free(buf);
+	}
+}
+
+/* json_member_u64 writes what json_key_ident + json_u64 write, anywhere. */
+static void members(bool pretty)
+{
+	char *one = NULL;
+
+	for (int way = 0; way < 2; way++) {
+		start(pretty);
+		json_obj_begin(&w);
+		for (int i = 0; i < 3; i++) {
+			if (way) {
+				json_member_u64(&w, "cpu_usage_ns", 7 * i);
+			} else {
+				json_key_ident(&w, "cpu_usage_ns");
+				json_u64(&w, 7 * i);
+			}
+		}
+		json_key(&w, "o");
+		json_obj_begin(&w);
+		if (way)
+			json_member_u64(&w, "k", UINT64_MAX);
+		else {
+			json_key_ident(&w, "k");
+			json_u64(&w, UINT64_MAX);
+		}
+		json_obj_end(&w);
+		json_obj_end(&w);
+		text(NULL);
+		if (!way)
+			one = buf;
+	}
+	is_str(buf, one, pretty ? "json_member_u64, pretty" :
+	       "json_member_u64, compact");
+	free(one);
+	free(buf);
+}
+
 int main(void)
 {
 	bool fin;
+
+	every_byte();
+	members(false);
+	members(true);
 
 	start(false);
 	json_obj_begin(&w);
