@@ -189,7 +189,7 @@ void json_member_u64(struct json_writer *w, const char *key, uint64_t v)
 		json_u64(w, v);
 		return;
 	}
-	p = cgs_buf_room(&w->b, n + 4);
+	p = cgs_buf_room(&w->b, n + 4 + CGS_FMT_U64);
 	if (!p)
 		return;
 	if (!w->first[w->depth])
@@ -200,8 +200,8 @@ void json_member_u64(struct json_writer *w, const char *key, uint64_t v)
 	p += n;
 	*p++ = '"';
 	*p++ = ':';
+	p += cgs_fmt_u64(p, v);
 	w->b.len = p - w->b.p;
-	cgs_buf_u64(&w->b, v);
 }
 
 void json_key(struct json_writer *w, const char *key)

@@ -134,33 +134,47 @@ static char *digits(char *end, uint64_t v)
 	return end;
 }
 
-/*
- * @v is at most 20 digits: they are made in the second half of d and
- * copied with a fixed size, which the compiler inlines, from where they
- * start; the bytes after them are overwritten by whatever comes next.
- */
+size_t cgs_fmt_u64(char *to, uint64_t v)
+{
+	char d[40], *s = digits(d + 40, v);
+
+	/*
+	 * At most 20 digits, made in the second half of d and copied with a
+	 * fixed size, which the compiler inlines, from where they start.
+	 */
+	memcpy(to, s, 20);
+	return d + 40 - s;
+}
+
+size_t cgs_fmt_secs(char *to, uint64_t ns)
+{
+	uint32_t frac = ns % 1000000000;
+	size_t n = cgs_fmt_u64(to, ns / 1000000000);
+	char d[10];
+
+	if (!frac)
+		return n;
+	digits(d + 10, frac + 1000000000u);	/* nine digits after a "1" */
+	d[0] = '.';
+	memcpy(to + n, d, 10);
+	n += 10;
+	while (to[n - 1] == '0')
+		n--;
+	return n;
+}
+
 void cgs_buf_u64(struct cgs_buf *b, uint64_t v)
 {
-	char d[40], *s = digits(d + 40, v), *to = cgs_buf_room(b, 20);
+	char *to = cgs_buf_room(b, CGS_FMT_U64);
 
-	if (!to)
-		return;
-	memcpy(to, s, 20);
-	b->len += d + 40 - s;
+	if (to)
+		b->len += cgs_fmt_u64(to, v);
 }
 
 void cgs_buf_secs(struct cgs_buf *b, uint64_t ns)
 {
-	uint32_t frac = ns % 1000000000;
-	char d[10];
-	int n = sizeof(d);
+	char *to = cgs_buf_room(b, CGS_FMT_SECS);
 
-	cgs_buf_u64(b, ns / 1000000000);
-	if (!frac)
-		return;
-	digits(d + 10, frac + 1000000000u);	/* nine digits after a "1" */
-	d[0] = '.';
-	while (d[n - 1] == '0')
-		n--;
-	cgs_buf_put(b, d, n);
+	if (to)
+		b->len += cgs_fmt_secs(to, ns);
 }

@@ -47,6 +47,16 @@ void cgs_buf_u64(struct cgs_buf *b, uint64_t v);
 /* @ns as decimal seconds, exactly, without trailing zeros: "1.5". */
 void cgs_buf_secs(struct cgs_buf *b, uint64_t ns);
 
+/*
+ * The same written at @to, which has room for CGS_FMT_U64 or
+ * CGS_FMT_SECS bytes (more than the text: the tail is scratch); the
+ * length of the text.
+ */
+#define CGS_FMT_U64	20
+#define CGS_FMT_SECS	30
+size_t cgs_fmt_u64(char *to, uint64_t v);
+size_t cgs_fmt_secs(char *to, uint64_t ns);
+
 static inline void cgs_buf_put(struct cgs_buf *b, const void *s, size_t n)
 {
 	if (n <= b->cap - b->len) {
