@@ -47,11 +47,14 @@ int parse_target(const char *s, struct cgs_target *t, char *buf, size_t len)
 /* '/' sorts before every other byte, so a subtree follows its root. */
 int cgs_path_cmp(const char *a, const char *b)
 {
-	for (;; a++, b++) {
-		unsigned char x = *a == '/' ? 1 : *a;
-		unsigned char y = *b == '/' ? 1 : *b;
+	unsigned char x, y;
 
-		if (x != y || !x)
+	for (;; a++, b++) {
+		while (*a == *b && *a)
+			a++, b++;
+		x = *a == '/' ? 1 : *a;
+		y = *b == '/' ? 1 : *b;
+		if (x != y || !x)	/* equal only for '/' against \x01 */
 			return x - y;
 	}
 }

@@ -25,8 +25,53 @@ static void target(const char *s, int want_ret, const char *path, uint64_t id)
 	}
 }
 
+/* The order by definition: byte by byte, '/' taken as 1. */
+static int by_definition(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = *a == '/' ? 1 : *a;
+		unsigned char y = *b == '/' ? 1 : *b;
+
+		if (x != y || !x)
+			return x - y;
+	}
+}
+
+/* cgs_path_cmp against the definition on every pair of short strings. */
+static void path_order(void)
+{
+	static const char alpha[] = { '/', 'a', '-', '\x01', '\xff' };
+	char s[781][5];
+	int n = 0, bad = 0;
+
+	/* every string of up to four bytes of alpha: 1 + 5 + ... + 625 */
+	for (int len = 0; len <= 4; len++) {
+		int count = 1;
+
+		for (int i = 0; i < len; i++)
+			count *= 5;
+		for (int k = 0; k < count; k++, n++) {
+			for (int i = 0, v = k; i < len; i++, v /= 5)
+				s[n][i] = alpha[v % 5];
+			s[n][len] = '\0';
+		}
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			int got = cgs_path_cmp(s[i], s[j]);
+			int want = by_definition(s[i], s[j]);
+
+			bad += (got > 0) != (want > 0) || (got < 0) != (want < 0);
+		}
+	ok(n == 781 && !bad, "cgs_path_cmp orders %d strings as its definition "
+	   "(%d pairs differ)", n, bad);
+	ok(cgs_path_cmp("/a/b", "/a-b") < 0 && cgs_path_cmp("/a", "/a/b") < 0,
+	   "a subtree follows its root, before its root's siblings");
+}
+
 int main(void)
 {
+	path_order();
 	struct cgs_target t;
 	char tiny[4];
 
