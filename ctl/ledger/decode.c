@@ -71,21 +71,23 @@ static const void *attr_data(const struct nlattr *a)
 	return (const char *)a + NLA_HDRLEN;
 }
 
-/* YNL "uint": 4 or 8 bytes, host order. */
-static bool get_uint(const struct nlattr *a, uint64_t *v)
+/*
+ * A counter's value: a u32 attribute is 4 bytes; a YNL "uint" 4 or 8
+ * bytes, host order.
+ */
+static inline bool get_value(bool u32, const struct nlattr *a, uint64_t *v)
 {
 	uint32_t v32;
 
-	switch (attr_len(a)) {
-	case 4:
-		memcpy(&v32, attr_data(a), 4);
-		*v = v32;
-		return true;
-	case 8:
+	if (attr_len(a) == 8 && !u32) {
 		memcpy(v, attr_data(a), 8);
 		return true;
 	}
-	return false;
+	if (attr_len(a) != 4)
+		return false;
+	memcpy(&v32, attr_data(a), 4);
+	*v = v32;
+	return true;
 }
 
 static bool get_fixed(const struct nlattr *a, void *v, int size)
@@ -107,38 +109,40 @@ static int metric_index(const struct cgs_metric *tbl, int n, int type)
 
 /*
  * The same for the cgroup set, by a table built once: a record has some
- * thirty attributes, each looked up on every sample.
+ * thirty attributes, each looked up on every sample. Each entry also says
+ * whether the attribute is a u32, so that the loop below reads no more
+ * than this table.
  */
 #define MAX_CGROUP_ATTR 256
 
-static int cgroup_metric(int type)
+struct attr_info {
+	signed char ctr;	/* enum cgs_ctr, or -1 */
+	bool u32;
+};
+
+static const struct attr_info *cgroup_metric(int type)
 {
-	static signed char idx[MAX_CGROUP_ATTR];
+	static struct attr_info info[MAX_CGROUP_ATTR];
+	static const struct attr_info none = { .ctr = -1 };
 	static bool built;
 
 	if (!built) {
-		memset(idx, -1, sizeof(idx));
+		for (int t = 0; t < MAX_CGROUP_ATTR; t++)
+			info[t].ctr = -1;
 		for (int c = 0; c < CGS_NR_CTR; c++)
-			if (cgs_ctr_info[c].attr < MAX_CGROUP_ATTR)
-				idx[cgs_ctr_info[c].attr] = c;
+			if (cgs_ctr_info[c].attr < MAX_CGROUP_ATTR) {
+				info[cgs_ctr_info[c].attr].ctr = c;
+				info[cgs_ctr_info[c].attr].u32 = cgs_ctr_info[c].u32;
+			}
 		built = true;
 	}
-	return type < MAX_CGROUP_ATTR ? idx[type] : -1;
+	return type < MAX_CGROUP_ATTR ? &info[type] : &none;
 }
 
-/* A metric's value: u32 attributes are 4 bytes, uint 4 or 8, u64 8. */
 static bool get_metric(const struct cgs_metric *m, const struct nlattr *a,
 		       uint64_t *v)
 {
-	uint32_t v32;
-
-	if (m->u32) {
-		if (!get_fixed(a, &v32, 4))
-			return false;
-		*v = v32;
-		return true;
-	}
-	return get_uint(a, v);
+	return get_value(m->u32, a, v);
 }
 
 static int bad_length(char *err, size_t errlen, const char *set,
@@ -200,6 +204,7 @@ static int decode_gpu(const struct nlattr *nest, struct cgs_cgroup *cg,
 int cgs_decode_cgroup_attrs(const struct nlattr *head, int len,
 			    struct cgs_cgroup *cg, char *err, size_t errlen)
 {
+	const struct attr_info *info;
 	const struct nlattr *a = NULL;
 	const char *s;
 	int rem, c, ret;
@@ -236,10 +241,11 @@ int cgs_decode_cgroup_attrs(const struct nlattr *head, int len,
 				return ret;
 			continue;
 		}
-		c = cgroup_metric(type);
+		info = cgroup_metric(type);
+		c = info->ctr;
 		if (c < 0)
 			continue;	/* newer module, unknown to us */
-		if (!get_metric(&cgs_ctr_info[c], a, &cg->ctr[c]))
+		if (!get_value(info->u32, a, &cg->ctr[c]))
 			return bad_length(err, errlen, "", &cgs_ctr_info[c], a);
 		cg->present |= CGS_BIT(c);
 	}
