@@ -164,20 +164,6 @@ void json_escape(FILE *f, const char *str, size_t len)
 	cgs_buf_flush(&b);
 }
 
-void json_key_ident(struct json_writer *w, const char *key)
-{
-	if (w->depth == 0 || w->after_key)
-		w->error = true;
-	sep(w);
-	cgs_buf_ch(&w->b, '"');
-	cgs_buf_str(&w->b, key);
-	if (w->pretty)
-		cgs_buf_lit(&w->b, "\": ");
-	else
-		cgs_buf_lit(&w->b, "\":");
-	w->after_key = true;
-}
-
 void json_member_u64(struct json_writer *w, const char *key, uint64_t v)
 {
 	size_t n = strlen(key);
@@ -185,7 +171,7 @@ void json_member_u64(struct json_writer *w, const char *key, uint64_t v)
 
 	/* compact, inside an object: the separator, the key and ':' at once */
 	if (w->pretty || w->after_key || w->depth == 0 || n > 256) {
-		json_key_ident(w, key);
+		json_key(w, key);
 		json_u64(w, v);
 		return;
 	}

@@ -32,12 +32,11 @@ void json_arr_begin(struct json_writer *w);
 void json_arr_end(struct json_writer *w);
 void json_key(struct json_writer *w, const char *key);
 /*
- * A key that needs no escaping, written as it is: only [A-Za-z0-9_], as
- * the keys of the spec's tables are (model/tests checks them). A record
- * has some thirty of them, and escaping each was a third of `stats -j`.
+ * json_key(@key) and json_u64(@v) in one go, for a key that needs no
+ * escaping: only [A-Za-z0-9_], as the keys of the spec's tables are
+ * (model/tests/attrs_test checks them). A record has some thirty of them,
+ * and escaping each was a third of `stats -j`.
  */
-void json_key_ident(struct json_writer *w, const char *key);
-/* json_key_ident(@key) and json_u64(@v), the common case in one go. */
 void json_member_u64(struct json_writer *w, const char *key, uint64_t v);
 void json_str(struct json_writer *w, const char *s);
 void json_strn(struct json_writer *w, const char *s, size_t len);

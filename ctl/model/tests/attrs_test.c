@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generated tables' JSON keys: each made only of [a-z0-9_], which the
- * JSON writer relies on to print them unescaped (json_key_ident), and
+ * JSON writer relies on to print them unescaped (json_member_u64), and
  * none twice in a table; and the same of their Prometheus label names and
  * values, which the exporter prints unescaped too.
  */

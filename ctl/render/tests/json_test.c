@@ -76,7 +76,7 @@ static void every_byte(void)
 	}
 }
 
-/* json_member_u64 writes what json_key_ident + json_u64 write, anywhere. */
+/* json_member_u64 writes what json_key + json_u64 write, anywhere. */
 static void members(bool pretty)
 {
 	char *one = NULL;
@@ -88,7 +88,7 @@ static void members(bool pretty)
 			if (way) {
 				json_member_u64(&w, "cpu_usage_ns", 7 * i);
 			} else {
-				json_key_ident(&w, "cpu_usage_ns");
+				json_key(&w, "cpu_usage_ns");
 				json_u64(&w, 7 * i);
 			}
 		}
@@ -97,7 +97,7 @@ static void members(bool pretty)
 		if (way)
 			json_member_u64(&w, "k", UINT64_MAX);
 		else {
-			json_key_ident(&w, "k");
+			json_key(&w, "k");
 			json_u64(&w, UINT64_MAX);
 		}
 		json_obj_end(&w);
