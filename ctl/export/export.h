@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "model/limits.h"
+#include "util/buf.h"
 #include "model/model.h"
 
 /*
@@ -101,12 +102,25 @@ void export_set_control(struct export_server *s,
 			const struct export_control *c);
 
 /*
- * One scrape's text, as the server would send it, into a malloc'ed buffer:
- * one sample over @nl and @it (NULL: the dump alone), @targets. 0 or a
- * negative errno (the dump failed).
+ * One scrape, as the server sends it: one sample over @nl and @it (NULL:
+ * the dump alone), @targets; its error is returned before anything else
+ * happens. Then @begin(@arg), if not NULL, sends what comes before the
+ * text and says whether the text is wanted (not for a HEAD); then the
+ * text goes to @sink(@arg, ...) in pieces of at most 64 KiB, so that a
+ * scrape holds no more than that of it at once (a whole text was some
+ * 1.5 kB per cgroup, and the page faults of a fresh buffer of that size
+ * cost a fifth of a scrape). 0, the sample's negative errno, -ENOMEM when
+ * the text could not be made after @begin (what was sent is then cut
+ * short), or -EPIPE when @sink refused a piece. @bytes: the text's length.
  */
 struct cgs_nl;
 struct cgs_iter;
+int export_scrape_stream(struct cgs_nl *nl, struct cgs_iter *it,
+			 const struct export_target *targets, size_t nr_targets,
+			 const struct export_control *control,
+			 bool (*begin)(void *arg), cgs_buf_sink *sink, void *arg,
+			 size_t *bytes);
+/* The same into a malloc'ed buffer, NUL-terminated; 0 or a negative errno. */
 int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 		  const struct export_target *targets, size_t nr_targets,
 		  const struct export_control *control, char **text,

@@ -220,12 +220,14 @@ static bool wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
-static bool send_all(int fd, const char *buf, size_t len, int64_t deadline)
+/* @flags: MSG_MORE when more follows at once. */
+static bool send_all(int fd, const char *buf, size_t len, int flags,
+		     int64_t deadline)
 {
 	ssize_t n;
 
 	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
+		n = send(fd, buf, len, MSG_NOSIGNAL | flags);
 		if (n > 0) {
 			buf += n;
 			len -= n;
@@ -283,8 +285,9 @@ static void respond(int fd, int code, const char *reason, const char *extra,
 		     "%s"
 		     "Connection: close\r\n\r\n",
 		     code, reason, type, len, extra ? extra : "");
-	if (send_all(fd, hdr, n, deadline) && !head_only)
-		send_all(fd, body, len, deadline);
+	if (send_all(fd, hdr, n, head_only ? 0 : MSG_MORE, deadline) &&
+	    !head_only)
+		send_all(fd, body, len, 0, deadline);
 }
 
 static void respond_text(int fd, int code, const char *reason,
@@ -294,11 +297,58 @@ static void respond_text(int fd, int code, const char *reason,
 		strlen(msg), false, deadline);
 }
 
-/* The ledger's text, reopening the netlink socket after a failure. */
-static int scrape(struct export_server *s, char **text, size_t *len)
+/*
+ * The answer to GET or HEAD /metrics, sent as the text is made: HTTP/1.1
+ * in chunks (RFC 9112 7.1), HTTP/1.0 to the end of the connection.
+ */
+struct answer {
+	int fd;
+	int64_t deadline;
+	bool head;
+	bool chunked;
+	bool begun;		/* the status line went out */
+};
+
+static bool answer_begin(void *arg)
+{
+	struct answer *a = arg;
+	char hdr[256];
+	int n;
+
+	n = snprintf(hdr, sizeof(hdr),
+		     "HTTP/1.1 200 OK\r\n"
+		     "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+		     "%s"
+		     "Connection: close\r\n\r\n",
+		     a->chunked ? "Transfer-Encoding: chunked\r\n" : "");
+	a->begun = true;
+	return send_all(a->fd, hdr, n, a->head ? 0 : MSG_MORE, a->deadline) &&
+	       !a->head;
+}
+
+static bool answer_piece(void *arg, const char *p, size_t len)
+{
+	struct answer *a = arg;
+	char size[24];
+	int n;
+
+	if (!a->chunked)
+		return send_all(a->fd, p, len, MSG_MORE, a->deadline);
+	n = snprintf(size, sizeof(size), "%zx\r\n", len);
+	return send_all(a->fd, size, n, MSG_MORE, a->deadline) &&
+	       send_all(a->fd, p, len, MSG_MORE, a->deadline) &&
+	       send_all(a->fd, "\r\n", 2, MSG_MORE, a->deadline);
+}
+
+/*
+ * One scrape answered, reopening the netlink socket after the sample
+ * failed; the sample's error when nothing was sent, else 0.
+ */
+static int scrape(struct export_server *s, struct answer *a, size_t *bytes)
 {
 	int ret;
 
+	*bytes = 0;
 	if (!s->nl) {
 		ret = cgs_nl_open(&s->nl, s->verbose ? CGS_NL_VERBOSE : 0);
 		if (ret) {
@@ -306,20 +356,30 @@ static int scrape(struct export_server *s, char **text, size_t *len)
 			return ret;
 		}
 	}
-	ret = export_scrape(s->nl, s->it, s->targets, s->nr_targets,
-			    &s->control, text, len);
-	if (ret && ret != -ENOMEM) {
-		cgs_nl_perror(s->nl, "dumping the ledger");
-		cgs_nl_close(s->nl);
-		s->nl = NULL;
+	ret = export_scrape_stream(s->nl, s->it, s->targets, s->nr_targets,
+				   &s->control, answer_begin, answer_piece, a,
+				   bytes);
+	if (!a->begun) {
+		if (ret && ret != -ENOMEM) {
+			cgs_nl_perror(s->nl, "dumping the ledger");
+			cgs_nl_close(s->nl);
+			s->nl = NULL;
+		}
+		return ret;
 	}
-	return ret;
+	if (ret == -ENOMEM)
+		fprintf(stderr, "cgsharectl: out of memory: a scrape's answer "
+			"was cut short\n");
+	else if (!ret && !a->head && a->chunked)
+		send_all(a->fd, "0\r\n\r\n", 5, 0, a->deadline);
+	return 0;
 }
 
 static void handle(struct export_server *s, int fd, int64_t deadline)
 {
-	char buf[REQ_MAX], *method, *target, *version, *save, *text;
+	char buf[REQ_MAX], *method, *target, *version, *save;
 	size_t len = read_head(fd, buf, deadline);
+	struct answer a = { 0 };
 	bool head;
 	int ret;
 
@@ -351,7 +411,11 @@ static void handle(struct export_server *s, int fd, int64_t deadline)
 			     deadline);
 		return;
 	}
-	ret = scrape(s, &text, &len);
+	a.fd = fd;
+	a.deadline = deadline;
+	a.head = head;
+	a.chunked = strcmp(version, "HTTP/1.0") != 0;
+	ret = scrape(s, &a, &len);
 	if (ret) {
 		respond_text(fd, 503, "Service Unavailable", NULL,
 			     ret == -ENOENT ? "the cgshare module is not "
@@ -359,15 +423,12 @@ static void handle(struct export_server *s, int fd, int64_t deadline)
 			     deadline);
 		return;
 	}
-	respond(fd, 200, "OK", NULL, "text/plain; version=0.0.4; charset=utf-8",
-		text, len, head, deadline);
 	if (s->verbose)
 		fprintf(stderr, "cgsharectl: %s /metrics: %zu bytes\n", method,
 			len);
-	free(text);
 	/*
-	 * A scrape's buffers (the dump, the labels, the text: some 800 kB
-	 * for 300 cgroups) are given back now. glibc would keep what its
+	 * A scrape's buffers (the sample and the label sets; the text went
+	 * out in 64 KiB pieces) are given back now. glibc would keep what its
 	 * heap held of them until some later free() crossed its trim
 	 * threshold, and the daemon's RSS would step up and down with the
 	 * scrapes' timing rather than follow what it holds.

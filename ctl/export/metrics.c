@@ -667,10 +667,11 @@ int export_render(FILE *out, const struct export_input *in)
 
 /* -- one scrape -- */
 
-int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
-		  const struct export_target *targets, size_t nr_targets,
-		  const struct export_control *control, char **text,
-		  size_t *len)
+int export_scrape_stream(struct cgs_nl *nl, struct cgs_iter *it,
+			 const struct export_target *targets, size_t nr_targets,
+			 const struct export_control *control,
+			 bool (*begin)(void *arg), cgs_buf_sink *sink, void *arg,
+			 size_t *bytes)
 {
 	struct export_input in = { .targets = targets,
 				   .nr_targets = nr_targets,
@@ -678,36 +679,64 @@ int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 	struct cgfs_sched sched;
 	char sched_name[80];
 	struct cgs_list l = { 0 };
-	struct cgs_buf *f;
-	bool ok;
+	struct cgs_buf *f = NULL;
 	int ret;
 
-	*text = NULL;
-	*len = 0;
+	*bytes = 0;
 	ret = cgs_sample(nl, it, NULL, &l);
-	if (ret) {
-		cgs_list_free(&l);
-		return ret;
+	if (!ret) {
+		f = malloc(sizeof(*f));
+		if (!f)
+			ret = -ENOMEM;
 	}
+	if (ret || (begin && !begin(arg)))
+		goto out;
 	cgfs_sched("/sys", &sched);
 	in.scheduler = cgfs_sched_name(&sched, sched_name, sizeof(sched_name));
 	in.cg = l.v;
 	in.n = l.n;
-	f = malloc(sizeof(*f));
-	if (!f) {
+	cgs_buf_init_sink(f, sink, arg);
+	if (!render(f, &in))
 		ret = -ENOMEM;
-	} else {
-		cgs_buf_init_mem(f);
-		ok = render(f, &in);
-		ret = cgs_buf_take(f, text, len);
-		if (!ok && !ret) {
-			free(*text);
-			*text = NULL;
-			*len = 0;
-			ret = -ENOMEM;
-		}
-		free(f);
-	}
+	else if (!cgs_buf_flush(f))
+		ret = -EPIPE;
+	*bytes = cgs_buf_pos(f);
+out:
+	free(f);
 	cgs_list_free(&l);
+	return ret;
+}
+
+/* export_scrape's sink: the text grows in a buffer in memory. */
+static bool to_memory(void *arg, const char *p, size_t n)
+{
+	cgs_buf_put(arg, p, n);
+	return true;
+}
+
+int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
+		  const struct export_target *targets, size_t nr_targets,
+		  const struct export_control *control, char **text,
+		  size_t *len)
+{
+	struct cgs_buf *m = malloc(sizeof(*m));
+	size_t bytes;
+	int ret;
+
+	*text = NULL;
+	*len = 0;
+	if (!m)
+		return -ENOMEM;
+	cgs_buf_init_mem(m);
+	ret = export_scrape_stream(nl, it, targets, nr_targets, control, NULL,
+				   to_memory, m, &bytes);
+	if (cgs_buf_take(m, text, len) && !ret)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+	}
+	free(m);
 	return ret;
 }

@@ -4,9 +4,16 @@
 
 #include "util/buf.h"
 
-void cgs_buf_init(struct cgs_buf *b, FILE *f)
+static bool file_sink(void *arg, const char *p, size_t n)
 {
-	b->f = f;
+	return fwrite(p, 1, n, arg) == n;
+}
+
+void cgs_buf_init_sink(struct cgs_buf *b, cgs_buf_sink *sink, void *arg)
+{
+	b->f = NULL;
+	b->sink = sink;
+	b->arg = arg;
 	b->p = b->own;
 	b->cap = sizeof(b->own);
 	b->len = 0;
@@ -14,9 +21,17 @@ void cgs_buf_init(struct cgs_buf *b, FILE *f)
 	b->error = false;
 }
 
+void cgs_buf_init(struct cgs_buf *b, FILE *f)
+{
+	cgs_buf_init_sink(b, file_sink, f);
+	b->f = f;
+}
+
 void cgs_buf_init_mem(struct cgs_buf *b)
 {
 	b->f = NULL;
+	b->sink = NULL;
+	b->arg = NULL;
 	b->p = NULL;
 	b->cap = 0;
 	b->len = 0;
@@ -43,13 +58,19 @@ int cgs_buf_take(struct cgs_buf *b, char **text, size_t *len)
 	return ret;
 }
 
+/* @n bytes at @p to the sink, unless an earlier write failed. */
+static void put_out(struct cgs_buf *b, const char *p, size_t n)
+{
+	if (n && !b->error && !b->sink(b->arg, p, n))
+		b->error = true;
+	b->out += n;
+}
+
 bool cgs_buf_flush(struct cgs_buf *b)
 {
-	if (!b->f)
+	if (!b->sink)
 		return !b->error;
-	if (b->len && fwrite(b->p, 1, b->len, b->f) != b->len)
-		b->error = true;
-	b->out += b->len;
+	put_out(b, b->p, b->len);
 	b->len = 0;
 	return !b->error;
 }
@@ -84,7 +105,7 @@ fail:
 
 void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n)
 {
-	if (!b->f) {
+	if (!b->sink) {
 		if (grow(b, n)) {
 			memcpy(b->p + b->len, s, n);
 			b->len += n;
@@ -93,9 +114,7 @@ void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n)
 	}
 	cgs_buf_flush(b);
 	if (n > b->cap) {
-		if (fwrite(s, 1, n, b->f) != n)
-			b->error = true;
-		b->out += n;
+		put_out(b, s, n);
 		return;
 	}
 	memcpy(b->p, s, n);
@@ -104,7 +123,7 @@ void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n)
 
 char *cgs_buf_room_slow(struct cgs_buf *b, size_t n)
 {
-	if (!b->f)
+	if (!b->sink)
 		grow(b, n);
 	else if (cgs_buf_flush(b) && n > b->cap)
 		b->error = true;	/* a caller's bug: more than promised */

@@ -10,22 +10,28 @@
 /*
  * An output buffer written to its FILE in large pieces: what the JSON
  * writer and the exporter print goes through here, a copy per value
- * instead of a stdio call per character and a printf per number. Or,
- * without a FILE, the whole text in memory, grown by doubling: one scrape
- * is megabytes, and a FILE from open_memstream() zeroes and copies every
- * byte it grows by again.
+ * instead of a stdio call per character and a printf per number. Or to a
+ * sink of the caller's, a piece of at most 64 KiB at a time (the
+ * exporter's HTTP answer). Or, with neither, the whole text in memory,
+ * grown by doubling.
  */
+typedef bool cgs_buf_sink(void *arg, const char *p, size_t n);
+
 struct cgs_buf {
-	FILE *f;		/* NULL: in memory */
+	FILE *f;		/* the FILE, if any */
+	cgs_buf_sink *sink;	/* where full pieces go; NULL: in memory */
+	void *arg;
 	char *p;		/* own, or the memory buffer */
 	size_t cap;
 	size_t len;
-	size_t out;		/* bytes written to f so far */
-	bool error;		/* a write to f failed, or out of memory */
+	size_t out;		/* bytes written out so far */
+	bool error;		/* a write failed, or out of memory */
 	char own[1 << 16];
 };
 
 void cgs_buf_init(struct cgs_buf *b, FILE *f);
+/* A buffer whose pieces go to @sink(@arg, ...), which says if it took them. */
+void cgs_buf_init_sink(struct cgs_buf *b, cgs_buf_sink *sink, void *arg);
 /* An empty buffer in memory; cgs_buf_take() hands its text over. */
 void cgs_buf_init_mem(struct cgs_buf *b);
 /*
@@ -39,7 +45,7 @@ static inline size_t cgs_buf_pos(const struct cgs_buf *b)
 {
 	return b->out + b->len;
 }
-/* Writes what is buffered to the FILE (not fflush()); false on error. */
+/* Writes what is buffered out (not fflush()); false on error. */
 bool cgs_buf_flush(struct cgs_buf *b);
 void cgs_buf_put_slow(struct cgs_buf *b, const void *s, size_t n);
 /* @v in decimal. */
