@@ -190,23 +190,30 @@ static void free_labels(struct labels *l)
 /* A family's name and its length, for labels(). */
 #define NAME(s)		s, sizeof(s) - 1
 
+/* name{LABELS of sample @i at @p, which has room; where it ends. */
+static char *put_prefix(char *p, const char *name, size_t namelen,
+			const struct labels *l, size_t i)
+{
+	size_t n = l->at[i + 1] - l->at[i];
+
+	memcpy(p, name, namelen);
+	p += namelen;
+	*p++ = '{';
+	memcpy(p, l->text + l->at[i], n);
+	return p + n;
+}
+
 /* Starts sample @i of family @name: name{LABELS[,key="val"]} then ' '. */
 static void labels(struct cgs_buf *f, const char *name, size_t namelen,
 		   const struct labels *l, size_t i, const char *key,
 		   const char *val)
 {
 	size_t n = l->at[i + 1] - l->at[i];
-	char *p;
+	char *p = cgs_buf_room(f, namelen + n + 1);
 
-	/* name{LABELS in one go: thirty times per cgroup in a scrape */
-	p = cgs_buf_room(f, namelen + n + 1);
 	if (!p)
 		return;
-	memcpy(p, name, namelen);
-	p += namelen;
-	*p++ = '{';
-	memcpy(p, l->text + l->at[i], n);
-	f->len += namelen + n + 1;
+	f->len += put_prefix(p, name, namelen, l, i) - p;
 	if (key) {
 		cgs_buf_ch(f, ',');
 		cgs_buf_str(f, key);
@@ -285,19 +292,28 @@ static const char *target_path(size_t i, const void *arg)
 static const enum cgs_res res_order[] = { CGS_CPU, CGS_GPU, CGS_MEM };
 
 /* A value in the family's unit: time in seconds, exactly. */
-static void put_value(struct cgs_buf *f, const struct cgs_metric *m, uint64_t v)
+/* @v in @m's unit at @p, which has room for CGS_FMT_SECS; where it ends. */
+static char *fmt_value(char *p, const struct cgs_metric *m, uint64_t v)
 {
 	switch (m->unit) {
 	case CGS_UNIT_NS:
-		cgs_buf_secs(f, v);
-		break;
+		return p + cgs_fmt_secs(p, v);
 	case CGS_UNIT_US:
-		cgs_buf_secs(f, v * 1000);
-		break;
+		return p + cgs_fmt_secs(p, v * 1000);
 	default:
-		cgs_buf_u64(f, v);
+		return p + cgs_fmt_u64(p, v);
 	}
-	cgs_buf_ch(f, '\n');
+}
+
+static void put_value(struct cgs_buf *f, const struct cgs_metric *m, uint64_t v)
+{
+	char *p = cgs_buf_room(f, CGS_FMT_SECS + 1);
+
+	if (!p)
+		return;
+	p = fmt_value(p, m, v);
+	*p++ = '\n';
+	f->len = p - f->p;
 }
 
 /*
@@ -321,11 +337,7 @@ static void sample(struct cgs_buf *f, const char *name, size_t namelen,
 	if (!p)
 		return;
 	start = p;
-	memcpy(p, name, namelen);
-	p += namelen;
-	*p++ = '{';
-	memcpy(p, l->text + l->at[i], n);
-	p += n;
+	p = put_prefix(p, name, namelen, l, i);
 	if (kl) {
 		*p++ = ',';
 		memcpy(p, m->label, kl);
@@ -338,16 +350,7 @@ static void sample(struct cgs_buf *f, const char *name, size_t namelen,
 	}
 	*p++ = '}';
 	*p++ = ' ';
-	switch (m->unit) {
-	case CGS_UNIT_NS:
-		p += cgs_fmt_secs(p, v);
-		break;
-	case CGS_UNIT_US:
-		p += cgs_fmt_secs(p, v * 1000);
-		break;
-	default:
-		p += cgs_fmt_u64(p, v);
-	}
+	p = fmt_value(p, m, v);
 	*p++ = '\n';
 	f->len += p - start;
 }
@@ -710,8 +713,10 @@ out:
 /* export_scrape's sink: the text grows in a buffer in memory. */
 static bool to_memory(void *arg, const char *p, size_t n)
 {
-	cgs_buf_put(arg, p, n);
-	return true;
+	struct cgs_buf *m = arg;
+
+	cgs_buf_put(m, p, n);
+	return !m->error;	/* out of memory: no use making the rest */
 }
 
 int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
@@ -730,8 +735,8 @@ int export_scrape(struct cgs_nl *nl, struct cgs_iter *it,
 	cgs_buf_init_mem(m);
 	ret = export_scrape_stream(nl, it, targets, nr_targets, control, NULL,
 				   to_memory, m, &bytes);
-	if (cgs_buf_take(m, text, len) && !ret)
-		ret = -ENOMEM;
+	if (cgs_buf_take(m, text, len))
+		ret = -ENOMEM;	/* the memory buffer's, also behind -EPIPE */
 	if (ret) {
 		free(*text);
 		*text = NULL;
