@@ -109,7 +109,7 @@ void export_set_control(struct export_server *s,
  * text goes to @sink(@arg, ...) in pieces of at most 64 KiB, so that a
  * scrape holds no more than that of it at once (a whole text was some
  * 1.5 kB per cgroup, and the page faults of a fresh buffer of that size
- * cost a fifth of a scrape). 0, the sample's negative errno, -ENOMEM when
+ * cost a sixth of a scrape). 0, the sample's negative errno, -ENOMEM when
  * the text could not be made after @begin (what was sent is then cut
  * short), or -EPIPE when @sink refused a piece. @bytes: the text's length.
  */
