@@ -180,19 +180,13 @@ static void moved_remember(const struct task_struct *p) { }
 static u64 moved_wait(const struct task_struct *p) { return 0; }
 #endif
 
-/* Charges run time and run-queue wait to @p's cgroup and its ancestors. */
+/* Charges run time and run-queue wait to @p's cgroup (see ledger.h). */
 static void charge_usage(struct task_struct *p, u64 usage, u64 wait)
 {
-	struct cgshare_rec *rec;
-	struct cgshare_cpu *c;
+	struct cgshare_rec *rec = task_rec(p);
 
-	for (rec = task_rec(p); rec; rec = READ_ONCE(rec->parent)) {
-		c = this_cpu_ptr(rec->cpu);
-		u64_stats_update_begin(&c->sync);
-		u64_stats_add(&c->usage_ns, usage);
-		u64_stats_add(&c->wait_ns, wait);
-		u64_stats_update_end(&c->sync);
-	}
+	if (rec)
+		cgshare_rec_charge(rec, usage, wait, 0);
 }
 
 /*
@@ -201,18 +195,11 @@ static void charge_usage(struct task_struct *p, u64 usage, u64 wait)
  */
 static struct cgshare_rec *charge_switch(struct task_struct *p, u64 wait)
 {
-	struct cgshare_rec *rec, *leaf;
-	struct cgshare_cpu *c;
+	struct cgshare_rec *rec = task_rec(p);
 
-	leaf = task_rec(p);
-	for (rec = leaf; rec; rec = READ_ONCE(rec->parent)) {
-		c = this_cpu_ptr(rec->cpu);
-		u64_stats_update_begin(&c->sync);
-		u64_stats_inc(&c->switches);
-		u64_stats_add(&c->wait_ns, wait);
-		u64_stats_update_end(&c->sync);
-	}
-	return leaf;
+	if (rec)
+		cgshare_rec_charge(rec, 0, wait, 1);
+	return rec;
 }
 
 /*
@@ -283,14 +270,22 @@ static void probe_switch(void *data, bool preempt, struct task_struct *prev,
 	write_seqcount_end(&r->seq);
 }
 
-/* CPU time of tasks in @rec's subtree running now and not yet charged. */
-u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec)
+/*
+ * The slices of the tasks running now that no update_curr() has charged
+ * yet, one per busy CPU, each with the cgroup whose record it would be
+ * charged to. Taken once per read (a dump message, a get), under RCU, which
+ * keeps those cgroups: a read of many records then costs the CPUs once,
+ * not once per record.
+ */
+void cgshare_cpu_snapshot(struct cgshare_running *snap)
 {
-	const struct cgshare_rec *r;
-	u64 id, since, charged, now, sum = 0;
+	const struct cgshare_rec *rec;
+	u64 id, since, charged, now;
 	unsigned int seq;
 	int cpu;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare running snapshot outside RCU");
+	snap->n = 0;
 	for_each_online_cpu(cpu) {
 		const struct running *run = per_cpu_ptr(&running, cpu);
 
@@ -302,9 +297,8 @@ u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec)
 		} while (read_seqcount_retry(&run->seq, seq));
 		if (!id || !since)
 			continue;
-		for (r = cgshare_rec_find(id); r && r != rec; r = READ_ONCE(r->parent))
-			;
-		if (!r)
+		rec = cgshare_rec_find(id);
+		if (!rec)
 			continue;
 		/*
 		 * That CPU's clock, as task_sched_runtime() reads it for its
@@ -313,9 +307,23 @@ u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec)
 		 * sched_clock, a stalled vCPU) or its tick is stopped.
 		 */
 		now = sched_clock_cpu(cpu);
-		if (now > since + charged)
-			sum += min_t(u64, now - since - charged, 2 * TICK_NSEC);
+		if (now <= since + charged)
+			continue;
+		snap->slice[snap->n].cgrp = rec->cgrp;
+		snap->slice[snap->n].ns = min_t(u64, now - since - charged, 2 * TICK_NSEC);
+		snap->n++;
 	}
+}
+
+/* CPU time of tasks in @rec's subtree running at @snap and not yet charged. */
+u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec, const struct cgshare_running *snap)
+{
+	unsigned int i;
+	u64 sum = 0;
+
+	for (i = 0; i < snap->n; i++)
+		if (cgroup_is_descendant(snap->slice[i].cgrp, rec->cgrp))
+			sum += snap->slice[i].ns;
 	return sum;
 }
 

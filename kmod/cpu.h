@@ -6,7 +6,17 @@
 
 int cgshare_cpu_init(void);
 void cgshare_cpu_uninit(void);
-u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec);
+/* One slice per online CPU at most: nr_cpu_ids entries. */
+struct cgshare_running {
+	unsigned int n;
+	struct {
+		struct cgroup *cgrp;
+		u64 ns;
+	} slice[];
+};
+
+void cgshare_cpu_snapshot(struct cgshare_running *snap);
+u64 cgshare_cpu_running_ns(const struct cgshare_rec *rec, const struct cgshare_running *snap);
 void cgshare_cpu_forget(struct cgshare_rec *rec);
 
 #endif

@@ -16,6 +16,7 @@
 #define POOL_HIGH	512
 
 DEFINE_SPINLOCK(cgshare_chain_lock);
+DEFINE_PER_CPU(struct llist_head, cgshare_updated);
 
 static DEFINE_XARRAY(table);
 static struct kmem_cache *rec_cache;
@@ -53,8 +54,14 @@ static noinline struct cgshare_rec *rec_alloc(gfp_t gfp)
 		kmem_cache_free(rec_cache, rec);
 		return NULL;
 	}
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(rec->cpu, cpu)->sync);
+	for_each_possible_cpu(cpu) {
+		struct cgshare_cpu *c = per_cpu_ptr(rec->cpu, cpu);
+
+		u64_stats_init(&c->stat.sync);
+		c->updated.next = &c->updated;
+		c->rec = rec;
+	}
+	u64_stats_init(&rec->total.sync);
 	return rec;
 }
 ALLOW_ERROR_INJECTION(rec_alloc, NULL);
@@ -207,7 +214,8 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 /*
  * A record made late (see lifetime.c) for @cgrp: descendants that got
  * records meanwhile point past it; point them at it. Their earlier use is
- * in the ancestors above, not in it.
+ * in the ancestors above, not in it (a flush folds it there first; what
+ * they use between that flush and the new parent pointers counts in it).
  */
 void cgshare_rec_adopt(struct cgroup *cgrp)
 {
@@ -215,6 +223,7 @@ void cgshare_rec_adopt(struct cgroup *cgrp)
 	struct cgshare_rec *rec, *d;
 	unsigned long flags;
 
+	cgshare_ledger_flush();
 	spin_lock_irqsave(&cgshare_chain_lock, flags);
 	rcu_read_lock();
 	rec = xa_load(&table, cgroup_id(cgrp));
@@ -264,26 +273,75 @@ void cgshare_rec_free(struct cgshare_rec *rec)
 	call_rcu(&rec->rcu, rec_free_rcu);
 }
 
-void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum)
+static void stat_read(const struct cgshare_cpu_stat *st, struct cgshare_cpu_sum *sum)
 {
-	const struct cgshare_cpu *c;
-	u64 usage, wait, switches;
 	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&st->sync);
+		sum->usage_ns = u64_stats_read(&st->usage_ns);
+		sum->wait_ns = u64_stats_read(&st->wait_ns);
+		sum->switches = u64_stats_read(&st->switches);
+	} while (u64_stats_fetch_retry(&st->sync, start));
+}
+
+/* Adds what @c gained since its last flush to its record and the ancestors. */
+static void flush_slot(struct cgshare_cpu *c)
+{
+	struct cgshare_cpu_sum now, d;
+	struct cgshare_rec *rec;
+
+	stat_read(&c->stat, &now);
+	d.usage_ns = now.usage_ns - c->flushed.usage_ns;
+	d.wait_ns = now.wait_ns - c->flushed.wait_ns;
+	d.switches = now.switches - c->flushed.switches;
+	c->flushed = now;
+	if (!d.usage_ns && !d.wait_ns && !d.switches)
+		return;
+	for (rec = c->rec; rec; rec = rec->parent) {
+		u64_stats_update_begin(&rec->total.sync);
+		u64_stats_add(&rec->total.usage_ns, d.usage_ns);
+		u64_stats_add(&rec->total.wait_ns, d.wait_ns);
+		u64_stats_add(&rec->total.switches, d.switches);
+		u64_stats_update_end(&rec->total.sync);
+	}
+}
+
+/*
+ * Folds the slots charged since the last flush into the totals, one CPU's
+ * list at a time under the chain lock (so parents cannot change meanwhile,
+ * and a record's last flush, which takes every lock in turn, knows none of
+ * its slots is still being folded). Counts charged during the flush are
+ * either folded by it or left on a list for the next one.
+ */
+void cgshare_ledger_flush(void)
+{
+	struct llist_node *list, *node, *next;
+	unsigned long flags;
 	int cpu;
 
-	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
-		c = per_cpu_ptr(rec->cpu, cpu);
-		do {
-			start = u64_stats_fetch_begin(&c->sync);
-			usage = u64_stats_read(&c->usage_ns);
-			wait = u64_stats_read(&c->wait_ns);
-			switches = u64_stats_read(&c->switches);
-		} while (u64_stats_fetch_retry(&c->sync, start));
-		sum->usage_ns += usage;
-		sum->wait_ns += wait;
-		sum->switches += switches;
+		struct llist_head *head = per_cpu_ptr(&cgshare_updated, cpu);
+
+		if (llist_empty(head))
+			continue;
+		spin_lock_irqsave(&cgshare_chain_lock, flags);
+		list = llist_del_all(head);
+		llist_for_each_safe(node, next, list) {
+			/* Off its list first; its CPU may put it back now. */
+			WRITE_ONCE(node->next, node);
+			/* Pairs with the barrier in cgshare_rec_charge(). */
+			smp_mb();
+			flush_slot(llist_entry(node, struct cgshare_cpu, updated));
+		}
+		spin_unlock_irqrestore(&cgshare_chain_lock, flags);
 	}
+}
+
+/* @rec's CPU counters, its subtree included, as of the last flush. */
+void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum)
+{
+	stat_read(&rec->total, sum);
 }
 
 /*

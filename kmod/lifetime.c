@@ -29,15 +29,23 @@ static void release_work_fn(struct work_struct *work)
 	batch = llist_reverse_order(llist_del_all(&release_list));
 	if (!batch)
 		return;
-	llist_for_each_entry(rec, batch, node) {
-		release_hook(rec);
-		cgshare_gpu_release(rec);
-	}
 	/* No lookup that could still find these records is running now. */
 	synchronize_rcu();
+	llist_for_each_entry(rec, batch, node)
+		cgshare_cpu_forget(rec);
+	/*
+	 * Nor a charge that took one from a CPU's cache: the last flush folds
+	 * all they were charged into their ancestors, and leaves none of them
+	 * on a CPU's list. Children die first and are flushed no later than
+	 * their parents, so a parent is never freed before a child's last
+	 * flush has reached it.
+	 */
+	synchronize_rcu();
+	cgshare_ledger_flush();
 	llist_for_each_safe(node, next, batch) {
 		rec = llist_entry(node, struct cgshare_rec, node);
-		cgshare_cpu_forget(rec);
+		release_hook(rec);
+		cgshare_gpu_release(rec);
 		cgshare_rec_free(rec);
 	}
 }

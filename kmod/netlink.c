@@ -27,6 +27,7 @@ struct view {
 	struct cgshare_rec *rec;
 	struct cgroup *root;
 	char *path;			/* PATH_MAX scratch */
+	struct cgshare_running *running; /* NULL for a removed record */
 	bool final;
 };
 
@@ -55,11 +56,23 @@ static noinline struct sk_buff *msg_alloc(size_t payload)
 }
 ALLOW_ERROR_INJECTION(msg_alloc, NULL);
 
-static noinline char *path_alloc(void)
+/* A path buffer, and room for a snapshot of the running CPUs if @running. */
+static noinline char *scratch_alloc(bool running)
 {
-	return kmalloc(PATH_MAX, GFP_KERNEL);
+	size_t size = PATH_MAX;
+
+	if (running)
+		size += struct_size_t(struct cgshare_running, slice, nr_cpu_ids);
+	return kvmalloc(size, GFP_KERNEL);
 }
-ALLOW_ERROR_INJECTION(path_alloc, NULL);
+ALLOW_ERROR_INJECTION(scratch_alloc, NULL);
+
+/* The view of a scratch buffer: its path, and its snapshot. */
+static void view_scratch(struct view *v, char *scratch)
+{
+	v->path = scratch;
+	v->running = (struct cgshare_running *)(scratch + PATH_MAX);
+}
 
 /* A big table is copied in pieces, to keep the chain lock short. */
 static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
@@ -155,7 +168,7 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 
 	cgshare_rec_cpu_sum(v->rec, &cpu);
 	if (!v->final)
-		cpu.usage_ns += cgshare_cpu_running_ns(v->rec);
+		cpu.usage_ns += cgshare_cpu_running_ns(v->rec, v->running);
 	cpu.usage_ns = cgshare_rec_usage_seen(v->rec, cpu.usage_ns);
 
 	if (nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_ID, v->rec->id, CGSHARE_A_CGROUP_PAD) ||
@@ -254,11 +267,13 @@ static int reply_rec(struct genl_info *info, struct view *v, u64 id)
 	struct sk_buff *msg;
 	int ret;
 
+	cgshare_ledger_flush();
 	for (;;) {
 		msg = msg_alloc(rec_payload(nr_gpu, PATH_MAX));
 		if (!msg)
 			return -ENOMEM;
 		rcu_read_lock();
+		cgshare_cpu_snapshot(v->running);
 		v->rec = cgshare_rec_find(id);
 		if (!v->rec) {
 			rcu_read_unlock();
@@ -285,6 +300,7 @@ static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct view v = {};
 	struct cgroup *cgrp;
+	char *scratch;
 	int ret;
 
 	if (!info->attrs[CGSHARE_A_CGROUP_ID] && !info->attrs[CGSHARE_A_CGROUP_PATH]) {
@@ -301,9 +317,14 @@ static int cgroup_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = PTR_ERR(cgrp);
 		goto out_root;
 	}
-	v.path = path_alloc();
-	ret = v.path ? reply_rec(info, &v, cgroup_id(cgrp)) : -ENOMEM;
-	kfree(v.path);
+	scratch = scratch_alloc(true);
+	if (scratch) {
+		view_scratch(&v, scratch);
+		ret = reply_rec(info, &v, cgroup_id(cgrp));
+	} else {
+		ret = -ENOMEM;
+	}
+	kvfree(scratch);
 	cgroup_put(cgrp);
 out_root:
 	cgroup_put(v.root);
@@ -315,7 +336,7 @@ struct dump_ctx {
 	unsigned long end_id;		/* cgroups born later are not waited for */
 	struct cgroup *root;		/* namespace root: paths are relative to it */
 	struct cgroup *subtree;		/* only records below this one */
-	char *path;
+	char *scratch;
 };
 
 static struct dump_ctx *dump_ctx(struct netlink_callback *cb)
@@ -365,8 +386,8 @@ static int cgroup_dump_start(struct netlink_callback *cb)
 		sub = ctx->root;
 		cgroup_get(sub);
 	}
-	ctx->path = path_alloc();
-	if (!ctx->path) {
+	ctx->scratch = scratch_alloc(true);
+	if (!ctx->scratch) {
 		ret = -ENOMEM;
 		goto err_sub;
 	}
@@ -387,14 +408,17 @@ err_root:
 static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
-	struct view v = { .root = ctx->root, .path = ctx->path };
+	struct view v = { .root = ctx->root };
 	int ret = 0;
 
 	/* A dump that spans a record's birth or death gets NLM_F_DUMP_INTR. */
 	cb->seq = cgshare_ledger_generation();
 	dump_size(cb);		/* for the next message */
+	view_scratch(&v, ctx->scratch);
+	cgshare_ledger_flush();
 
 	rcu_read_lock();
+	cgshare_cpu_snapshot(v.running);
 	while (ctx->next_id <= ctx->end_id && (v.rec = cgshare_rec_next(&ctx->next_id)) &&
 	       v.rec->id <= ctx->end_id) {
 		if (cgroup_is_descendant(v.rec->cgrp, ctx->subtree)) {
@@ -417,7 +441,7 @@ static int cgroup_dump_done(struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
 
-	kfree(ctx->path);
+	kvfree(ctx->scratch);
 	if (ctx->subtree)
 		cgroup_put(ctx->subtree);
 	if (ctx->root)
@@ -529,7 +553,7 @@ void cgshare_nl_notify_release(struct cgshare_rec *rec)
 
 	if (!genl_has_listeners(&family, &init_net, 0))
 		return;
-	v.path = path_alloc();
+	v.path = scratch_alloc(false);
 	if (v.path)
 		msg = msg_alloc(rec_payload(READ_ONCE(rec->nr_gpu), PATH_MAX));
 	if (msg) {
@@ -545,7 +569,7 @@ void cgshare_nl_notify_release(struct cgshare_rec *rec)
 		pr_warn_once("cgshare: a cgroup-release notification was dropped (%d)\n", ret);
 	}
 	nlmsg_free(msg);
-	kfree(v.path);
+	kvfree(v.path);
 }
 
 static const struct genl_ops ops[] = {

@@ -3,14 +3,15 @@
  * Every allocation of the module made to fail, through the kernel's fault
  * injection: fail_function on the module's own allocation helpers (the
  * record, its per-CPU counters, the spare pool, the GPU device tables, the
- * reply and notification messages, the path buffers), failslab restricted
- * to one task on a dump's messages, and a module load with its k-th fault
- * point failed, counting only the points reached from the module's code
- * (every one, or a sample spread over the load). Each case shows that its
- * path was taken (the fault attribute's `times` went down, and the module
- * counted or answered the failure; the load's failed points by their
- * stack dumps), that the failure changed nothing it should not have, and
- * that the module works afterwards. Needs a kernel with CONFIG_FAIL_FUNCTION,
+ * reply and notification messages, the scratch buffers for paths and
+ * running slices), failslab restricted to one task on a dump's messages,
+ * and a module load with its k-th fault point failed, counting only the
+ * points reached from the module's code (every one, or a sample spread
+ * over the load). Each case shows that its path was taken (the fault
+ * attribute's `times` went down, and the module counted or answered the
+ * failure; the load's failed points by their stack dumps), that the
+ * failure changed nothing it should not have, and that the module works
+ * afterwards. Needs a kernel with CONFIG_FAIL_FUNCTION,
  * CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS
  * (Debian's have none: the cases skip), and CGSHARE_KO: each case starts
  * from a fresh module.
@@ -393,14 +394,14 @@ cleanup:
 }
 
 /*
- *   /    read while the reply message or the path buffer fails
+ *   /    read while the reply message or the scratch buffer fails
  *
  * cgroup-get (do and dump) and status-get answer ENOMEM, and the next
  * request is answered in full.
  */
 static int test_replies(void)
 {
-	static const char *const fns[] = { "msg_alloc", "path_alloc" };
+	static const char *const fns[] = { "msg_alloc", "scratch_alloc" };
 	struct rec_list l;
 	struct dump_res res;
 	struct cg_rec *r = malloc(sizeof(*r));
@@ -461,7 +462,7 @@ static bool released(struct nl *sub, u64 id, int ms)
 /*
  *   top
  *   ├── a    removed while the notification's message fails
- *   ├── b    removed while its path buffer fails
+ *   ├── b    removed while its scratch buffer fails
  *   └── c    removed afterwards
  *
  * A notification that cannot be made is counted (notify-dropped), the
@@ -469,7 +470,7 @@ static bool released(struct nl *sub, u64 id, int ms)
  */
 static int test_notify(void)
 {
-	static const char *const fns[] = { "msg_alloc", "path_alloc" };
+	static const char *const fns[] = { "msg_alloc", "scratch_alloc" };
 	const char *c = cgt_path("c");
 	struct nl nl, sub = { .fd = -1 };
 	u64 d0, id;
