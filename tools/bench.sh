@@ -36,6 +36,14 @@
 #  [wall]   two CPUs, plain TCG: CLOCK_MONOTONIC and CPU time, with all the
 #           noise of an emulator sharing the host.  Collect, and the
 #           ping-pong split over two CPUs, which the icount boot cannot do.
+#  [cpus]   (only when BENCH_RUNS names it) icount boots with 1, 16, 64 and
+#           128 vCPUs (BENCH_CPUS), collect at N = 1,000 (BENCH_CPUS_N) in
+#           each: how the dump's cost per record grows with the CPUs a
+#           kernel has (goal: at 128 within 1.25 times its cost at 1).
+#           QEMU 7.2 brings up only the first CPU under -icount, so the
+#           others are possible but offline: this measures what the module
+#           does per possible CPU, not per busy one.  A 128-vCPU boot takes
+#           minutes; this run is in no CI.
 #
 # QEMU 7.2 does not bring up a second CPU with -icount, hence one CPU there.
 # vm-run.sh has no knob for extra QEMU options, so the icount boot puts a
@@ -50,7 +58,8 @@
 # 10000", the wholepath sizes), BENCH_REPS (collect and wholepath
 # repetitions, 5 wall / 3 icount: icount repeats itself to 0.1 %),
 # BENCH_PAIRS (ctxsw pairs, 5), BENCH_SECS (seconds per ping-pong run, 1
-# wall / 0.1 icount), BENCH_RUNS ("icount wall"), BENCH_JOBS (the jobs of
+# wall / 0.1 icount), BENCH_RUNS ("icount wall"; also "cpus"), BENCH_CPUS
+# ("1 16 64 128"), BENCH_CPUS_N ("1000"), BENCH_JOBS (the jobs of
 # tools/bench/guest.sh to run in every boot instead of the defaults, e.g.
 # "ctxsw:pinned" with BENCH_RUNS=icount for a quick check of the hot path),
 # VM_TIMEOUT.
@@ -96,13 +105,19 @@ build_nullprobe() {
 	fi
 }
 
-# run_guest TAG CLOCK: one boot; its output lands in $OUT/TAG-CLOCK/.
+# run_guest TAG CLOCK [VCPUS]: one boot; its output lands in
+# $OUT/TAG-CLOCK/ (with VCPUS, an icount boot with that many vCPUs running
+# collect only, in $OUT/TAG-icount-VCPUS/).
 run_guest() {
-	local tag=$1 clock=$2 dir=$OUT/$1-$2 rc=0
+	local tag=$1 clock=$2 cpus=${3:-} dir=$OUT/$1-$2${3:+-$3} rc=0
 	local -a env=(CGSHARE_BENCH_CLOCK="$clock" CGSHARE_BENCH_N="${BENCH_N:-1000 5000}"
 		CGSHARE_BENCH_WHOLE_N="${BENCH_WHOLE_N:-1000 5000 10000}")
 	local -a jobs
-	if [[ $clock == icount ]]; then
+	if [[ -n $cpus ]]; then
+		env=(CGSHARE_BENCH_CLOCK="icount, vCPUs $cpus" CGSHARE_BENCH_N="${BENCH_CPUS_N:-1000}"
+			PATH="$ICOUNT_BIN:$PATH" VM_SMP="$cpus" CGSHARE_BENCH_REPS="${BENCH_REPS:-3}")
+		jobs=(collect)
+	elif [[ $clock == icount ]]; then
 		env+=(PATH="$ICOUNT_BIN:$PATH" VM_SMP=1
 			CGSHARE_BENCH_REPS="${BENCH_REPS:-3}" CGSHARE_BENCH_PAIRS="${BENCH_PAIRS:-5}"
 			CGSHARE_BENCH_SECS="${BENCH_SECS:-0.1}" CGSHARE_BENCH_NULL_KO="$null_ko")
@@ -114,11 +129,11 @@ run_guest() {
 		jobs=(collect wholepath ctxsw:split fence)
 	fi
 	# shellcheck disable=SC2206 # a list of words
-	[[ -n ${BENCH_JOBS:-} ]] && jobs=($BENCH_JOBS)
+	[[ -n ${BENCH_JOBS:-} && -z $cpus ]] && jobs=($BENCH_JOBS)
 	note "$tag [$clock]: booting ($(cut -d' ' -f1-3 /proc/loadavg) host load)"
 	rm -f "$ICOUNT_BIN/used"
 	env "${env[@]}" "$TOOLS/vm-run.sh" "$tag" "$dir" -- "$TOOLS/bench/guest.sh" "${jobs[@]}" || rc=$?
-	if [[ $clock == icount && ! -e $ICOUNT_BIN/used ]]; then
+	if [[ ($clock == icount || -n $cpus) && ! -e $ICOUNT_BIN/used ]]; then
 		note "$tag [icount]: vm-run.sh did not start QEMU through $ICOUNT_BIN: these figures are NOT from icount"
 		sed -i 's/^bench: \(.*\)\[icount\]/bench: \1[NOT icount]/' "$dir/stdout"
 		failed=1
@@ -134,6 +149,14 @@ run_guest() {
 # substr() is a string: + 0 makes it a number, or "9.0" >= 20 holds.
 judge() {
 	awk '
+	# per record at each vCPU count, for the summary line at the end
+	/^bench: collect N=[0-9]+ \[icount, vCPUs [0-9]+\]/ {
+		match($0, /vCPUs [0-9]+\]/)
+		v = substr($0, RSTART + 6, RLENGTH - 7) + 0
+		match($0, /netlink [0-9.]+ us;/)
+		per[v] = substr($0, RSTART + 8, RLENGTH - 12) + 0
+		if (v > vmax) vmax = v
+	}
 	/^bench: collect / && match($0, /ratio [0-9.]+x/) {
 		r = substr($0, RSTART + 6, RLENGTH - 7) + 0
 		print $0 (r >= 10 ? "  [target >= 10x: met]" : "  [target >= 10x: NOT met]"); next
@@ -176,7 +199,14 @@ judge() {
 			print $0 "  [wall clock under TCG: not judged; see icount]"
 		next
 	}
-	{ print }'
+	{ print }
+	END {
+		if ((1 in per) && vmax > 1 && per[1] > 0) {
+			r = per[vmax] / per[1]
+			printf "bench: collect per record [icount]: netlink %.2f us at %d vCPUs, %.2f us at 1: ratio %.2f%s\n", \
+				per[vmax], vmax, per[1], r, (r <= 1.25 ? "  [goal <= 1.25: met]" : "  [goal <= 1.25: NOT met]")
+		}
+	}'
 }
 
 failed=0
@@ -200,7 +230,8 @@ for tag in "${TAGS[@]}"; do
 	for clock in $RUNS; do
 		case $clock in
 		icount | wall) run_guest "$tag" "$clock" ;;
-		*) die "BENCH_RUNS: unknown run '$clock' (icount, wall)" ;;
+		cpus) for n in ${BENCH_CPUS:-1 16 64 128}; do run_guest "$tag" icount "$n"; done ;;
+		*) die "BENCH_RUNS: unknown run '$clock' (icount, wall, cpus)" ;;
 		esac
 	done
 done
