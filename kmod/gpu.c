@@ -208,7 +208,8 @@ static void apply_chain(struct cgshare_rec *leaf, const struct cgshare_gpu_charg
 	for (rec = leaf; rec; rec = rec->parent) {
 		d = find_dev(rec, ch->dev, hash);
 		if (!d) {
-			d = &rec->gpu[rec->nr_gpu++];
+			d = &rec->gpu[rec->nr_gpu];
+			WRITE_ONCE(rec->nr_gpu, rec->nr_gpu + 1);
 			strscpy(d->name, ch->dev, sizeof(d->name));
 			d->hash = hash;
 			if (rec->nr_gpu > names_max)
@@ -329,6 +330,9 @@ unsigned int cgshare_gpu_copy(struct cgshare_rec *rec, unsigned int from,
 {
 	unsigned long flags;
 
+	/* Most records hold no device: they need not take the lock. */
+	if (from >= READ_ONCE(rec->nr_gpu))
+		return 0;
 	spin_lock_irqsave(&cgshare_chain_lock, flags);
 	n = from < rec->nr_gpu ? min(n, rec->nr_gpu - from) : 0;
 	if (n)

@@ -19,6 +19,7 @@ DEFINE_SPINLOCK(cgshare_chain_lock);
 DEFINE_PER_CPU(struct llist_head, cgshare_updated);
 
 static DEFINE_XARRAY(table);
+#define REC_MARK	XA_MARK_0	/* on every record, for cgshare_rec_next() */
 static struct kmem_cache *rec_cache;
 static atomic_t generation = ATOMIC_INIT(1);
 static atomic_t nr_recs;
@@ -149,11 +150,17 @@ struct cgshare_rec *cgshare_rec_find(u64 id)
 	return xa_load(&table, id);
 }
 
-/* Next published record with id >= *id. */
+/*
+ * Next published record with id >= *id. Cgroup ids are kernfs node ids,
+ * shared with every file of every cgroup, so records lie some tens of
+ * slots apart: a search for any present entry tests those slots one by
+ * one (13 % of a `stats -r` read's instructions, profiled), while a mark
+ * is found in the node's bitmap.
+ */
 struct cgshare_rec *cgshare_rec_next(unsigned long *id)
 {
 	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
-	return xa_find(&table, id, ULONG_MAX, XA_PRESENT);
+	return xa_find(&table, id, ULONG_MAX, REC_MARK);
 }
 
 static void raise_max_id(u64 id)
@@ -197,7 +204,11 @@ int cgshare_rec_add(struct cgroup *cgrp, gfp_t gfp)
 	rcu_read_unlock();
 	cgroup_get(cgrp);
 
-	ret = xa_insert(&table, rec->id, rec, gfp | __GFP_NOWARN);
+	xa_lock(&table);
+	ret = __xa_insert(&table, rec->id, rec, gfp | __GFP_NOWARN);
+	if (!ret)
+		__xa_set_mark(&table, rec->id, REC_MARK);
+	xa_unlock(&table);
 	if (ret) {
 		cgroup_put(cgrp);
 		pool_put(rec);

@@ -98,14 +98,27 @@ static int fill_gpu(struct sk_buff *skb, struct cgshare_rec *rec)
 	return 0;
 }
 
-/* Attributes @type, @type + 1, ... of type "uint". */
+/*
+ * Attributes @type, @type + 1, ... of type "uint", 8 bytes each, in one
+ * reservation. nla_put_uint() reserves, pads and copies every attribute
+ * on its own, and that was a fifth of the kernel's instructions in a dump
+ * (profiled under icount); a "uint" reader takes 4 or 8 bytes.
+ */
 static int put_uints(struct sk_buff *skb, int type, const u64 *v, int n)
 {
+	const int size = nla_total_size(sizeof(u64));
+	struct nlattr *nla;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (nla_put_uint(skb, type + i, v[i]))
-			return -EMSGSIZE;
+	if (unlikely(skb_tailroom(skb) < n * size))
+		return -EMSGSIZE;
+	nla = skb_put(skb, n * size);
+	for (i = 0; i < n; i++) {
+		nla->nla_type = type + i;
+		nla->nla_len = nla_attr_size(sizeof(u64));
+		memcpy(nla_data(nla), &v[i], sizeof(u64));
+		nla = (void *)nla + size;
+	}
 	return 0;
 }
 
@@ -134,16 +147,18 @@ static int fill_mem(struct sk_buff *skb, const struct view *v)
 	} else if (!cgshare_mem_read(v->rec->cgrp, &mem)) {
 		return 0;
 	}
-	if (nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_CURRENT, mem.current_bytes) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_PEAK, mem.peak_bytes) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_SWAP, mem.swap_bytes) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_LOW, mem.events[0]) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_HIGH, mem.events[1]) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_MAX, mem.events[2]) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM, mem.events[3]) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL, mem.events[4]))
-		return -EMSGSIZE;
-	return 0;
+	{
+		/* CGSHARE_A_CGROUP_MEM_CURRENT to _MEM_EVENTS_OOM_KILL */
+		const u64 val[] = {
+			mem.current_bytes, mem.peak_bytes, mem.swap_bytes,
+			mem.events[0], mem.events[1], mem.events[2], mem.events[3],
+			mem.events[4],
+		};
+
+		BUILD_BUG_ON(CGSHARE_A_CGROUP_MEM_EVENTS_OOM_KILL - CGSHARE_A_CGROUP_MEM_CURRENT + 1 !=
+			     ARRAY_SIZE(val));
+		return put_uints(skb, CGSHARE_A_CGROUP_MEM_CURRENT, val, ARRAY_SIZE(val));
+	}
 }
 
 static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
@@ -151,6 +166,7 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 {
 	struct cgroup *cgrp = v->rec->cgrp;
 	struct cgshare_cpu_sum cpu;
+	u64 cpu_val[3];		/* CGSHARE_A_CGROUP_CPU_USAGE_NS, _WAIT_NS, _SWITCHES */
 	void *hdr;
 	int len;
 
@@ -170,15 +186,16 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	if (!v->final)
 		cpu.usage_ns += cgshare_cpu_running_ns(v->rec, v->running);
 	cpu.usage_ns = cgshare_rec_usage_seen(v->rec, cpu.usage_ns);
+	cpu_val[0] = cpu.usage_ns;
+	cpu_val[1] = cpu.wait_ns;
+	cpu_val[2] = cpu.switches;
 
 	if (nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_ID, v->rec->id, CGSHARE_A_CGROUP_PAD) ||
 	    nla_put_string(skb, CGSHARE_A_CGROUP_PATH, v->path) ||
 	    (cgrp != v->root && cgroup_parent(cgrp) &&
 	     nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_PARENT_ID,
 			       cgroup_id(cgroup_parent(cgrp)), CGSHARE_A_CGROUP_PAD)) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu.usage_ns) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_WAIT_NS, cpu.wait_ns) ||
-	    nla_put_uint(skb, CGSHARE_A_CGROUP_CPU_SWITCHES, cpu.switches) ||
+	    put_uints(skb, CGSHARE_A_CGROUP_CPU_USAGE_NS, cpu_val, ARRAY_SIZE(cpu_val)) ||
 	    fill_mem(skb, v) || fill_gpu(skb, v->rec))
 		goto cancel;
 	if (!v->final && fill_live(skb, cgrp))
