@@ -28,10 +28,14 @@ declare -A GROUP=(
 	# The project's own build and checks: Debian's kernels are built
 	# with gcc-12; module BTF needs pahole (dwarves); unit tests run
 	# under valgrind; ynl and the spec checks need Debian's python3.
+	# The sched_ext example schedulers (tools/build-scx.sh) want a
+	# newer clang than bookworm's default 14: clang-19.
 	[build]="gcc-12 binutils git dwarves valgrind
-		python3 python3-yaml python3-jsonschema"
-	# Kernels: a private apt download, unpacked, depmod, vmlinux extracted.
-	[kernels]="debian-archive-keyring xz-utils zstd kmod"
+		python3 python3-yaml python3-jsonschema clang-19"
+	# Kernels: a private apt download, unpacked, depmod, vmlinux extracted;
+	# the debug kernel is built from source (tools/debug-kernel.sh).
+	[kernels]="debian-archive-keyring xz-utils zstd kmod
+		flex bison bc libssl-dev"
 	# Test guests: QEMU (TCG), busybox initramfs; the guest runs the
 	# host's tools, and cgsharectl's guest tests need a real HTTP
 	# client and a terminal for top; strace counts the files the read
