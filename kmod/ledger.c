@@ -151,16 +151,31 @@ struct cgshare_rec *cgshare_rec_find(u64 id)
 }
 
 /*
- * Next published record with id >= *id. Cgroup ids are kernfs node ids,
- * shared with every file of every cgroup, so records lie some tens of
- * slots apart: a search for any present entry tests those slots one by
- * one (13 % of a `stats -r` read's instructions, profiled), while a mark
- * is found in the node's bitmap.
+ * A walk over the published records in id order, under RCU. Cgroup ids
+ * are kernfs node ids, shared with every file of every cgroup, so records
+ * lie some tens of slots apart: a search for any present entry would test
+ * those slots one by one, while a mark is found in the node's bitmap
+ * (13 % of a `stats -r` read's instructions went to the slot-by-slot
+ * search, profiled). And one xa_state serves the whole walk: each step
+ * goes on in the node where the last record was found, where a search
+ * from an id descends from the root again for every record (5 % of the
+ * same read, profiled again with the marks).
  */
-struct cgshare_rec *cgshare_rec_next(unsigned long *id)
+void cgshare_rec_walk_start(struct xa_state *xas, unsigned long id)
 {
-	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record lookup outside RCU");
-	return xa_find(&table, id, ULONG_MAX, REC_MARK);
+	*xas = (struct xa_state)__XA_STATE(&table, id, 0, 0);
+}
+
+/* The next record with an id of at most @max after the last one, or NULL. */
+struct cgshare_rec *cgshare_rec_walk_next(struct xa_state *xas, unsigned long max)
+{
+	void *entry;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "cgshare record walk outside RCU");
+	do {
+		entry = xas_find_marked(xas, max, REC_MARK);
+	} while (xas_retry(xas, entry));
+	return entry;
 }
 
 static void raise_max_id(u64 id)

@@ -7,6 +7,7 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/xarray.h>
 #include <linux/cgshare.h>
 
 struct cgshare_cpu_sum {
@@ -97,7 +98,8 @@ void cgshare_rec_adopt(struct cgroup *cgrp);
 
 struct cgshare_rec *cgshare_rec_find(u64 id);
 struct cgshare_rec *cgshare_rec_of_cgroup(struct cgroup *cgrp);
-struct cgshare_rec *cgshare_rec_next(unsigned long *id);
+void cgshare_rec_walk_start(struct xa_state *xas, unsigned long id);
+struct cgshare_rec *cgshare_rec_walk_next(struct xa_state *xas, unsigned long max);
 
 void cgshare_ledger_flush(void);
 void cgshare_rec_cpu_sum(const struct cgshare_rec *rec, struct cgshare_cpu_sum *sum);

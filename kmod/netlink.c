@@ -426,6 +426,7 @@ static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dump_ctx *ctx = dump_ctx(cb);
 	struct view v = { .root = ctx->root };
+	struct xa_state xas;
 	int ret = 0;
 
 	/* A dump that spans a record's birth or death gets NLM_F_DUMP_INTR. */
@@ -434,10 +435,13 @@ static int cgroup_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	view_scratch(&v, ctx->scratch);
 	cgshare_ledger_flush();
 
+	cgshare_rec_walk_start(&xas, ctx->next_id);
 	rcu_read_lock();
 	cgshare_cpu_snapshot(v.running);
-	while (ctx->next_id <= ctx->end_id && (v.rec = cgshare_rec_next(&ctx->next_id)) &&
-	       v.rec->id <= ctx->end_id) {
+	while (ctx->next_id <= ctx->end_id &&
+	       (v.rec = cgshare_rec_walk_next(&xas, ctx->end_id))) {
+		/* the next call starts at the record that did not fit */
+		ctx->next_id = v.rec->id;
 		if (cgroup_is_descendant(v.rec->cgrp, ctx->subtree)) {
 			ret = fill(skb, &v, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				   NLM_F_MULTI, CGSHARE_CMD_CGROUP_GET, cb);
