@@ -145,10 +145,33 @@ static __always_inline void put(struct cgs_iter_rec *r, __u16 type, __u64 v)
 	r->len = off + 12;
 }
 
+/*
+ * The cgroup the iterator hands over is a BTF pointer: its fields are
+ * read directly (a load each, where bpf_probe_read_kernel() costs some
+ * fifty instructions). The controllers' private structures around a css
+ * are not in the css's type, so those go through probe reads, as few as
+ * their layout allows (read_span()).
+ */
 static __always_inline struct cgroup_subsys_state *css_of(struct cgroup *cgrp, int id)
 {
-	return BPF_CORE_READ(cgrp, subsys[id]);
+	return cgrp->subsys[id];
 }
+
+/*
+ * One probe read of the @len bytes at @src into @buf (at most SPAN_MAX);
+ * non-zero when the span is too long or the read fails.
+ */
+#define SPAN_MAX	32
+
+static __always_inline int read_span(void *buf, __u32 len, const void *src)
+{
+	if (len > SPAN_MAX)
+		return -1;
+	return bpf_probe_read_kernel(buf, len, src);
+}
+
+/* The field at byte @off of a span read into @buf, as @type. */
+#define SPAN_FIELD(type, buf, off)	(*(type *)((char *)(buf) + (off)))
 
 /* sched_ext without the fair class keeps the weight itself: 6.12, 7.x. */
 struct task_group___scx612 {
@@ -187,30 +210,54 @@ static __always_inline __u64 cpu_weight(struct task_group___cgs *tg)
 /*
  * cpu.weight and cpu.max exist below the root where the cpu controller
  * is enabled; cpu.stat shows the throttling wherever the controller has
- * a css, the root included.
+ * a css, the root included. cpu.max's two fields lie side by side in
+ * struct cfs_bandwidth, and so do the three of the throttling (6.1 to
+ * 7.3): one read for each pair or three, where the kernel's layout keeps
+ * them within SPAN_MAX bytes, else a read per field.
  */
 static __always_inline void put_cpu(struct cgs_iter_rec *r, struct cgroup *cgrp)
 {
 	struct cgroup_subsys_state *css;
 	struct task_group___cgs *tg;
+	__u64 span[SPAN_MAX / 8];
+	__u32 lo, hi;
 	__u64 w;
 
 	css = css_of(cgrp, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
 	if (!css)
 		return;
 	tg = (void *)css - bpf_core_field_offset(struct task_group___cgs, css);
-	if (BPF_CORE_READ(cgrp, level)) {
+	if (cgrp->level) {
 		w = cpu_weight(tg);
 		if (w)
 			put(r, CGSHARE_A_CGROUP_CPU_WEIGHT, w);
 	}
 	if (!bpf_core_field_exists(tg->cfs_bandwidth))
 		return;
-	if (BPF_CORE_READ(cgrp, level)) {
+	if (cgrp->level) {
 		/* RUNTIME_INF, no quota, is ~0: the spec's "max" */
-		put(r, CGSHARE_A_CGROUP_CPU_MAX_QUOTA_NS, BPF_CORE_READ(tg, cfs_bandwidth.quota));
-		put(r, CGSHARE_A_CGROUP_CPU_MAX_PERIOD_NS,
-		    BPF_CORE_READ(tg, cfs_bandwidth.period));
+		lo = bpf_core_field_offset(tg->cfs_bandwidth.period);
+		hi = bpf_core_field_offset(tg->cfs_bandwidth.quota);
+		if (hi == lo + 8 && !read_span(span, 16, (void *)tg + lo)) {
+			put(r, CGSHARE_A_CGROUP_CPU_MAX_QUOTA_NS, span[1]);
+			put(r, CGSHARE_A_CGROUP_CPU_MAX_PERIOD_NS, span[0]);
+		} else {
+			put(r, CGSHARE_A_CGROUP_CPU_MAX_QUOTA_NS,
+			    BPF_CORE_READ(tg, cfs_bandwidth.quota));
+			put(r, CGSHARE_A_CGROUP_CPU_MAX_PERIOD_NS,
+			    BPF_CORE_READ(tg, cfs_bandwidth.period));
+		}
+	}
+	lo = bpf_core_field_offset(tg->cfs_bandwidth.nr_periods);
+	hi = bpf_core_field_offset(tg->cfs_bandwidth.throttled_time) + 8;
+	if (lo < hi && bpf_core_field_offset(tg->cfs_bandwidth.nr_throttled) > lo &&
+	    bpf_core_field_offset(tg->cfs_bandwidth.nr_throttled) + 4 <= hi &&
+	    !read_span(span, hi - lo, (void *)tg + lo)) {
+		put(r, CGSHARE_A_CGROUP_CPU_NR_PERIODS, SPAN_FIELD(int, span, 0));
+		put(r, CGSHARE_A_CGROUP_CPU_NR_THROTTLED,
+		    SPAN_FIELD(int, span, bpf_core_field_offset(tg->cfs_bandwidth.nr_throttled) - lo));
+		put(r, CGSHARE_A_CGROUP_CPU_THROTTLED_NS, SPAN_FIELD(__u64, span, hi - 8 - lo));
+		return;
 	}
 	put(r, CGSHARE_A_CGROUP_CPU_NR_PERIODS, BPF_CORE_READ(tg, cfs_bandwidth.nr_periods));
 	put(r, CGSHARE_A_CGROUP_CPU_NR_THROTTLED, BPF_CORE_READ(tg, cfs_bandwidth.nr_throttled));
@@ -353,7 +400,7 @@ static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;
-	id = BPF_CORE_READ(cgrp, kn, id);
+	id = cgrp->kn->id;
 	r->session = meta->session_id;
 	r->len = 0;
 	put(r, CGSHARE_A_CGROUP_ID, id);
