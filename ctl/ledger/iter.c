@@ -176,44 +176,88 @@ static int grow(struct cgs_iter *it, size_t cap)
 	return 0;
 }
 
-/* Every record in the map into keys[] and vals[]; their number or -errno. */
-static long read_map(struct cgs_iter *it, size_t want)
+/*
+ * The map is read a chunk at a time into keys[] and vals[], and each chunk
+ * merged before the next is read: a buffer for every record at once was
+ * about 200 bytes per cgroup of fresh memory at every read, which the
+ * kernel faults in and zeroes (a tenth of the iterator's share of a
+ * `stats -r` read, profiled). The chunk grows only when one of the map's
+ * buckets holds more records than it.
+ */
+#define MAP_CHUNK	256
+
+/* Takes the counters in @added off every cgroup of @l. */
+static void forget(struct cgs_list *l, uint32_t added)
 {
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i].present &= ~added;
+}
+
+/*
+ * Merges the records of this walk (@session) into @l; 0 or -errno. When
+ * a read fails part way, what the chunks before it added is taken off
+ * again: the sample is the dump's alone, as the message says.
+ */
+static int merge_map(struct cgs_iter *it, struct cgs_list *l, __u64 session)
+{
+	char err[CGS_DECODE_ERRLEN];
+	uint32_t added = 0, before;
 	__u32 token, n;
-	size_t got = 0;
 	void *in = NULL;
 	int ret;
 
-	if (want > it->cap && grow(it, want))
-		return -ENOMEM;
+	if (!it->cap && grow(it, MAP_CHUNK))
+		return fail(it, -ENOMEM, "records");
 	for (;;) {
-		if (got == it->cap && grow(it, it->cap * 2))
-			return -ENOMEM;
-		n = it->cap - got;
-		ret = bpf_map_lookup_batch(it->map_fd, in, &token, it->keys + got,
-					   it->vals + got, &n, NULL);
+		n = it->cap;
+		ret = bpf_map_lookup_batch(it->map_fd, in, &token, it->keys,
+					   it->vals, &n, NULL);
 		if (ret < 0)
 			ret = -errno;
-		got += n;
-		if (ret == -ENOENT)
-			return got;
 		if (ret == -ENOSPC) {	/* a bucket holds more than n */
-			if (grow(it, it->cap * 2))
-				return -ENOMEM;
-			continue;
+			if (!grow(it, it->cap * 2))
+				continue;
+			ret = fail(it, -ENOMEM, "records");
+			goto undo;
 		}
-		if (ret)
-			return fail(it, ret, "reading the records");
+		if (ret && ret != -ENOENT) {
+			ret = fail(it, ret, "reading the records");
+			goto undo;
+		}
+		for (__u32 i = 0; i < n; i++) {
+			const struct cgs_iter_rec *r = &it->vals[i];
+			struct cgs_cgroup *cg;
+
+			/* older than this walk: a removed cgroup's, not yet dropped */
+			if (r->session < session)
+				continue;
+			cg = cgs_list_find_id(l, it->keys[i]);
+			if (!cg)
+				continue;
+			before = cg->present;
+			if (r->len > sizeof(r->attrs) ||
+			    cgs_decode_cgroup_attrs((const void *)r->attrs, r->len,
+						    cg, err, sizeof(err))) {
+				added |= cg->present & ~before;
+				ret = fail(it, -EBADMSG, r->len > sizeof(r->attrs) ?
+					   "record too long" : err);
+				goto undo;
+			}
+			added |= cg->present & ~before;
+		}
+		if (ret == -ENOENT)
+			return 0;
 		in = &token;
 	}
+undo:
+	forget(l, added);
+	return ret;
 }
 
 int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 {
-	char err[CGS_DECODE_ERRLEN];
 	bool cached = it->link_fd >= 0;
 	struct cgs_iter_sum sum;
-	long n;
 	int ret;
 
 	memset(&it->room, 0, sizeof(it->room));
@@ -229,25 +273,9 @@ int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 	}
 	if (ret)
 		return ret;
-	n = read_map(it, l->n + l->n / 4 + 64);
-	if (n < 0)
-		return n == -ENOMEM ? fail(it, -ENOMEM, "records") : n;
-	for (long i = 0; i < n; i++) {
-		const struct cgs_iter_rec *r = &it->vals[i];
-		struct cgs_cgroup *cg;
-
-		/* older than this walk: a removed cgroup's, not yet dropped */
-		if (r->session < sum.session)
-			continue;
-		cg = cgs_list_find_id(l, it->keys[i]);
-		if (!cg)
-			continue;
-		if (r->len > sizeof(r->attrs) ||
-		    cgs_decode_cgroup_attrs((const void *)r->attrs, r->len, cg,
-					    err, sizeof(err)))
-			return fail(it, -EBADMSG, r->len > sizeof(r->attrs) ?
-				    "record too long" : err);
-	}
+	ret = merge_map(it, l, sum.session);
+	if (ret)
+		return ret;
 	if (sum.failed) {
 		drop_pins(it);
 		it->err = -ENOSPC;
