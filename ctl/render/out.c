@@ -41,6 +41,19 @@ static void key(const char *k)
 		json_key(&out.w, k);
 }
 
+/*
+ * A number, as a member @k or (no @k) an array element: a member goes
+ * out whole, separator, key and value at once, which is what most of a
+ * record is (json_member_u64()).
+ */
+static void json_num(const char *k, uint64_t v)
+{
+	if (k)
+		json_member_u64(&out.w, k, v);
+	else
+		json_u64(&out.w, v);
+}
+
 void out_obj_begin(const char *k)
 {
 	if (out.json) {
@@ -101,8 +114,7 @@ void out_u64(const char *k, const char *fmt, uint64_t v)
 	char buf[32];
 
 	if (out.json) {
-		key(k);
-		json_u64(&out.w, v);
+		json_num(k, v);
 	} else if (fmt) {
 		snprintf(buf, sizeof(buf), "%" PRIu64, v);
 		text(fmt, buf);
@@ -112,7 +124,7 @@ void out_u64(const char *k, const char *fmt, uint64_t v)
 void out_ctr(const char *k, uint64_t v)
 {
 	if (out.json)
-		json_member_u64(&out.w, k, v);
+		json_num(k, v);
 }
 
 void out_bool(const char *k, const char *fmt, bool v)
@@ -143,8 +155,7 @@ void out_bytes(const char *k, const char *fmt, uint64_t bytes)
 	char buf[32];
 
 	if (out.json) {
-		key(k);
-		json_u64(&out.w, bytes);
+		json_num(k, bytes);
 	} else if (fmt) {
 		fmt_size(buf, sizeof(buf), bytes);
 		text(fmt, buf);
@@ -156,8 +167,7 @@ void out_secs(const char *k, const char *fmt, uint64_t ns)
 	char buf[32];
 
 	if (out.json) {
-		key(k);
-		json_u64(&out.w, ns);
+		json_num(k, ns);
 	} else if (fmt) {
 		snprintf(buf, sizeof(buf), "%" PRIu64 ".%02u",
 			 ns / 1000000000, (unsigned int)(ns % 1000000000 / 10000000));

@@ -11,7 +11,9 @@
  * under @key (in base units: ns, bytes) or as text through @fmt, a printf
  * format with exactly one %s (width allowed) that receives the value
  * already formatted for humans. A NULL @fmt means "JSON only"; a NULL @key
- * inside an array adds an element.
+ * inside an array adds an element. The numbers' keys (out_u64, out_ctr,
+ * out_bytes, out_secs) are the program's own names, the spec's or
+ * literals, and go out as they are, not escaped.
  */
 
 void out_init(FILE *f, bool json, bool pretty);
@@ -29,7 +31,7 @@ void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void out_str(const char *key, const char *fmt, const char *s);
 void out_u64(const char *key, const char *fmt, uint64_t v);
-/* JSON only: @v under @key, a key of the spec's tables (not escaped). */
+/* JSON only: @v under @key. */
 void out_ctr(const char *key, uint64_t v);
 void out_bool(const char *key, const char *fmt, bool v);
 /* Text: @prec decimals. JSON: the value as is. */
