@@ -31,12 +31,24 @@ static void help(FILE *f)
 		"  --timeout DUR            longest time one request may take (5s)\n");
 }
 
+/* once's sink: the text goes to stdout a piece at a time. */
+static bool to_stdout(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	return fwrite(p, 1, n, stdout) == n;
+}
+
+/*
+ * One scrape on stdout, written as it is made, as the server sends it:
+ * the sample is whole before the first byte goes out, so what can cut
+ * the text short is a write that fails or memory that runs out, and
+ * either makes the exit status 1.
+ */
 static int once(void)
 {
 	struct cgs_iter *it;
 	struct cgs_nl *nl;
-	char *text;
-	size_t len;
+	size_t bytes;
 	int ret;
 
 	if (open_nl(&nl))
@@ -45,19 +57,16 @@ static int once(void)
 		cgs_nl_close(nl);
 		return 1;
 	}
-	ret = export_scrape(nl, it, NULL, 0, NULL, &text, &len);
-	if (ret) {
-		if (ret == -ENOMEM)
-			fprintf(stderr, "cgsharectl: out of memory\n");
-		else
-			cgs_nl_perror(nl, "dumping the ledger");
-	} else {
-		if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) {
-			fprintf(stderr, "cgsharectl: writing the output failed\n");
-			ret = -EIO;
-		}
-		free(text);
-	}
+	ret = export_scrape_stream(nl, it, NULL, 0, NULL, NULL, to_stdout, NULL,
+				   &bytes);
+	if (!ret && fflush(stdout))
+		ret = -EPIPE;
+	if (ret == -ENOMEM)
+		fprintf(stderr, "cgsharectl: out of memory\n");
+	else if (ret == -EPIPE)
+		fprintf(stderr, "cgsharectl: writing the output failed\n");
+	else if (ret)
+		cgs_nl_perror(nl, "dumping the ledger");
 	cgs_iter_close(it);
 	cgs_nl_close(nl);
 	return ret ? 1 : 0;
