@@ -133,11 +133,18 @@ enum { ANON, FILE, INACTIVE_FILE };
 /* A "uint" attribute, always 8 bytes: header and value in 32-bit words. */
 static __always_inline void put(struct cgs_iter_rec *r, __u16 type, __u64 v)
 {
-	__u32 off = r->len;
+	__u64 off = r->len;
 	__u32 *w;
 
 	if (off > CGS_ITER_ATTRS_MAX - 12)
 		return;
+	/*
+	 * The bound checked and the offset used in one 64-bit register: with
+	 * puts in a row, clang otherwise checks one zero-extended copy of
+	 * the length and indexes with another, which the verifier cannot
+	 * tie to the check.
+	 */
+	barrier_var(off);
 	w = (__u32 *)&r->attrs[off];
 	w[0] = 12 | (__u32)type << 16;	/* struct nlattr: len, type */
 	w[1] = (__u32)v;
