@@ -71,6 +71,7 @@ static void rec_free(struct cgshare_rec *rec)
 {
 	free_percpu(rec->cpu);
 	kfree(rec->gpu);
+	kfree(rec->path);
 	kmem_cache_free(rec_cache, rec);
 }
 

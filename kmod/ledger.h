@@ -57,6 +57,12 @@ struct cgshare_gpu_dev;
  * it used and never go backwards when a child dies. Freed after the hot
  * path can no longer reach it (see lifetime.c).
  */
+/* A record's path from the hierarchy's root: "/a/b". */
+struct cgshare_path {
+	u16 len;
+	char s[];
+};
+
 struct cgshare_rec {
 	u64 id;
 	struct cgroup *cgrp;		/* reference held until freed */
@@ -69,6 +75,14 @@ struct cgshare_rec {
 	unsigned int nr_gpu;
 	unsigned int cap_gpu;
 	struct cgshare_gpu_dev *gpu;	/* gpu.c's, freed with the record */
+
+	/*
+	 * Its path, made at its first read and kept for its life: cgroup v2
+	 * cannot rename a cgroup (only v1 has a rename op), so the path
+	 * never changes. NULL until then, and while there is no memory for
+	 * it. Set once, by cmpxchg; freed with the record.
+	 */
+	struct cgshare_path *path;
 
 	bool dead;
 	bool has_final_mem;

@@ -27,6 +27,7 @@ struct view {
 	struct cgshare_rec *rec;
 	struct cgroup *root;
 	char *path;			/* PATH_MAX scratch */
+	int root_len;			/* of root's path, cut off rec's; -1: none */
 	struct cgshare_running *running; /* NULL for a removed record */
 	bool final;
 };
@@ -67,11 +68,71 @@ static noinline char *scratch_alloc(bool running)
 }
 ALLOW_ERROR_INJECTION(scratch_alloc, NULL);
 
-/* The view of a scratch buffer: its path, and its snapshot. */
+/*
+ * The view of a scratch buffer: its path, and its snapshot. And the
+ * length of the root's own path, which each record's path begins with
+ * (0 at the hierarchy's root, the common case).
+ */
 static void view_scratch(struct view *v, char *scratch)
 {
+	int len;
+
 	v->path = scratch;
 	v->running = (struct cgshare_running *)(scratch + PATH_MAX);
+	v->root_len = 0;
+	if (v->root == &cgrp_dfl_root.cgrp)
+		return;
+	len = kernfs_path_from_node(v->root->kn, NULL, scratch, PATH_MAX);
+	v->root_len = len > 0 && len < PATH_MAX ? len : -1;
+}
+
+/*
+ * The record's path as the caller sees it, from its root; NULL if it
+ * does not fit PATH_MAX. kernfs_path_from_node() writes each component
+ * under a global lock with interrupts off, about 1,200 instructions a
+ * record, a sixth of a dump's (profiled under icount): so a record's own
+ * path is made at its first read and kept (GFP_NOWAIT: this runs under
+ * the RCU read lock), and the root's is cut off its front. Without the
+ * memory to keep it, it is made again at each read, in v->path.
+ */
+static const char *rec_path(const struct view *v)
+{
+	struct cgshare_rec *rec = v->rec;
+	struct cgshare_path *p = smp_load_acquire(&rec->path);
+	const char *s;
+	int len;
+
+	if (v->root_len < 0)
+		goto from_root;
+	if (p) {
+		s = p->s;
+		len = p->len;
+	} else {
+		len = kernfs_path_from_node(rec->cgrp->kn, NULL, v->path, PATH_MAX);
+		if (len < 0 || len >= PATH_MAX)
+			return NULL;
+		s = v->path;
+		/* not for a removed record's last message: it is freed next */
+		p = v->final ? NULL :
+		    kmalloc(struct_size(p, s, len + 1), GFP_NOWAIT | __GFP_NOWARN);
+		if (p) {
+			p->len = len;
+			memcpy(p->s, s, len + 1);
+			/* another reader may have kept one first */
+			if (cmpxchg_release(&rec->path, NULL, p))
+				kfree(p);
+		}
+	}
+	if (!v->root_len)
+		return s;
+	/* below the root by construction; anything else the slow way */
+	if (len == v->root_len)
+		return "/";
+	if (len > v->root_len && s[v->root_len] == '/')
+		return s + v->root_len;
+from_root:
+	len = kernfs_path_from_node(rec->cgrp->kn, v->root->kn, v->path, PATH_MAX);
+	return len < 0 || len >= PATH_MAX ? NULL : v->path;
 }
 
 /* A big table is copied in pieces, to keep the chain lock short. */
@@ -167,8 +228,8 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	struct cgroup *cgrp = v->rec->cgrp;
 	struct cgshare_cpu_sum cpu;
 	u64 cpu_val[3];		/* CGSHARE_A_CGROUP_CPU_USAGE_NS, _WAIT_NS, _SWITCHES */
+	const char *path;
 	void *hdr;
-	int len;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "cgshare record filled outside RCU");
 
@@ -178,8 +239,8 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 
-	len = kernfs_path_from_node(cgrp->kn, v->root->kn, v->path, PATH_MAX);
-	if (len < 0 || len >= PATH_MAX)
+	path = rec_path(v);
+	if (!path)
 		goto cancel;
 
 	cgshare_rec_cpu_sum(v->rec, &cpu);
@@ -191,7 +252,7 @@ static int fill(struct sk_buff *skb, const struct view *v, u32 portid, u32 seq,
 	cpu_val[2] = cpu.switches;
 
 	if (nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_ID, v->rec->id, CGSHARE_A_CGROUP_PAD) ||
-	    nla_put_string(skb, CGSHARE_A_CGROUP_PATH, v->path) ||
+	    nla_put_string(skb, CGSHARE_A_CGROUP_PATH, path) ||
 	    (cgrp != v->root && cgroup_parent(cgrp) &&
 	     nla_put_u64_64bit(skb, CGSHARE_A_CGROUP_PARENT_ID,
 			       cgroup_id(cgroup_parent(cgrp)), CGSHARE_A_CGROUP_PAD)) ||
