@@ -352,11 +352,46 @@ cleanup:
 	return ret;
 }
 
+/*
+ *   top
+ *   └── r          rename(2) to r2 is refused
+ *
+ * The module keeps each record's path from its first read on (kmod/
+ * netlink.c, rec_path()), because a cgroup v2 directory cannot be
+ * renamed: only cgroup v1 gives kernfs a rename op. A kernel that
+ * allowed it would make those paths stale; this says so first.
+ */
+static int test_no_rename(void)
+{
+	const char *r = cgt_path("r");
+	char from[512], to[520];
+	struct nl nl;
+	int ret = KSFT_FAIL, rc = -1;
+
+	NL_OPEN(&nl);
+	CHECK(!cg_mkdir(r));
+	CHECK(dump_matches(&nl, "dump before the rename", r, NULL, r));
+	snprintf(from, sizeof(from), "%s", cg_full(r));
+	snprintf(to, sizeof(to), "%s2", from);
+	rc = rename(from, to);
+	ksft_print_msg("rename(%s, %s): %s\n", from, to,
+		       rc ? strerror(errno) : "done");
+	CHECK(expect_true(rc != 0, "a cgroup v2 directory cannot be renamed"));
+	CHECK(dump_matches(&nl, "dump after the refused rename", r, NULL, r));
+	ret = KSFT_PASS;
+cleanup:
+	if (!rc)
+		rename(to, from);
+	nl_close(&nl);
+	return ret;
+}
+
 static const struct cgt_case cases[] = {
 	{ "dump_all_matches_cgroupfs", test_dump_all },
 	{ "dump_subtree", test_dump_subtree },
 	{ "dump_bad_subtree", test_dump_bad_subtree },
 	{ "dump_skips_dying_cgroups", test_dump_dying },
+	{ "cgroup_v2_has_no_rename", test_no_rename },
 	{ "dump_intr_under_churn", test_dump_intr, 300 },
 	{ "dump_10000_each_once", test_dump_10000, 1500 },
 };
