@@ -50,6 +50,12 @@ struct cgshare_mem {
 
 struct cgshare_gpu_dev;
 
+/* A record's path from the hierarchy's root: "/a/b". */
+struct cgshare_path {
+	u16 len;
+	char s[];
+};
+
 /*
  * One live cgroup v2 cgroup. Published in the table from mkdir to rmdir.
  * Its CPU totals include its descendants' from the flush on; a removed
@@ -57,12 +63,6 @@ struct cgshare_gpu_dev;
  * it used and never go backwards when a child dies. Freed after the hot
  * path can no longer reach it (see lifetime.c).
  */
-/* A record's path from the hierarchy's root: "/a/b". */
-struct cgshare_path {
-	u16 len;
-	char s[];
-};
-
 struct cgshare_rec {
 	u64 id;
 	struct cgroup *cgrp;		/* reference held until freed */
