@@ -164,17 +164,33 @@ static bool wraps(u64 a, u64 b)
 	return check_add_overflow(a, b, &sum);
 }
 
+/*
+ * The devices check_chain() found, by level from the leaf, for
+ * apply_chain() to add to without searching each table by name again
+ * (the common case: every record on the chain has the device already).
+ * A table that make_room() grows is one where the device was missing, so
+ * no pointer kept here moves. Deeper levels are searched again.
+ */
+#define CHAIN_SEEN	8
+
+struct chain_seen {
+	struct cgshare_gpu_dev *dev[CHAIN_SEEN];	/* NULL: missing */
+};
+
 /* Would the charge fit the whole chain? Counts the records that lack dev. */
 static int check_chain(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch, u32 hash,
 		       const struct mem_delta *md, unsigned int *missing,
-		       struct netlink_ext_ack *extack)
+		       struct chain_seen *seen, struct netlink_ext_ack *extack)
 {
 	struct cgshare_gpu_dev *d;
 	struct cgshare_rec *rec;
+	unsigned int level = 0;
 
 	*missing = 0;
-	for (rec = leaf; rec; rec = rec->parent) {
+	for (rec = leaf; rec; rec = rec->parent, level++) {
 		d = find_dev(rec, ch->dev, hash);
+		if (level < CHAIN_SEEN)
+			seen->dev[level] = d;
 		if (!d) {
 			if (rec->nr_gpu >= gpu_dev_max) {
 				NL_SET_ERR_MSG(extack, "a cgroup on the chain already holds gpu_dev_max GPU devices");
@@ -200,13 +216,14 @@ static int check_chain(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch, 
 }
 
 static void apply_chain(struct cgshare_rec *leaf, const struct cgshare_gpu_charge *ch, u32 hash,
-			const struct mem_delta *md)
+			const struct mem_delta *md, const struct chain_seen *seen)
 {
 	struct cgshare_gpu_dev *d;
 	struct cgshare_rec *rec;
+	unsigned int level = 0;
 
-	for (rec = leaf; rec; rec = rec->parent) {
-		d = find_dev(rec, ch->dev, hash);
+	for (rec = leaf; rec; rec = rec->parent, level++) {
+		d = level < CHAIN_SEEN ? seen->dev[level] : find_dev(rec, ch->dev, hash);
 		if (!d) {
 			d = &rec->gpu[rec->nr_gpu];
 			WRITE_ONCE(rec->nr_gpu, rec->nr_gpu + 1);
@@ -235,6 +252,7 @@ static int charge_locked(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch
 {
 	u32 hash = dev_hash(ch->dev);
 	struct mem_delta md = {};
+	struct chain_seen seen;
 	struct cgshare_gpu_dev *d;
 	struct cgshare_rec *rec;
 	unsigned int missing;
@@ -253,7 +271,7 @@ static int charge_locked(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch
 		else
 			md.inc = ch->mem_bytes - (d ? d->mem_own : 0);
 	}
-	ret = check_chain(leaf, ch, hash, &md, &missing, extack);
+	ret = check_chain(leaf, ch, hash, &md, &missing, &seen, extack);
 	if (ret)
 		return ret;
 	for (rec = leaf; missing && rec; rec = rec->parent) {
@@ -266,7 +284,7 @@ static int charge_locked(struct cgshare_rec *leaf, struct cgshare_gpu_charge *ch
 			return -ENOMEM;
 		}
 	}
-	apply_chain(leaf, ch, hash, &md);
+	apply_chain(leaf, ch, hash, &md, &seen);
 	return 0;
 }
 
