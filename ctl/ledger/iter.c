@@ -204,6 +204,7 @@ static int merge_map(struct cgs_iter *it, struct cgs_list *l, __u64 session)
 	uint32_t added = 0, before;
 	__u32 token, n;
 	void *in = NULL;
+	bool bad;
 	int ret;
 
 	if (!it->cap && grow(it, MAP_CHUNK))
@@ -235,15 +236,15 @@ static int merge_map(struct cgs_iter *it, struct cgs_list *l, __u64 session)
 			if (!cg)
 				continue;
 			before = cg->present;
-			if (r->len > sizeof(r->attrs) ||
-			    cgs_decode_cgroup_attrs((const void *)r->attrs, r->len,
-						    cg, err, sizeof(err))) {
-				added |= cg->present & ~before;
+			bad = r->len > sizeof(r->attrs) ||
+			      cgs_decode_cgroup_attrs((const void *)r->attrs, r->len,
+						      cg, err, sizeof(err));
+			added |= cg->present & ~before;
+			if (bad) {
 				ret = fail(it, -EBADMSG, r->len > sizeof(r->attrs) ?
 					   "record too long" : err);
 				goto undo;
 			}
-			added |= cg->present & ~before;
 		}
 		if (ret == -ENOENT)
 			return 0;
