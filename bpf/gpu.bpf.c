@@ -169,11 +169,30 @@ static __always_inline int slot_free(__u64 key)
 }
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u64);		/* const struct dma_fence_ops * */
-	__type(value, char[CGSHARE_KF_DEV_LEN]);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CGS_DRIVER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct cgs_fence_driver);
 } fence_drivers SEC(".maps");
+
+_Static_assert(CGS_DRIVER_NAME_LEN == CGSHARE_KF_DEV_LEN, "one device name length");
+
+/* The name cgsharectl gave the driver of @ops, or NULL. */
+static __always_inline const char *driver_name(__u64 ops)
+{
+	__u32 first = cgs_driver_slot(ops), k, i;
+	struct cgs_fence_driver *d;
+
+	for (k = 0; k < CGS_DRIVER_PROBES; k++) {
+		i = (first + k) & (CGS_DRIVER_SLOTS - 1);
+		d = bpf_map_lookup_elem(&fence_drivers, &i);
+		if (!d || !d->ops)
+			return NULL;
+		if (d->ops == ops)
+			return d->name;
+	}
+	return NULL;
+}
 
 static __always_inline void charge(struct cgshare_gpu_usage *u)
 {
@@ -241,8 +260,8 @@ int BPF_PROG(fence_signaled, struct dma_fence *fence)
 	struct cgshare_gpu_usage u = {};
 	__u64 key = fence_key(fence->context, fence->seqno), ops, start, run;
 	__u64 now = bpf_ktime_get_ns();
+	const char *name;
 	struct slot *sl;
-	char *name;
 
 	sl = slot_find(key);
 	if (!sl)
@@ -259,7 +278,7 @@ int BPF_PROG(fence_signaled, struct dma_fence *fence)
 	} else if (now >= start) {
 		u.busy_ns = now - start;
 	}
-	name = bpf_map_lookup_elem(&fence_drivers, &ops);
+	name = driver_name(ops);
 	if (name)
 		__builtin_memcpy(u.dev, name, sizeof(u.dev));
 	else

@@ -108,13 +108,52 @@ static int unpin_all(void)
 	return ret;
 }
 
+_Static_assert(CGS_DRIVER_NAME_LEN == GPU_NAMES_DEV_LEN, "one device name length");
+
+struct name_store {
+	int fd;		/* the fence_drivers map */
+	int err;	/* why the last store failed */
+};
+
+/*
+ * Puts @dev, the name of the driver whose dma_fence_ops is at @addr, in
+ * the programs' table (gpu_stats.h): in the driver's own slot if it has
+ * one, else in the first free one of its probes. -1 if the map refused
+ * (st->err = errno) or every probe holds another driver (ENOSPC).
+ */
 static int store_name(unsigned long long addr, const char *dev, void *arg)
 {
-	return bpf_map_update_elem(*(int *)arg, &addr, dev, BPF_ANY);
+	struct name_store *st = arg;
+	__u32 first = cgs_driver_slot(addr), i, k;
+	struct cgs_fence_driver d = { 0 };
+	int fd = st->fd;
+
+	for (k = 0; k < CGS_DRIVER_PROBES; k++) {
+		i = (first + k) & (CGS_DRIVER_SLOTS - 1);
+		if (bpf_map_lookup_elem(fd, &i, &d))
+			goto fail;
+		if (d.ops && d.ops != addr)
+			continue;
+		if (d.ops == addr && !strncmp(d.name, dev, sizeof(d.name)))
+			return 0;
+		memset(&d, 0, sizeof(d));
+		snprintf(d.name, sizeof(d.name), "%s", dev);
+		if (bpf_map_update_elem(fd, &i, &d, BPF_ANY))
+			goto fail;
+		d.ops = addr;
+		if (bpf_map_update_elem(fd, &i, &d, BPF_ANY))
+			goto fail;
+		return 0;
+	}
+	errno = ENOSPC;
+fail:
+	st->err = errno;
+	return -1;
 }
 
 static int name_drivers(int map_fd, bool quiet)
 {
+	struct name_store st = { .fd = map_fd };
 	FILE *f = fopen("/proc/kallsyms", "r");
 	int n;
 
@@ -122,10 +161,19 @@ static int name_drivers(int map_fd, bool quiet)
 		fail("/proc/kallsyms: %s", strerror(errno));
 		return -1;
 	}
-	n = gpu_names_scan(f, store_name, &map_fd);
+	n = gpu_names_scan(f, store_name, &st);
 	fclose(f);
+	if (n < 0 && st.err == ENOSPC) {
+		fail("naming fence drivers: a driver's %d slots of %u are all taken by others (gpu_stats.h)",
+		     CGS_DRIVER_PROBES, CGS_DRIVER_SLOTS);
+		return -1;
+	}
+	if (n < 0 && st.err) {
+		fail("naming fence drivers: the fence_drivers map refused a name: %s", strerror(st.err));
+		return -1;
+	}
 	if (n < 0) {
-		fail("/proc/kallsyms shows no addresses (kptr_restrict?) or the map refused them");
+		fail("/proc/kallsyms shows no addresses (kptr_restrict?): fence drivers cannot be named");
 		return -1;
 	}
 	if (!quiet && opts.verbose)

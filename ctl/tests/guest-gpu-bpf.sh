@@ -62,6 +62,37 @@ mkdir -p $T/a $T/b || bail "cannot make $T/a and $T/b"
 check "gpu enable" "$CTL" gpu enable
 check "gpu enable: links and maps pinned" sh -c "ls $PIN | grep -q fence_signaled && ls $PIN | grep -q stats"
 check "gpu enable again: says already enabled, exits 0" sh -c "'$CTL' gpu enable | grep -q 'already enabled'"
+# The fence drivers' table (bpf/gpu_stats.h), after two enables: every
+# driver once, in one of the CGS_DRIVER_PROBES (4) slots from its hash,
+# with no free slot before it there, and vgem's ops named "vgem" (each
+# fence ops symbol of kallsyms a driver; a name is its module's).
+drivers_ok() {
+	bpftool -j map dump pinned "$PIN/fence_drivers" >"$OUT/drivers.json" || return 1
+	python3 - "$OUT/drivers.json" <<'PY'
+import json, sys
+bits, probes = 10, 4
+slots = {}
+for e in json.load(open(sys.argv[1])):
+    v = e.get("formatted", e)
+    ops, name = v["value"]["ops"], v["value"]["name"]
+    if ops:
+        slots[v["key"]] = (ops, name)
+seen = {}
+for i, (ops, name) in sorted(slots.items()):
+    first = ((ops * 0x9E3779B97F4A7C15) % 2**64) >> (64 - bits)
+    dist = (i - first) % (1 << bits)
+    if dist >= probes or any((first + k) % (1 << bits) not in slots for k in range(dist)):
+        sys.exit("slot %d: ops %#x not where a search finds it (first %d)" % (i, ops, first))
+    if ops in seen:
+        sys.exit("ops %#x in slots %d and %d" % (ops, seen[ops], i))
+    seen[ops] = i
+vgem = [int(l.split()[0], 16) for l in open("/proc/kallsyms") if l.split()[2:3] == ["vgem_fence_ops"]]
+if not vgem or vgem[0] not in seen or slots[seen[vgem[0]]][1] != "vgem":
+    sys.exit("vgem_fence_ops %s not named vgem (%d drivers)" % (vgem, len(seen)))
+print(len(seen), "drivers")
+PY
+}
+check "gpu enable: every fence driver named once, where the programs look" drivers_ok
 "$CTL" -j gpu status >"$OUT/gstatus.json"
 check "gpu status -j: enabled, dma_fence programs listed" json "$OUT/gstatus.json" \
 	'd["enabled"] and {"fence_init", "fence_emit", "fence_signaled", "fence_destroy"} <= {p["program"] for p in d["programs"]}'
