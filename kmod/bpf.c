@@ -27,7 +27,7 @@ __bpf_kfunc int cgshare_gpu_account(struct cgshare_gpu_usage *u)
 {
 	struct cgshare_gpu_charge ch = {};
 
-	if (!u || !cgshare_gpu_dev_valid(u->dev, sizeof(u->dev)))
+	if (!u || !cgshare_gpu_dev_valid(u->dev, sizeof(u->dev), &ch.hash))
 		return -EINVAL;
 	ch.id = u->cgroup_id;
 	ch.dev = u->dev;

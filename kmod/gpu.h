@@ -27,6 +27,7 @@ enum cgshare_gpu_field {
 struct cgshare_gpu_charge {
 	u64 id;
 	const char *dev;
+	u32 hash;		/* of dev, from cgshare_gpu_dev_valid() */
 	u64 busy_ns;
 	u64 queue_ns;
 	u64 mem_bytes;
@@ -43,7 +44,7 @@ struct cgshare_gpu_stats {
 int cgshare_gpu_charge(struct cgshare_gpu_charge *ch, struct cgroup *scope,
 		       struct netlink_ext_ack *extack);
 void cgshare_gpu_release(struct cgshare_rec *rec);
-bool cgshare_gpu_dev_valid(const char *dev, size_t size);
+bool cgshare_gpu_dev_valid(const char *dev, size_t size, u32 *hash);
 unsigned int cgshare_gpu_copy(struct cgshare_rec *rec, unsigned int from,
 			      struct cgshare_gpu_dev *out, unsigned int n);
 unsigned int cgshare_gpu_dev_max(void);

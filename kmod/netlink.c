@@ -553,7 +553,7 @@ static int charge_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV], "empty device name");
 		return -EINVAL;
 	}
-	if (!cgshare_gpu_dev_valid(ch.dev, CGSHARE_DEV_NAME_LEN)) {
+	if (!cgshare_gpu_dev_valid(ch.dev, CGSHARE_DEV_NAME_LEN, &ch.hash)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[CGSHARE_A_CHARGE_DEV],
 				    "device name may hold only letters, digits and :._-");
 		return -EINVAL;
