@@ -23,7 +23,9 @@
 #  fence          the BPF GPU collectors' cost per fence event: vgem fences
 #                 made and signalled at once, with kernel.bpf_stats_enabled
 #                 on; run time per run of each program (bpf_stats), and the
-#                 time per fence with the collectors attached versus not.
+#                 time per fence with the collectors attached versus not;
+#                 the bpf_stats twice, for fences made in the root cgroup and
+#                 three levels down.
 #
 # Prints progress as `# ...` lines and one `bench: ...` summary line per
 # measurement, tagged with CGSHARE_BENCH_CLOCK ("wall" or "icount").
@@ -222,22 +224,32 @@ bench_fence() {
 		on=$((on + $(per)))
 		"$ctl" gpu disable >/dev/null
 	done
-	"$ctl" gpu enable >/dev/null
-	sysctl -qw kernel.bpf_stats_enabled=1
-	"$vgem" 0 "$n" >/dev/null
-	"$ctl" -j gpu status >/tmp/fence-status.json
-	sysctl -qw kernel.bpf_stats_enabled=0
-	"$ctl" gpu disable >/dev/null
-	python3 - "$CLOCK" "$off" "$on" "$((3 * n))" /tmp/fence-status.json <<'PY'
+	# bpf_stats of fresh programs over N fences made in cgroup $1: the
+	# root (a charge's chain is one record) and three levels down (four,
+	# as for a container's task under a pod and a slice).
+	stats_in() {
+		"$ctl" gpu enable >/dev/null
+		sysctl -qw kernel.bpf_stats_enabled=1
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" 0 "$3"' sh "$1" "$vgem" "$n" >/dev/null
+		"$ctl" -j gpu status >"$2"
+		sysctl -qw kernel.bpf_stats_enabled=0
+		"$ctl" gpu disable >/dev/null
+	}
+	mkdir -p /sys/fs/cgroup/fence1/fence2/fence3
+	stats_in /sys/fs/cgroup /tmp/fence-status.json
+	stats_in /sys/fs/cgroup/fence1/fence2/fence3 /tmp/fence-status-nested.json
+	rmdir /sys/fs/cgroup/fence1/fence2/fence3 /sys/fs/cgroup/fence1/fence2 /sys/fs/cgroup/fence1
+	python3 - "$CLOCK" "$off" "$on" "$((3 * n))" /tmp/fence-status.json /tmp/fence-status-nested.json <<'PY'
 import json, sys
-clock, off, on, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-d = json.load(open(path))
-progs = {p["program"]: p for p in d["programs"] if p["runs"]}
-parts = ", ".join("%s %.0f" % (k, v["run_time_ns"] / v["runs"]) for k, v in sorted(progs.items()))
-runs = sum(p["runs"] for p in progs.values())
-mean = sum(p["run_time_ns"] for p in progs.values()) / runs if runs else 0
-print("bench: fence [%s] ns per event (bpf_stats): %s; mean %.0f over %d runs, %d charged" %
-      (clock, parts, mean, runs, d["events"]["charged"]))
+clock, off, on, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+for path, where in (sys.argv[5], ""), (sys.argv[6], " three levels deep"):
+    d = json.load(open(path))
+    progs = {p["program"]: p for p in d["programs"] if p["runs"]}
+    parts = ", ".join("%s %.0f" % (k, v["run_time_ns"] / v["runs"]) for k, v in sorted(progs.items()))
+    runs = sum(p["runs"] for p in progs.values())
+    mean = sum(p["run_time_ns"] for p in progs.values()) / runs if runs else 0
+    print("bench: fence%s [%s] ns per event (bpf_stats): %s; mean %.0f over %d runs, %d charged" %
+          (where, clock, parts, mean, runs, d["events"]["charged"]))
 print("bench: fence [%s] vgem attach+signal per fence, collectors on / off: %.0f / %.0f ns, ratio %.3f" %
       (clock, on / n, off / n, on / off))
 PY
