@@ -14,7 +14,9 @@
  * "dma_fence_array_ops") is named after the module that holds it, or
  * after itself up to "_ops" when built in ("dma_fence_array").
  * Characters the ledger does not take become '_'; names are cut to
- * DEV_LEN - 1.
+ * DEV_LEN - 1. The export tables' entries of such a symbol
+ * ("__ksymtab_dma_fence_array_ops") are not a driver's ops and are left
+ * out.
  */
 int gpu_names_line(const char *line, unsigned long long *addr, char *dev)
 {
@@ -24,6 +26,9 @@ int gpu_names_line(const char *line, unsigned long long *addr, char *dev)
 
 	if (sscanf(line, "%llx %c %255s [%127[^]]]", addr, &type, name, mod) < 3 ||
 	    !strchr("dDrRbB", type))
+		return 0;
+	if (!strncmp(name, "__ksymtab_", 10) || !strncmp(name, "__kstrtab_", 10) ||
+	    !strncmp(name, "__kcrctab_", 10))
 		return 0;
 	p = strstr(name, "fence");
 	p = p ? strstr(p, "_ops") : NULL;

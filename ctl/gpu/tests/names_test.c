@@ -34,6 +34,7 @@ int main(void)
 		"ffffffffc1234560 r nouveau_fence_ops_uevent\t[nouveau]\n"
 		"ffffffff8123abcd t vgem_fence_ops_helper\n"
 		"ffffffff8123abce d not_fence_opsx\n"
+		"ffffffff82e3b000 r __ksymtab_dma_fence_array_ops\n"
 		"garbage line\n"
 		"\n";
 	static const char hidden[] =
@@ -49,6 +50,8 @@ int main(void)
 	line_is("ffffffff8123abcd t vgem_fence_ops\t[vgem]\n", 0, 0, NULL);
 	line_is("ffffffff8123abce d not_fence_opsx\n", 0, 0, NULL);
 	line_is("0000000000000000 d vgem_fence_ops\t[vgem]\n", -1, 0, NULL);
+	line_is("ffffffff82e3b000 r __ksymtab_dma_fence_array_ops\n", 0, 0, NULL);
+	line_is("ffffffff82e3b010 r __kstrtab_dma_fence_chain_ops\n", 0, 0, NULL);
 	line_is("garbage\n", 0, 0, NULL);
 	line_is("ffffffff82e3a8e0 D\n", 0, 0, NULL);
 	line_is("ffffffffc0a01040 d a_fence_ops\t[drv+with/odd chars]\n", 1,
