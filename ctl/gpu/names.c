@@ -14,9 +14,10 @@
  * "dma_fence_array_ops") is named after the module that holds it, or
  * after itself up to "_ops" when built in ("dma_fence_array").
  * Characters the ledger does not take become '_'; names are cut to
- * DEV_LEN - 1. The export tables' entries of such a symbol
- * ("__ksymtab_dma_fence_array_ops") are not a driver's ops and are left
- * out.
+ * DEV_LEN - 1. What the build generates beside such symbols, all named
+ * from "__" (the export entry "__ksymtab_dma_fence_array_ops", and on 7.3
+ * "__flags_..." and "__BTF_ID__..." ones), is not a driver's ops and is
+ * left out.
  */
 int gpu_names_line(const char *line, unsigned long long *addr, char *dev)
 {
@@ -27,8 +28,7 @@ int gpu_names_line(const char *line, unsigned long long *addr, char *dev)
 	if (sscanf(line, "%llx %c %255s [%127[^]]]", addr, &type, name, mod) < 3 ||
 	    !strchr("dDrRbB", type))
 		return 0;
-	if (!strncmp(name, "__ksymtab_", 10) || !strncmp(name, "__kstrtab_", 10) ||
-	    !strncmp(name, "__kcrctab_", 10))
+	if (!strncmp(name, "__", 2))
 		return 0;
 	p = strstr(name, "fence");
 	p = p ? strstr(p, "_ops") : NULL;

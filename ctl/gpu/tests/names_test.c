@@ -52,6 +52,8 @@ int main(void)
 	line_is("0000000000000000 d vgem_fence_ops\t[vgem]\n", -1, 0, NULL);
 	line_is("ffffffff82e3b000 r __ksymtab_dma_fence_array_ops\n", 0, 0, NULL);
 	line_is("ffffffff82e3b010 r __kstrtab_dma_fence_chain_ops\n", 0, 0, NULL);
+	line_is("ffffffff82e3b020 r __BTF_ID__struct__trace_event_raw_dma_fence_ops\n", 0, 0, NULL);
+	line_is("ffffffff82e3b030 d __flags_dma_fence_chain_ops\n", 0, 0, NULL);
 	line_is("garbage\n", 0, 0, NULL);
 	line_is("ffffffff82e3a8e0 D\n", 0, 0, NULL);
 	line_is("ffffffffc0a01040 d a_fence_ops\t[drv+with/odd chars]\n", 1,
