@@ -17,6 +17,9 @@
  *   sample    the same plus one read of the cgroup iterator merged in:
  *             the reference "the dump" of cgsharectl's own cost
  *
+ * Before each N's measurements `cgsharectl bpf pin` re-sizes the cgroup
+ * iterator's records map for the tree, and one sample must find room for
+ * every cgroup (else the bench fails: a partial read is cheaper).
  * The tree is bench-collect's (tree.c), with +cpu +memory on every level;
  * the exporter and stats see the whole cgroup2 tree, as does the
  * collector. For each N: one untimed warm-up of each, then REPS
@@ -236,6 +239,43 @@ static uint64_t measure(struct ctx *c, int way, int *n)
 
 static const char *label = "";
 
+/*
+ * `cgsharectl bpf pin` for the tree as it is now, as an operator would
+ * after adding cgroups: it re-sizes the iterator's records map when the
+ * cgroups outgrew it. Then one sample must have found room for every
+ * cgroup, or the figures would be of a partial read.
+ */
+static void pin_for(struct ctx *c, int n)
+{
+	struct cgs_iter_room room;
+	struct cgs_list l = { 0 };
+	int status, ret;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		fail("fork:");
+	if (!pid) {
+		dup2(c->devnull, STDOUT_FILENO);
+		execl(c->ctl, c->ctl, "bpf", "pin", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		fail("cgsharectl bpf pin failed (status %d)", status);
+	cgs_iter_close(c->it);
+	if (cgs_iter_open(&c->it))
+		fail("out of memory");
+	ret = cgs_sample(c->nl, c->it, NULL, &l);
+	cgs_iter_room(c->it, &room);
+	cgs_list_free(&l);
+	if (ret || room.missed || !room.records)
+		fail("N=%d: the iterator recorded %u cgroups, %u found no room "
+		     "(records map of %u)", n, room.records, room.missed,
+		     room.capacity);
+	printf("# wholepath N=%d: iterator pinned, %u records in a map of %u\n",
+	       n, room.records, room.capacity);
+}
+
 struct point {
 	int n;			/* cgroups in the whole tree */
 	double ms[NR_WAYS];
@@ -247,6 +287,7 @@ static void run_n(struct ctx *c, struct tree *t, int n, int reps, struct point *
 	int seen, order;
 
 	tree_grow(t, n);
+	pin_for(c, n);
 	for (int w = 0; w < NR_WAYS; w++)
 		measure(c, w, &seen);		/* warm-up */
 	pt->n = cadv_collect(c->cadv);
@@ -294,7 +335,7 @@ static void usage(void)
 		"  builds /sys/fs/cgroup/NAME with N cgroups for each N in turn and\n"
 		"  measures one read of every cgroup: the C collector, an export\n"
 		"  scrape, stats -r -j, the dump and the sample (needs the module\n"
-		"  loaded and `cgsharectl bpf pin` done)\n",
+		"  loaded; runs `cgsharectl bpf pin` for each tree)\n",
 		program_invocation_short_name);
 	exit(2);
 }
