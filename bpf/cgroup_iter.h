@@ -11,13 +11,18 @@
 #define CGS_ITER_ATTRS_MAX	160
 
 /*
- * The records map: cgroup id -> its latest record. Its size is set when
- * it is pinned: a power of two, at least four times the cgroups there
- * are then and at least CGS_ITER_RECORDS_MIN.
+ * The records map: an array, slot n the n-th cgroup of a walk (pre-order
+ * from the root). Its size is set when it is pinned: room for at least
+ * twice the cgroups there are then, and at least CGS_ITER_RECORDS_MIN.
  */
-#define CGS_ITER_RECORDS_MIN	4096
+#define CGS_ITER_RECORDS_MIN	1024
 
-/* One record. */
+/*
+ * One record. The walk stamps @session before it writes the rest; a
+ * reader of the mapped array checks the stamp is its walk's before and
+ * after copying the record, and takes the copy only then (a later walk
+ * may rewrite the slot meanwhile; sessions only grow).
+ */
 struct cgs_iter_rec {
 	__u64 session;		/* the iterator session that wrote it */
 	__u32 len;		/* bytes of attrs used */
@@ -31,9 +36,9 @@ struct cgs_iter_rec {
 
 /* What one read of the pinned iterator returns, once the walk is done. */
 struct cgs_iter_sum {
-	__u64 session;		/* records older than this are gone */
-	__u32 records;		/* written by this walk */
-	__u32 failed;		/* map updates that failed (map full) */
+	__u64 session;		/* the session of this walk: its records carry it */
+	__u32 records;		/* written by this walk, in slots 0 .. records-1 */
+	__u32 failed;		/* cgroups past the array's last slot */
 	__u32 flags;		/* CGS_ITER_* */
 	__u32 pad;
 };

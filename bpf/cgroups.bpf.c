@@ -6,16 +6,17 @@
  * breakdown (private counters, and a flush no module may call).
  *
  * A cgroup iterator walks the whole tree, pre-order from the root, and
- * leaves one record per cgroup in the hash map `records`, keyed by cgroup
- * id: netlink attributes of the spec's cgroup set, as the module sends
- * them. It writes nothing to the file per cgroup: a cgroup iterator gets
- * one buffer (32 KiB) per session, since it drops cgroup_mutex between
- * reads, and the records of a large host do not fit. After the walk the
- * program drops the records of cgroups it did not see (removed) and
- * writes one struct cgs_iter_sum, so one read(2) of the pinned iterator
- * refreshes the map and says which session did it, and how many cgroups
- * found no room in it (the map full: the reader says so, and `bpf pin`
- * re-sizes the map).
+ * leaves one record per cgroup in the array `records`, the n-th cgroup of
+ * the walk in slot n: netlink attributes of the spec's cgroup set, as the
+ * module sends them. It writes nothing to the file per cgroup: a cgroup
+ * iterator gets one buffer (32 KiB) per session, since it drops
+ * cgroup_mutex between reads, and the records of a large host do not fit.
+ * After the walk it writes one struct cgs_iter_sum, so one read(2) of the
+ * pinned iterator refreshes the records and says which session wrote
+ * them, how many, and how many cgroups found no room (the array full: the
+ * reader says so, and `bpf pin` re-sizes it). Readers map the array
+ * (BPF_F_MMAPABLE) and read the records in place; see cgroup_iter.h for
+ * how a reader tells a record another walk rewrote under it.
  *
  * One object for every kernel, told apart by CO-RE and by which kfuncs
  * the kernel has (cgsharectl loads one of the three programs):
@@ -71,25 +72,20 @@ struct mem_cgroup___cgs {
 } __attribute__((preserve_access_index));
 
 /*
- * Both the walk's clean-up below and the reader's batch read visit every
- * bucket, one per entry of max_entries (a power of two): `bpf pin` sizes
- * it from the cgroups there are, this is only the floor.
+ * Slot n holds the n-th cgroup of the last walk that reached n; `bpf pin`
+ * sizes it from the cgroups there are, this is only the floor. The walks
+ * themselves never overlap (the calls that visit a cgroup hold
+ * cgroup_mutex), but a reader may still be copying a record when the
+ * next walk rewrites it: each record says which session wrote it, stamped
+ * before the rest (cgroup_iter.h).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, CGS_ITER_RECORDS_MIN);
-	__type(key, __u64);
-	__type(value, struct cgs_iter_rec);
-} records SEC(".maps");
-
-/* One record is built here before it goes into `records`. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct cgs_iter_rec);
-} scratch SEC(".maps");
+} records SEC(".maps");
 
 /*
  * Each walk's state: where it finds the memory items (the same for every
@@ -353,14 +349,6 @@ static __always_inline void put_mem_kfunc(struct cgs_iter_rec *r, struct cgroup 
 	bpf_put_mem_cgroup(memcg);
 }
 
-static int drop_stale(struct bpf_map *map, __u64 *id, struct cgs_iter_rec *r,
-		      __u64 *session)
-{
-	if (r->session < *session)
-		bpf_map_delete_elem(map, id);
-	return 0;
-}
-
 enum how { RSTAT, MEMCG, PLAIN };
 
 static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
@@ -370,13 +358,11 @@ static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
 	struct cgs_iter_sum sum = {};
 	struct cgs_iter_rec *r;
 	struct walk *w;
-	__u32 zero = 0;
-	__u64 id;
+	__u32 slot;
 
 	if (!cgrp) {
-		/* the walk is over: forget the cgroups it did not see */
+		/* the walk is over: say what it wrote */
 		sum.session = meta->session_id;
-		bpf_for_each_map_elem(&records, drop_stale, &sum.session, 0);
 		w = walk_of(meta, 0);
 		if (w) {
 			sum.records = w->records;
@@ -404,22 +390,29 @@ static __always_inline int walk_one(struct bpf_iter__cgroup *ctx, enum how how)
 			}
 		}
 	}
-	r = bpf_map_lookup_elem(&scratch, &zero);
-	if (!r)
+	slot = w->records;
+	r = bpf_map_lookup_elem(&records, &slot);
+	if (!r) {
+		w->failed++;
 		return 0;
-	id = cgrp->kn->id;
+	}
+	/*
+	 * The stamp first, then the record: a reader that finds the stamp
+	 * unchanged after copying the record copied none of this walk's
+	 * stores. Stores leave in program order on x86, the one target this
+	 * object is built for; the barrier keeps the compiler from moving
+	 * them.
+	 */
 	r->session = meta->session_id;
+	asm volatile("" ::: "memory");
 	r->len = 0;
-	put(r, CGSHARE_A_CGROUP_ID, id);
+	put(r, CGSHARE_A_CGROUP_ID, cgrp->kn->id);
 	put_cpu(r, cgrp);
 	if (how == MEMCG)
 		put_mem_kfunc(r, cgrp, w);
 	else
 		put_mem(r, cgrp, w);
-	if (bpf_map_update_elem(&records, &id, r, BPF_ANY))
-		w->failed++;
-	else
-		w->records++;
+	w->records++;
 	return 0;
 }
 

@@ -10,14 +10,14 @@
  * is replaced. unpin removes both pins. Neither touches the GPU
  * collectors' pins in the same directory.
  *
- * The records map is sized here, from the cgroups there are (see
- * records_size()): the walk's clean-up and every reader's batch read
- * visit each of its buckets, so its size, not the cgroups, would set what
- * a read costs. When cgroups come faster than that room, the walk says
- * how many found none, every reader says so, and pin re-sizes the map: it
- * counts the cgroups through the pinned iterator (those it recorded and
- * those it had no room for) and pins it again when the map has less than
- * as many again free, or is much larger than it needs.
+ * The records array is sized here, from the cgroups there are (see
+ * records_size()): a read costs the records it holds, whatever the size,
+ * but every slot is kernel memory. When cgroups come faster than that
+ * room, the walk says how many found none, every reader says so, and pin
+ * re-sizes the array: it counts the cgroups through the pinned iterator
+ * (those it recorded and those it had no room for) and pins it again when
+ * the array has less than a quarter of them free, or is much larger than
+ * it needs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -146,20 +146,20 @@ static int try_read(const char *what, struct cgs_iter_room *room)
 	return ret;
 }
 
-/* The map's size for @n cgroups: a power of two, room for 4 times as many. */
+/* The array's size for @n cgroups: room for twice as many, in 1,024s. */
 static __u32 records_size(unsigned int n)
 {
-	__u32 size = CGS_ITER_RECORDS_MIN;
+	__u64 size = ((__u64)n * 2 + 1023) / 1024 * 1024;
 
-	while (size / 4 < n && size < 1u << 30)
-		size <<= 1;
-	return size;
+	if (size < CGS_ITER_RECORDS_MIN)
+		size = CGS_ITER_RECORDS_MIN;
+	return size > 1u << 30 ? 1u << 30 : size;
 }
 
-/* Whether a map of @size suits @n cgroups: as many again free, not 16 times. */
+/* Whether an array of @size suits @n cgroups: a quarter free, not 4 times. */
 static bool size_fits(__u32 size, unsigned int n)
 {
-	return size >= 2 * (__u64)n && size <= 4 * (__u64)records_size(n);
+	return size >= (__u64)n + n / 4 && size <= 2 * (__u64)records_size(n);
 }
 
 static int attach_and_pin(struct cgshare_cgroups *skel, struct bpf_program *prog)

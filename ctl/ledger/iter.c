@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The pinned cgroup iterator's records, merged into the ledger's. One
- * read(2) of a fresh iterator runs the walk, which refreshes the records
- * map and returns a struct cgs_iter_sum; the map is then read in batches
- * and each record decoded by the ledger's own decoder straight into the
- * dump's record of the same id. No file is opened per sample: the pins
- * are opened once (BPF_OBJ_GET) and each walk is a BPF_ITER_CREATE.
+ * read(2) of a fresh iterator runs the walk, which rewrites the records
+ * array and returns a struct cgs_iter_sum; the array is mapped once, and
+ * each record is copied out of it and decoded by the ledger's own decoder
+ * straight into the dump's record of the same id. No file is opened per
+ * sample, and nothing is copied through a system call per record: the
+ * pins are opened and the array mapped once (BPF_OBJ_GET, mmap), and each
+ * walk is a BPF_ITER_CREATE and one read.
  *
- * A walk that found no room in the map for some cgroups says how many:
+ * A record a later walk (another reader's) rewrote while it was copied is
+ * told by its session stamp (bpf/cgroup_iter.h); the merge is then undone
+ * and the walk run again, up to CGS_ITER_TRIES times.
+ *
+ * A walk that found no room in the array for some cgroups says how many:
  * the records there are still merged, the read fails with -ENOSPC saying
- * so, and the pins are opened again at the next read, to find the map
+ * so, and the pins are opened again at the next read, to find the array
  * `cgsharectl bpf pin` re-sized meanwhile.
  */
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -30,9 +37,9 @@ struct cgs_iter {
 	int said;			/* the error last said on stderr */
 	char why[200];
 	struct cgs_iter_room room;	/* of the last walk */
-	__u64 *keys;
-	struct cgs_iter_rec *vals;
-	size_t cap;
+	const struct cgs_iter_rec *recs;	/* the array, mapped read-only */
+	size_t map_len;
+	__u32 nr_slots;
 };
 
 int cgs_iter_open(struct cgs_iter **itp)
@@ -48,6 +55,9 @@ int cgs_iter_open(struct cgs_iter **itp)
 
 static void drop_pins(struct cgs_iter *it)
 {
+	if (it->recs)
+		munmap((void *)it->recs, it->map_len);
+	it->recs = NULL;
 	if (it->link_fd >= 0)
 		close(it->link_fd);
 	if (it->map_fd >= 0)
@@ -60,8 +70,6 @@ void cgs_iter_close(struct cgs_iter *it)
 	if (!it)
 		return;
 	drop_pins(it);
-	free(it->keys);
-	free(it->vals);
 	free(it);
 }
 
@@ -71,18 +79,19 @@ const char *cgs_iter_why(const struct cgs_iter *it)
 }
 
 /*
- * BPF_OBJ_GET with @flags: the map read-only (BPF_F_RDONLY), which needs
- * read permission on its pin; the link read-write (0), as the kernel
- * refuses any other mode for a link (EINVAL).
+ * BPF_OBJ_GET, read-write, which needs read and write permission on the
+ * pin: the kernel refuses any other mode for a link (EINVAL), and maps a
+ * BPF map shared only through a file open for writing (mmap(2) of a
+ * read-only one loses VM_SHARED, which bpf_map_mmap() requires). The
+ * array is still mapped read-only.
  */
-static int obj_get(const char *path, __u32 flags)
+static int obj_get(const char *path)
 {
 	union bpf_attr attr;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.pathname = (__u64)(unsigned long)path;
-	attr.file_flags = flags;
 	fd = syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
 }
@@ -102,33 +111,60 @@ static int fail(struct cgs_iter *it, int err, const char *what)
 	return err;
 }
 
+/*
+ * Maps the records array. One pinned by an older cgsharectl (a hash map,
+ * or records of another size) is not ours to read: `bpf pin` replaces it.
+ */
+static int map_records(struct cgs_iter *it)
+{
+	struct bpf_map_info mi;
+	__u32 len = sizeof(mi);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	memset(&mi, 0, sizeof(mi));
+	if (bpf_obj_get_info_by_fd(it->map_fd, &mi, &len))
+		return fail(it, -errno, "reading the records map's info");
+	if (mi.type != BPF_MAP_TYPE_ARRAY || !(mi.map_flags & BPF_F_MMAPABLE) ||
+	    mi.value_size != sizeof(struct cgs_iter_rec) || !mi.max_entries) {
+		it->err = -EPROTO;
+		snprintf(it->why, sizeof(it->why), "the cgroup iterator in %s was "
+			 "pinned by another version of cgsharectl (cgsharectl bpf "
+			 "pin replaces it)", CGS_BPF_DIR);
+		return -EPROTO;
+	}
+	it->map_len = ((size_t)mi.max_entries * sizeof(struct cgs_iter_rec) +
+		       page - 1) / page * page;
+	p = mmap(NULL, it->map_len, PROT_READ, MAP_SHARED, it->map_fd, 0);
+	if (p == MAP_FAILED)
+		return fail(it, -errno, "mapping the records");
+	it->recs = p;
+	it->nr_slots = mi.max_entries;
+	return 0;
+}
+
 static int get_pins(struct cgs_iter *it)
 {
-	int fd;
+	int fd, ret;
 
 	if (it->link_fd >= 0)
 		return 0;
-	fd = obj_get(CGS_ITER_MAP_PIN, BPF_F_RDONLY);
+	fd = obj_get(CGS_ITER_MAP_PIN);
 	if (fd < 0)
 		return fail(it, fd, CGS_ITER_MAP_PIN);
 	it->map_fd = fd;
-	fd = obj_get(CGS_ITER_PIN, 0);
+	ret = map_records(it);
+	if (ret) {
+		drop_pins(it);
+		return ret;
+	}
+	fd = obj_get(CGS_ITER_PIN);
 	if (fd < 0) {
 		drop_pins(it);
 		return fail(it, fd, CGS_ITER_PIN);
 	}
 	it->link_fd = fd;
 	return 0;
-}
-
-/* The records map's size, for saying how full it is. */
-static __u32 map_capacity(int map_fd)
-{
-	struct bpf_map_info mi;
-	__u32 len = sizeof(mi);
-
-	memset(&mi, 0, sizeof(mi));
-	return bpf_obj_get_info_by_fd(map_fd, &mi, &len) ? 0 : mi.max_entries;
 }
 
 /* Runs the walk: the records are fresh when it returns. */
@@ -156,35 +192,9 @@ static int walk(struct cgs_iter *it, struct cgs_iter_sum *sum)
 		return fail(it, -EPROTO, "short read of the iterator");
 	it->room.records = sum->records;
 	it->room.missed = sum->failed;
-	it->room.capacity = map_capacity(it->map_fd);
+	it->room.capacity = it->nr_slots;
 	return 0;
 }
-
-static int grow(struct cgs_iter *it, size_t cap)
-{
-	__u64 *k = realloc(it->keys, cap * sizeof(*k));
-	struct cgs_iter_rec *v;
-
-	if (!k)
-		return -ENOMEM;
-	it->keys = k;
-	v = realloc(it->vals, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	it->vals = v;
-	it->cap = cap;
-	return 0;
-}
-
-/*
- * The map is read a chunk at a time into keys[] and vals[], and each chunk
- * merged before the next is read: a buffer for every record at once was
- * about 200 bytes per cgroup of fresh memory at every read, which the
- * kernel faults in and zeroes (a tenth of the iterator's share of a
- * `stats -r` read, profiled). The chunk grows only when one of the map's
- * buckets holds more records than it.
- */
-#define MAP_CHUNK	256
 
 /* Takes the counters in @added off every cgroup of @l. */
 static void forget(struct cgs_list *l, uint32_t added)
@@ -194,72 +204,96 @@ static void forget(struct cgs_list *l, uint32_t added)
 }
 
 /*
- * Merges the records of this walk (@session) into @l; 0 or -errno. When
- * a read fails part way, what the chunks before it added is taken off
- * again: the sample is the dump's alone, as the message says.
+ * Copies record @i of the walk @session into @r: 0, or -EAGAIN when a
+ * later walk has rewritten or is rewriting the slot. The stamp is read
+ * before and after the copy; the walk stamps a slot before it writes the
+ * record (bpf/cgroup_iter.h), so an unchanged stamp after the copy means
+ * none of the later walk's stores reached it.
  */
-static int merge_map(struct cgs_iter *it, struct cgs_list *l, __u64 session)
+static int copy_rec(const struct cgs_iter *it, __u32 i, __u64 session,
+		    struct cgs_iter_rec *r)
+{
+	const struct cgs_iter_rec *m = &it->recs[i];
+
+	if (__atomic_load_n(&m->session, __ATOMIC_ACQUIRE) != session)
+		return -EAGAIN;
+	r->len = __atomic_load_n(&m->len, __ATOMIC_RELAXED);
+	if (r->len <= sizeof(r->attrs))
+		memcpy(r->attrs, m->attrs, r->len);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&m->session, __ATOMIC_RELAXED) != session)
+		return -EAGAIN;
+	return 0;
+}
+
+/* The cgroup id of @r: the walk puts it first, a u64 attribute. */
+static bool rec_id(const struct cgs_iter_rec *r, __u64 *id)
+{
+	struct nlattr a;
+
+	if (r->len < NLA_HDRLEN + sizeof(*id))
+		return false;
+	memcpy(&a, r->attrs, sizeof(a));
+	if (a.nla_type != CGSHARE_A_CGROUP_ID || a.nla_len != NLA_HDRLEN + sizeof(*id))
+		return false;
+	memcpy(id, r->attrs + NLA_HDRLEN, sizeof(*id));
+	return true;
+}
+
+/*
+ * Merges the @n records of the walk @session into @l; 0 or -errno. When
+ * one cannot be taken, what the records before it added is taken off
+ * again: the sample is the dump's alone, or the walk is run again.
+ */
+static int merge_recs(struct cgs_iter *it, struct cgs_list *l, __u64 session,
+		      __u32 n)
 {
 	char err[CGS_DECODE_ERRLEN];
+	struct cgs_iter_rec r;
 	uint32_t added = 0, before;
-	__u32 token, n;
-	void *in = NULL;
-	bool bad;
+	struct cgs_cgroup *cg;
+	__u64 id;
 	int ret;
 
-	if (!it->cap && grow(it, MAP_CHUNK))
-		return fail(it, -ENOMEM, "records");
-	for (;;) {
-		n = it->cap;
-		ret = bpf_map_lookup_batch(it->map_fd, in, &token, it->keys,
-					   it->vals, &n, NULL);
-		if (ret < 0)
-			ret = -errno;
-		if (ret == -ENOSPC) {	/* a bucket holds more than n */
-			if (!grow(it, it->cap * 2))
-				continue;
-			ret = fail(it, -ENOMEM, "records");
+	if (n > it->nr_slots)
+		return fail(it, -EPROTO, "more records than slots");
+	for (__u32 i = 0; i < n; i++) {
+		ret = copy_rec(it, i, session, &r);
+		if (ret)
+			goto undo;
+		if (r.len > sizeof(r.attrs)) {
+			ret = fail(it, -EBADMSG, "record too long");
 			goto undo;
 		}
-		if (ret && ret != -ENOENT) {
-			ret = fail(it, ret, "reading the records");
+		if (rec_id(&r, &id))
+			cg = cgs_list_find_id(l, id);
+		else
+			cg = NULL;
+		if (!cg)
+			continue;
+		before = cg->present;
+		ret = cgs_decode_cgroup_attrs((const void *)r.attrs, r.len, cg,
+					      err, sizeof(err));
+		added |= cg->present & ~before;
+		if (ret) {
+			ret = fail(it, -EBADMSG, err);
 			goto undo;
 		}
-		for (__u32 i = 0; i < n; i++) {
-			const struct cgs_iter_rec *r = &it->vals[i];
-			struct cgs_cgroup *cg;
-
-			/* older than this walk: a removed cgroup's, not yet dropped */
-			if (r->session < session)
-				continue;
-			cg = cgs_list_find_id(l, it->keys[i]);
-			if (!cg)
-				continue;
-			before = cg->present;
-			bad = r->len > sizeof(r->attrs) ||
-			      cgs_decode_cgroup_attrs((const void *)r->attrs, r->len,
-						      cg, err, sizeof(err));
-			added |= cg->present & ~before;
-			if (bad) {
-				ret = fail(it, -EBADMSG, r->len > sizeof(r->attrs) ?
-					   "record too long" : err);
-				goto undo;
-			}
-		}
-		if (ret == -ENOENT)
-			return 0;
-		in = &token;
 	}
+	return 0;
 undo:
 	forget(l, added);
 	return ret;
 }
 
+/* Walks: a record rewritten under the reader costs another walk. */
+#define CGS_ITER_TRIES	4
+
 int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 {
 	bool cached = it->link_fd >= 0;
 	struct cgs_iter_sum sum;
-	int ret;
+	int ret, tries = 0;
 
 	memset(&it->room, 0, sizeof(it->room));
 	ret = get_pins(it);
@@ -272,9 +306,17 @@ int cgs_iter_merge(struct cgs_iter *it, struct cgs_list *l)
 		if (!ret)
 			ret = walk(it, &sum);
 	}
-	if (ret)
-		return ret;
-	ret = merge_map(it, l, sum.session);
+	while (!ret) {
+		ret = merge_recs(it, l, sum.session, sum.records);
+		if (ret != -EAGAIN)
+			break;
+		if (++tries == CGS_ITER_TRIES) {
+			ret = fail(it, -EAGAIN, "records rewritten by other "
+				   "readers' walks, at each of its reads");
+			break;
+		}
+		ret = walk(it, &sum);
+	}
 	if (ret)
 		return ret;
 	if (sum.failed) {

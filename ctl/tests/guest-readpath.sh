@@ -10,6 +10,8 @@
 #   └── b          idle
 #   /rpc/x         only the cpu controller
 #   /rpm/x         only the memory controller
+#   /rs/x          made and removed over and over, while readers race walks
+#   /rt/w1..w200   cpu.weight 11..210
 #   /op/c1..cN     for the openat counts (N = 10, then 1,000)
 #
 # Invariants:
@@ -23,6 +25,9 @@
 # * An attribute is present exactly where its file exists (no cpu
 #   controller: no cpu-*; no memory controller: no mem-*; no pressure at
 #   the root, whose pressure group a module cannot reach).
+# * A reader whose records a later walk rewrites (a second walker, churn
+#   moving the cgroups between slots) never takes another cgroup's record:
+#   it walks again, and says so after four tries.
 # * strace counts the same open/openat/openat2 calls for one `export
 #   --once` and for one `apply` round with nothing to change at N = 10 and
 #   at N = 1,000 cgroups.
@@ -44,7 +49,7 @@ PIDS=
 cleanup() {
 	for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	find $CG/op $CG/rp $CG/rpc $CG/rpm -depth -type d -exec rmdir {} + 2>/dev/null
+	find $CG/op $CG/rp $CG/rpc $CG/rpm $CG/rs $CG/rt -depth -type d -exec rmdir {} + 2>/dev/null
 	rm -f /dev/shm/rp-cache /dev/shm/rp-anon
 	"$CTL" bpf unpin >/dev/null 2>&1	# the guest as it was found
 }
@@ -226,6 +231,83 @@ check "no memory controller: none of mem-* but pressure" \
 	$PY "$OUT/chk.py" none_of "$OUT/all.json" /rpc/x mem_
 check "no cpu controller: none of cpu-* but pressure and the ledger's own" \
 	$PY "$OUT/chk.py" none_of "$OUT/all.json" /rpm/x cpu_
+
+# --- readers racing walks ------------------------------------------------
+# A walk rewrites the records array a reader may still be copying. /rs,
+# made before /rt, has a cgroup made and removed over and over, so walk
+# after walk puts /rt's cgroups in other slots; a second walker reads the
+# pinned iterator in a tight loop. A reader takes a record only when its stamp
+# is its own walk's before and after the copy. Each /rt/wI has cpu.weight
+# 10 + I: a record taken from another walk's slot shows another cgroup's.
+mkdir -p $CG/rs $CG/rt
+echo "+cpu" >$CG/rt/cgroup.subtree_control
+i=1
+while [ $i -le 200 ]; do
+	mkdir $CG/rt/w$i && echo $((10 + i)) >$CG/rt/w$i/cpu.weight
+	i=$((i + 1))
+done
+cat >"$OUT/race.py" <<'PYEOF'
+import json, sys
+# race.py FILE...: every weight of /rt/wI that is there is 10 + I; prints
+# how many samples had all 200
+whole = 0
+for f in sys.argv[1:]:
+    got = {c["path"]: c.get("cpu_weight") for c in json.load(open(f))["cgroups"]}
+    for i in range(1, 201):
+        w = got.get("/rt/w%d" % i)
+        assert w is None or w == 10 + i, (f, i, w)
+    whole += all(got.get("/rt/w%d" % i) == 10 + i for i in range(1, 201))
+print(whole)
+PYEOF
+rm -f "$OUT/race.stop"
+(while [ ! -e "$OUT/race.stop" ]; do mkdir $CG/rs/x; rmdir $CG/rs/x; done) &
+CHURN=$!
+$PY -c '
+import os, sys
+while not os.path.exists(sys.argv[1]):
+    with open("/sys/fs/bpf/cgshare/cgroups", "rb") as f:
+        f.read()' "$OUT/race.stop" &
+WALKER=$!
+PIDS="$PIDS $CHURN $WALKER"
+# strace, where there is one, only to count each run's walks
+ST=
+command -v strace >/dev/null && ST="strace -f -qq -e trace=bpf"
+bad=0
+again=0
+k=1
+while [ $k -le 20 ]; do
+	$ST ${ST:+-o "$OUT/race-$k.st"} "$CTL" -j stats -r /rt >"$OUT/race-$k.json" \
+		2>"$OUT/race-$k.err" || bad=$((bad + 1))
+	if [ -n "$ST" ] && [ "$(grep -c BPF_ITER_CREATE "$OUT/race-$k.st")" -gt 1 ]; then
+		again=$((again + 1))
+	fi
+	k=$((k + 1))
+done
+result $bad "stats -r beside a walker and churn: 20 runs, exit 0 ($bad failed)"
+whole=$($PY "$OUT/race.py" "$OUT"/race-*.json 2>"$OUT/race.err")
+result $? "... every cpu.weight taken is its own cgroup's"
+sed 's/^/#   /' "$OUT/race.err"
+echo "# $whole of 20 samples had all 200 weights; ${ST:+$again walked again, }$(cat "$OUT"/race-*.err | grep -c rewritten) said the records were rewritten at each try"
+check "... and at least one sample had all 200" [ "${whole:-0}" -ge 1 ]
+if command -v strace >/dev/null; then
+	# Each close(2) held 0.5 s, the iterator's among them: the walker
+	# rewrites the records between this reader's walk and its copy, try
+	# after try.
+	strace -f -qq -o /dev/null -e trace=close -e inject=close:delay_exit=500000 \
+		"$CTL" -j stats -r /rt >"$OUT/slow.json" 2>"$OUT/slow.err"
+	result $? "stats -r whose every walk is rewritten before it is read: exit 0"
+	check "... says so" grep -q "records rewritten by other readers' walks" "$OUT/slow.err"
+	check "... the iterator's attributes absent, none wrong" json "$OUT/slow.json" \
+		'all("cpu_weight" not in c and "cpu_usage_ns" in c for c in d["cgroups"] if c["path"].startswith("/rt/w"))'
+else
+	skip "stats -r whose every walk is rewritten" "no strace in the guest"
+fi
+touch "$OUT/race.stop"
+wait $CHURN $WALKER
+"$CTL" -j stats -r /rt >"$OUT/race-after.json"
+check "with the walker stopped, all 200 weights again" sh -c \
+	"[ \"\$($PY '$OUT/race.py' '$OUT/race-after.json')\" = 1 ]"
+rmdir $CG/rt/w* $CG/rt $CG/rs
 
 # --- without the pin ------------------------------------------------------
 check "bpf unpin" "$CTL" bpf unpin
