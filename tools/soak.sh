@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/soak.sh [TAG]   (`make soak`; default kernel: SOAK_KERNEL or 6.12)
+# tools/soak.sh [TAG]   (`make soak`; default kernel: SOAK_KERNEL or 6.12;
+#                       debug: the debug kernel, built by tools/debug-kernel.sh)
 #
 # Half an hour of everything at once in one guest: 100 cgroups a second
 # made and removed, dumps, scrapes, the controller, GPU charges and vgem
@@ -21,7 +22,13 @@ SECONDS_=${SOAK_SECONDS:-1800}
 [[ $SECONDS_ =~ ^[0-9]+$ ]] || die "SOAK_SECONDS must be a whole number of seconds"
 TOOLS=$CGSHARE_ROOT/tools
 
-"$TOOLS/fetch-kernels.sh" "$TAG" || die "fetching kernel $TAG failed"
+if [[ $TAG == debug ]]; then
+	"$TOOLS/debug-kernel.sh" || die "building the debug kernel failed"
+	# its 128 kB log buffer does not hold half an hour of a busy guest
+	VM_APPEND="log_buf_len=16M ${VM_APPEND:-}"
+else
+	"$TOOLS/fetch-kernels.sh" "$TAG" || die "fetching kernel $TAG failed"
+fi
 "$TOOLS/build-module.sh" "$TAG" || die "building cgshare.ko for $TAG failed"
 quiet make -C "$CGSHARE_ROOT/selftests" BUILD="$BUILD" || die "building the selftests' helpers failed"
 quiet make -C "$CGSHARE_ROOT/ctl" || die "building cgsharectl failed"
