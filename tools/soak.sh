@@ -7,7 +7,9 @@
 # Half an hour of everything at once in one guest: 100 cgroups a second
 # made and removed, dumps, scrapes, the controller, GPU charges and vgem
 # fences through the BPF collectors (tools/soak/guest.py says what passes).
-# SOAK_SECONDS sets the length (default 1800). Not part of make check.
+# SOAK_SECONDS sets the length (default 1800), CGSHARE_SOAK_RATE the churn
+# (default 100 cgroups a second; the debug kernel under TCG makes and
+# removes about 1.6 a second at most). Not part of make check.
 # Output in $BUILD/soak/TAG/; the `soak:` figures are printed at the end,
 # the daemons' memory samples are in rss.tsv there (CGSHARE_SOAK_DIAG=1 adds
 # glibc's malloc statistics to their logs: see tools/soak/guest.py).
