@@ -257,6 +257,15 @@ int cgs_decode_cgroup_attrs(const struct nlattr *head, int len,
 	return 0;
 }
 
+bool cgs_decode_cgroup_id(const struct nlattr *head, int len, uint64_t *id)
+{
+	if (len < NLA_HDRLEN || head->nla_len < NLA_HDRLEN ||
+	    head->nla_len > len)
+		return false;
+	return attr_type(head) == CGSHARE_A_CGROUP_ID &&
+	       get_fixed(head, id, sizeof(*id));
+}
+
 static int genl_payload(const struct nlmsghdr *nlh, const void **attrs,
 			int *len, char *err, size_t errlen)
 {

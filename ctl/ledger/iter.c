@@ -226,20 +226,6 @@ static int copy_rec(const struct cgs_iter *it, __u32 i, __u64 session,
 	return 0;
 }
 
-/* The cgroup id of @r: the walk puts it first, a u64 attribute. */
-static bool rec_id(const struct cgs_iter_rec *r, __u64 *id)
-{
-	struct nlattr a;
-
-	if (r->len < NLA_HDRLEN + sizeof(*id))
-		return false;
-	memcpy(&a, r->attrs, sizeof(a));
-	if (a.nla_type != CGSHARE_A_CGROUP_ID || a.nla_len != NLA_HDRLEN + sizeof(*id))
-		return false;
-	memcpy(id, r->attrs + NLA_HDRLEN, sizeof(*id));
-	return true;
-}
-
 /*
  * Merges the @n records of the walk @session into @l; 0 or -errno. When
  * one cannot be taken, what the records before it added is taken off
@@ -252,7 +238,7 @@ static int merge_recs(struct cgs_iter *it, struct cgs_list *l, __u64 session,
 	struct cgs_iter_rec r;
 	uint32_t added = 0, before;
 	struct cgs_cgroup *cg;
-	__u64 id;
+	uint64_t id;
 	int ret;
 
 	if (n > it->nr_slots)
@@ -265,10 +251,9 @@ static int merge_recs(struct cgs_iter *it, struct cgs_list *l, __u64 session,
 			ret = fail(it, -EBADMSG, "record too long");
 			goto undo;
 		}
-		if (rec_id(&r, &id))
-			cg = cgs_list_find_id(l, id);
-		else
-			cg = NULL;
+		if (!cgs_decode_cgroup_id((const void *)r.attrs, r.len, &id))
+			continue;
+		cg = cgs_list_find_id(l, id);
 		if (!cg)
 			continue;
 		before = cg->present;

@@ -29,6 +29,12 @@ struct cgs_nl_error {
 
 int cgs_decode_cgroup_attrs(const struct nlattr *head, int len,
 			    struct cgs_cgroup *cg, char *err, size_t errlen);
+/*
+ * The id of the record whose attributes start at @head, when its first
+ * attribute is the id (the module's records and the cgroup iterator's put
+ * it there): a record can be matched before it is decoded whole.
+ */
+bool cgs_decode_cgroup_id(const struct nlattr *head, int len, uint64_t *id);
 int cgs_decode_cgroup(const struct nlmsghdr *nlh, struct cgs_cgroup *cg,
 		      char *err, size_t errlen);
 int cgs_decode_status(const struct nlmsghdr *nlh, struct cgs_status *st,

@@ -160,6 +160,33 @@ static void iter_record(void)
 	ok(!cgs_has_ctr(&cg, CGS_MEM_ANON), "iterator record: absent stays absent");
 }
 
+/* A record's id read before the rest: first attribute, 8 bytes, or none. */
+static void record_id(void)
+{
+	uint32_t w[16];
+	uint64_t id = 0;
+	int len = 0;
+
+	iter_put(w, &len, CGSHARE_A_CGROUP_ID, 4242);
+	iter_put(w, &len, CGSHARE_A_CGROUP_CPU_WEIGHT, 300);
+	ok(cgs_decode_cgroup_id((const struct nlattr *)w, len, &id) &&
+	   id == 4242, "record id: first attribute");
+	ok(!cgs_decode_cgroup_id((const struct nlattr *)w, 8, &id),
+	   "record id: truncated attribute refused");
+	ok(!cgs_decode_cgroup_id((const struct nlattr *)w, 0, &id),
+	   "record id: empty record has none");
+	len = 0;
+	iter_put(w, &len, CGSHARE_A_CGROUP_CPU_WEIGHT, 300);
+	iter_put(w, &len, CGSHARE_A_CGROUP_ID, 4242);
+	ok(!cgs_decode_cgroup_id((const struct nlattr *)w, len, &id),
+	   "record id: not first, not found");
+	len = 0;
+	iter_put(w, &len, CGSHARE_A_CGROUP_ID, 4242);
+	w[0] = (NLA_HDRLEN + 4) | (uint32_t)CGSHARE_A_CGROUP_ID << 16;
+	ok(!cgs_decode_cgroup_id((const struct nlattr *)w, len, &id),
+	   "record id: 4-byte id refused");
+}
+
 /* One bad attribute after a good id; the decoder must refuse. */
 static void bad(const char *name, const char *hint,
 		void (*put)(struct nl_msg *m))
@@ -414,6 +441,7 @@ int main(void)
 	full_record();
 	minimal_record();
 	iter_record();
+	record_id();
 	bad("2-byte uint refused", "cpu-usage-ns", put_u16_counter);
 	bad("4-byte u64 refused", "parent-id", put_u32_id);
 	bad("unterminated string refused", "path", put_unterminated_path);
