@@ -13,6 +13,10 @@
  *             back asleep after it
  *   stats     one `cgsharectl -j stats -r` >/dev/null, process start-up
  *             included: the child's user + system time (wait4)
+ *   once      one `cgsharectl export --once` >/dev/null, the same way: the
+ *             scrape's text without the socket, so that export less once
+ *             (per cgroup, where start-up cancels) is what the HTTP answer
+ *             costs
  *   dump      one netlink dump with a minimal parse (ctl/ledger), and
  *   sample    the same plus one read of the cgroup iterator merged in:
  *             the reference "the dump" of cgsharectl's own cost
@@ -43,10 +47,11 @@
 #include "tree.h"
 #include "ledger/ledger.h"
 
-enum { CADV, CADV_COLLECT, EXPORT, STATS, DUMP, SAMPLE, NR_WAYS };
+enum { CADV, CADV_COLLECT, EXPORT, STATS, DUMP, SAMPLE, ONCE, NR_WAYS };
 
 static const char *const names[NR_WAYS] = {
 	"cadvisor", "cadvisor-collect", "export", "stats", "dump", "sample",
+	"export-once",
 };
 
 struct ctx {
@@ -169,8 +174,9 @@ static void start_exporter(struct ctx *c)
 	fail("the exporter did not start listening on %s", listen);
 }
 
-/* One `cgsharectl -j stats -r`: its user + system time, ns. */
-static uint64_t run_stats(struct ctx *c)
+/* One `cgsharectl A B C` >/dev/null: its user + system time, ns. */
+static uint64_t run_ctl(struct ctx *c, const char *a, const char *b,
+			const char *x)
 {
 	struct rusage ru;
 	int status;
@@ -180,12 +186,13 @@ static uint64_t run_stats(struct ctx *c)
 		fail("fork:");
 	if (!pid) {
 		dup2(c->devnull, STDOUT_FILENO);
-		execl(c->ctl, c->ctl, "-j", "stats", "-r", (char *)NULL);
+		execl(c->ctl, c->ctl, a, b, x, (char *)NULL);
 		_exit(127);
 	}
 	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		fail("cgsharectl -j stats -r failed (status %d)", status);
+		fail("cgsharectl %s %s %s failed (status %d)", a, b, x ? x : "",
+		     status);
 	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 }
@@ -219,7 +226,10 @@ static uint64_t measure(struct ctx *c, int way, int *n)
 		return schedstat(c->exporter) - t0;
 	case STATS:
 		*n = 0;
-		return run_stats(c);
+		return run_ctl(c, "-j", "stats", "-r");
+	case ONCE:
+		*n = 0;
+		return run_ctl(c, "export", "--once", NULL);
 	case DUMP:
 		*n = 0;
 		t0 = self_cpu();
@@ -306,10 +316,12 @@ static void run_n(struct ctx *c, struct tree *t, int n, int reps, struct point *
 	printf("bench: wholepath N=%d%s: CPU per read, median of %d: cAdvisor-style C "
 	       "collector %.2f ms (collect only %.2f), export scrape %.2f ms, stats -r -j "
 	       "%.2f ms; ratio collector/export %.1fx, collector/stats %.1fx "
-	       "(goal >= 20x); dump %.2f ms, sample (dump + iterator) %.2f ms; %d cgroups "
-	       "in all\n", n, label, reps, pt->ms[CADV], pt->ms[CADV_COLLECT],
-	       pt->ms[EXPORT], pt->ms[STATS], pt->ms[CADV] / pt->ms[EXPORT],
-	       pt->ms[CADV] / pt->ms[STATS], pt->ms[DUMP], pt->ms[SAMPLE], pt->n);
+	       "(goal >= 20x); dump %.2f ms, sample (dump + iterator) %.2f ms; "
+	       "export --once >/dev/null %.2f ms; %d cgroups in all\n", n, label,
+	       reps, pt->ms[CADV], pt->ms[CADV_COLLECT], pt->ms[EXPORT],
+	       pt->ms[STATS], pt->ms[CADV] / pt->ms[EXPORT],
+	       pt->ms[CADV] / pt->ms[STATS], pt->ms[DUMP], pt->ms[SAMPLE],
+	       pt->ms[ONCE], pt->n);
 	fflush(stdout);
 }
 
@@ -322,10 +334,12 @@ static void marginal(const struct point *a, const struct point *b)
 	printf("bench: wholepath marginal%s N=%d..%d, ns per cgroup: collector %.0f, export "
 	       "%.0f, stats %.0f, dump %.0f, sample %.0f; on top of the dump: stats %.0f, "
 	       "export %.0f (goal <= 8000 instructions under icount); on top of the "
-	       "sample: stats %.0f, export %.0f\n", label, a->n, b->n, per[CADV],
-	       per[EXPORT], per[STATS], per[DUMP], per[SAMPLE], per[STATS] - per[DUMP],
-	       per[EXPORT] - per[DUMP], per[STATS] - per[SAMPLE],
-	       per[EXPORT] - per[SAMPLE]);
+	       "sample: stats %.0f, export %.0f; export --once >/dev/null %.0f, so "
+	       "the HTTP answer (export less export --once) %.0f\n", label, a->n,
+	       b->n, per[CADV], per[EXPORT], per[STATS], per[DUMP], per[SAMPLE],
+	       per[STATS] - per[DUMP], per[EXPORT] - per[DUMP],
+	       per[STATS] - per[SAMPLE], per[EXPORT] - per[SAMPLE], per[ONCE],
+	       per[EXPORT] - per[ONCE]);
 }
 
 static void usage(void)
