@@ -452,7 +452,7 @@ int cgs_nl_cgroup_dump_list(struct cgs_nl *nl, const struct cgs_target *t,
 	int ret;
 
 	for (int i = 0; i < DUMP_TRIES; i++) {
-		cgs_list_free(l);
+		cgs_list_clear(l);
 		ret = cgs_nl_cgroup_dump(nl, t, list_add, l, &intr);
 		if (ret == -EAGAIN)	/* the module came back: ask it */
 			ret = cgs_nl_cgroup_dump(nl, t, list_add, l, &intr);

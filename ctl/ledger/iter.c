@@ -336,8 +336,18 @@ void cgs_sample_iter(struct cgs_iter *it, struct cgs_list *l)
 int cgs_sample(struct cgs_nl *nl, struct cgs_iter *it,
 	       const struct cgs_target *t, struct cgs_list *l)
 {
-	int ret = cgs_nl_cgroup_dump_list(nl, t, l);
+	int ret;
 
+	/*
+	 * A reader that sampled before (the exporter, the controller) knows
+	 * about how many cgroups a whole sample holds: room for them and an
+	 * eighth more, so the records are not moved as the list grows (a
+	 * copy of all of them at each doubling, where the heap cannot grow
+	 * the array in place). Not needed for the sample to work.
+	 */
+	if (it && !t && it->room.records)
+		cgs_list_reserve(l, it->room.records + it->room.records / 8);
+	ret = cgs_nl_cgroup_dump_list(nl, t, l);
 	if (ret)
 		return ret;
 	cgs_list_sort_by_id(l);

@@ -79,6 +79,27 @@ struct cgs_cgroup *cgs_list_add(struct cgs_list *l)
 	return &l->v[l->n++];
 }
 
+bool cgs_list_reserve(struct cgs_list *l, size_t n)
+{
+	struct cgs_cgroup *v;
+
+	if (n <= l->cap)
+		return true;
+	v = realloc(l->v, n * sizeof(*v));
+	if (!v)
+		return false;
+	l->v = v;
+	l->cap = n;
+	return true;
+}
+
+void cgs_list_clear(struct cgs_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		cgs_cgroup_free(&l->v[i]);
+	l->n = 0;
+}
+
 void cgs_list_drop_last(struct cgs_list *l)
 {
 	if (l->n)
@@ -87,8 +108,7 @@ void cgs_list_drop_last(struct cgs_list *l)
 
 void cgs_list_free(struct cgs_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		cgs_cgroup_free(&l->v[i]);
+	cgs_list_clear(l);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }

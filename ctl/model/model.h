@@ -88,6 +88,13 @@ bool cgs_cgroup_cpu_max(const struct cgs_cgroup *cg, double *cpus);
 
 /* Appends a zeroed record; NULL when out of memory. */
 struct cgs_cgroup *cgs_list_add(struct cgs_list *l);
+/*
+ * Room for @n records in all, so that adding them moves nothing; false
+ * when out of memory (the list is as it was).
+ */
+bool cgs_list_reserve(struct cgs_list *l, size_t n);
+/* No records, the room kept. */
+void cgs_list_clear(struct cgs_list *l);
 void cgs_list_drop_last(struct cgs_list *l);
 void cgs_list_free(struct cgs_list *l);
 void cgs_list_sort_by_id(struct cgs_list *l);
