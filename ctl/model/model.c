@@ -85,6 +85,8 @@ bool cgs_list_reserve(struct cgs_list *l, size_t n)
 
 	if (n <= l->cap)
 		return true;
+	if (n > SIZE_MAX / sizeof(*v))
+		return false;
 	v = realloc(l->v, n * sizeof(*v));
 	if (!v)
 		return false;

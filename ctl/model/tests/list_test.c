@@ -34,6 +34,8 @@ int main(void)
 	   "1000 records added into the room: the array never moved");
 	ok(cgs_list_reserve(&l, 10) && l.cap == 1000 && l.v == v && l.n == 1000,
 	   "reserving less than there is changes nothing");
+	ok(!cgs_list_reserve(&l, SIZE_MAX) && l.cap == 1000 && l.v == v &&
+	   l.n == 1000, "room past what memory can address: refused, the list as it was");
 	cgs_list_clear(&l);
 	ok(l.n == 0 && l.cap == 1000 && l.v == v,
 	   "clear: no record, the room kept (valgrind: the paths freed)");
