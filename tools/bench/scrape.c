@@ -15,8 +15,9 @@
  *             included: the child's user + system time (wait4)
  *   once      one `cgsharectl export --once` >/dev/null, the same way: the
  *             scrape's text without the socket, so that export less once
- *             (per cgroup, where start-up cancels) is what the HTTP answer
- *             costs
+ *             (per cgroup, where start-up cancels) is at least what the
+ *             HTTP answer costs (once also pays a fresh process's page
+ *             faults, which the exporter, keeping its heap, does not)
  *   dump      one netlink dump with a minimal parse (ctl/ledger), and
  *   sample    the same plus one read of the cgroup iterator merged in:
  *             the reference "the dump" of cgsharectl's own cost
