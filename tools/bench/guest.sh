@@ -26,6 +26,14 @@
 #                 time per fence with the collectors attached versus not;
 #                 the bpf_stats twice, for fences made in the root cgroup and
 #                 three levels down.
+#  profile        where a read's time goes (not in the default jobs): perf's
+#                 cpu-clock, a sample every 2,000 ns (under icount, 2,000
+#                 guest instructions), on `cgsharectl export --listen` alone
+#                 over ten HTTP scrapes and on five `cgsharectl -j stats -r`,
+#                 of CGSHARE_BENCH_PROFILE_N (1000) cgroups; reports by
+#                 symbol and by caller in $CGSHARE_OUT/profile, and the
+#                 exporter's page faults over ten more scrapes. Needs the
+#                 host's perf (Debian's linux-perf), else says so.
 #
 # Prints progress as `# ...` lines and one `bench: ...` summary line per
 # measurement, tagged with CGSHARE_BENCH_CLOCK ("wall" or "icount").
@@ -255,7 +263,50 @@ print("bench: fence [%s] vgem attach+signal per fence, collectors on / off: %.0f
 PY
 }
 
-(($# > 0)) || die "usage: guest.sh JOB... (collect, wholepath, ctxsw:pinned|split|nested|perf, fence)"
+bench_profile() {
+	local ctl=$CGSHARE_ROOT_DIR/ctl/cgsharectl n=${CGSHARE_BENCH_PROFILE_N:-1000}
+	local out=$CGSHARE_OUT/profile exp i port=19873 loop
+	if ! perf --version >/dev/null 2>&1; then
+		say "profile: SKIP: perf does not run here (install Debian's linux-perf on the host)"
+		return 0
+	fi
+	say "profile: $n cgroups under $CG/profile, reports in $out"
+	set_state loaded
+	mkdir -p "$out" "$CG/profile"
+	echo "+cpu +memory" >"$CG/cgroup.subtree_control"
+	echo "+cpu +memory" >"$CG/profile/cgroup.subtree_control"
+	for ((i = 1; i <= n; i++)); do mkdir "$CG/profile/c$i"; done
+	grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf
+	"$ctl" bpf pin >/dev/null || die "cgsharectl bpf pin failed"
+	"$ctl" export --listen 127.0.0.1:$port 2>/dev/null &
+	exp=$!
+	loop="for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -o /dev/null http://127.0.0.1:$port/metrics; done"
+	sleep 1
+	sh -c "$loop"		# warm-up: the heap the next scrapes reuse
+	perf stat -e page-faults -p "$exp" -o "$out/export.faults" -- sh -c "$loop" || true
+	perf record -q -e cpu-clock -c 2000 -g -p "$exp" -o "$out/export.data" -- sh -c "$loop" \
+		2>"$out/export.err" || true
+	kill "$exp"
+	wait "$exp" 2>/dev/null || true
+	perf record -q -e cpu-clock -c 2000 -g -o "$out/stats.data" -- \
+		sh -c "for i in 1 2 3 4 5; do $ctl -j stats -r >/dev/null; done" 2>"$out/stats.err" || true
+	for i in export stats; do
+		perf report -i "$out/$i.data" --comm cgsharectl --no-children --sort dso,sym --stdio -g none \
+			2>/dev/null | grep -v '^#' | grep . | head -80 >"$out/$i.flat" || true
+		perf report -i "$out/$i.data" --comm cgsharectl --children --sort sym --stdio -g none \
+			2>/dev/null | grep -v '^#' | grep . | head -150 >"$out/$i.children" || true
+		perf report -i "$out/$i.data" --comm cgsharectl --no-children --sort sym --stdio \
+			-g caller,0.5,callee,function --percent-limit 1.5 2>/dev/null | grep . |
+			head -700 >"$out/$i.callers" || true
+		say "profile: $i, top of $out/$i.flat:"
+		head -5 "$out/$i.flat" | sed 's/^/#   /'
+	done
+	say "profile: the exporter's page faults over ten scrapes: $(awk '/page-faults/ { print $1 }' "$out/export.faults")"
+	for ((i = 1; i <= n; i++)); do rmdir "$CG/profile/c$i"; done
+	rmdir "$CG/profile"
+}
+
+(($# > 0)) || die "usage: guest.sh JOB... (collect, wholepath, ctxsw:pinned|split|nested|perf, fence, profile)"
 say "kernel $(uname -r), $(nproc) CPU(s), clock: $CLOCK, module $CGSHARE_KO"
 for job in "$@"; do
 	case $job in
@@ -263,6 +314,7 @@ for job in "$@"; do
 	wholepath) bench_wholepath ;;
 	ctxsw:*) bench_ctxsw "${job#ctxsw:}" ;;
 	fence) bench_fence ;;
+	profile) bench_profile ;;
 	*) die "unknown job '$job'" ;;
 	esac
 done
