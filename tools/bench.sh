@@ -22,6 +22,9 @@
 #           bpf_stats while vgem fences are made and signalled, and the
 #           time per fence with the collectors attached versus not
 #           (target: at most 250 guest instructions per event, on icount).
+#  profile  (only when BENCH_JOBS names it) perf's cpu-clock on the exporter
+#           and on stats -r -j over CGSHARE_BENCH_PROFILE_N (1000) cgroups:
+#           reports in $BUILD/bench/TAG-icount/profile/ (tools/bench/guest.sh).
 #
 # Each kernel is booted twice (tools/bench/guest.sh does the work inside):
 #
