@@ -245,7 +245,8 @@ int cgfs_write(struct cgfs_cg *cg, struct cgfs_write *w)
 	ret = current(cg, w->file, w->value, w->flags, w->old, sizeof(w->old));
 	if (ret < 0)
 		return ret;
-	if (w->expect && strcmp(w->old, w->expect))
+	if (w->expect && strcmp(w->old, w->expect) &&
+	    (!w->pending || strcmp(w->old, w->pending)))
 		return -ESTALE;
 	if (!strcmp(w->old, w->value))
 		return 0;
@@ -253,6 +254,11 @@ int cgfs_write(struct cgfs_cg *cg, struct cgfs_write *w)
 		return 1;
 	if (w->old[0]) {
 		ret = record(cg, w->file, w->old);
+		if (ret)
+			return ret;
+	}
+	if (w->intend) {
+		ret = w->intend(w, w->arg);
 		if (ret)
 			return ret;
 	}

@@ -69,6 +69,14 @@ struct cgfs_write {
 	 * written by someone else, and is left alone (-ESTALE).
 	 */
 	const char *expect;
+	/* A value we may have written but did not read back: as good. */
+	const char *pending;
+	/*
+	 * Called once the value found is known and before it is replaced:
+	 * a nonzero return is returned and nothing written.
+	 */
+	int (*intend)(const struct cgfs_write *w, void *arg);
+	void *arg;
 	char old[512];		/* out: the value found */
 	char now[512];		/* out: read back after writing */
 };
@@ -76,8 +84,8 @@ struct cgfs_write {
 /*
  * Sets w->file to w->value unless it holds it already. The value found is
  * recorded as the original on the cgroup's first write to the file.
- * Returns 1 when written, 0 when unchanged, -ESTALE when the file does not
- * hold w->expect, or the errors of cgfs_read().
+ * Returns 1 when written, 0 when unchanged, -ESTALE when the file holds
+ * neither w->expect nor w->pending, or the errors of cgfs_read().
  */
 int cgfs_write(struct cgfs_cg *cg, struct cgfs_write *w);
 /* cgfs_write() without expect, reading back or @dry_run's flag. */

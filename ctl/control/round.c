@@ -645,35 +645,78 @@ static bool sampled(const struct cgs_cgroup *rec, enum cgs_limit l, char *buf,
 	return true;
 }
 
+struct intent {
+	struct cgs_ctl *c;
+	struct mcg *m;
+	const char *key;
+};
+
+/*
+ * Before a write: kept in the state file, with the original found, so
+ * that a run killed before the round's save is not lost (state.h).
+ */
+static int intend(const struct cgfs_write *w, void *arg)
+{
+	const struct intent *in = arg;
+	const char *orig = cgfs_original(&in->m->fs, w->file, w->value);
+	int ret;
+
+	ret = cgs_state_intend(&in->c->state, in->m->path, in->m->pub.id,
+			       in->key, orig ? orig : w->old, w->value);
+	if (!ret)
+		return 0;
+	cgs_log("%s: not writing %s \"%s\": recording it in %s failed: %s",
+		in->m->path, w->file, w->value, in->c->state.file,
+		strerror(-ret));
+	return -ECANCELED;
+}
+
 /*
  * Writes (or, dry, compares) @value to limit @l of @m: one write, or for a
  * keyed file one line, kept in the state under "FILE KEY". When the sample
  * says what the file holds, a value already there, or someone else's, is
- * found without reading it. Returns 0, or -ENOENT when the cgroup is gone,
- * or 1 for a failed write.
+ * found without reading it. A value an earlier run was writing when it
+ * was killed (pending in the state) is taken for ours when found. Returns
+ * 0, or -ENOENT when the cgroup is gone, or 1 for a failed write.
  */
 static int write_one(struct cgs_ctl *c, struct mcg *m, enum cgs_limit l,
 		     const char *value, cgs_ctl_change_fn fn, void *arg)
 {
 	bool keyed = cgs_limit_keyed(l);
 	const struct cgs_state_ent *e;
+	char key[128], pending[512];
+	struct intent in = { .c = c, .m = m, .key = key };
 	struct cgfs_write w = {
 		.file = cgs_limit_file[l],
 		.value = value,
 		.flags = (keyed ? CGFS_KEYED : 0) |
 			 (c->opts.dry_run ? CGFS_DRY_RUN : 0),
+		.intend = intend,
+		.arg = &in,
 	};
-	char key[128];
 	int ret;
 
 	snprintf(key, sizeof(key), "%s%s%.*s", w.file, keyed ? " " : "",
 		 keyed ? (int)strcspn(value, " ") : 0, value);
 	e = cgs_state_find(&c->state, m->path, key);
 	w.expect = e && e->last[0] ? e->last : NULL;
+	if (e && e->pending) {
+		snprintf(pending, sizeof(pending), "%s", e->pending);
+		w.pending = pending;
+	}
 	if (sampled(m->rec, l, w.old, sizeof(w.old))) {
-		if (w.expect && strcmp(w.old, w.expect)) {
+		bool ours = w.pending && !strcmp(w.old, w.pending);
+
+		if (w.expect && strcmp(w.old, w.expect) && !ours) {
+			cgs_state_settle(&c->state, m->path, key);
 			back_off(m, l, w.old, w.expect);
 			return 0;
+		}
+		if (ours && !c->opts.dry_run) {
+			cgs_state_wrote(&c->state, m->path, m->pub.id, key,
+					"", w.old);
+			w.expect = w.pending;
+			w.pending = NULL;
 		}
 		if (!strcmp(w.old, value))
 			return 0;
@@ -689,16 +732,24 @@ static int write_one(struct cgs_ctl *c, struct mcg *m, enum cgs_limit l,
 		return -ENOENT;
 	}
 	ret = cgfs_write(&m->fs, &w);
+	if (ret == 0 && w.pending && !strcmp(w.old, w.pending) &&
+	    !c->opts.dry_run)
+		cgs_state_wrote(&c->state, m->path, m->pub.id, key, "", w.old);
 	if (ret == 0)
 		return 0;
 	if (ret == -ENOENT) {
 		forget(c, m, "cgroup vanished");
 		return ret;
 	}
+	/* not written: nothing of this run is pending */
+	if (ret < 0)
+		cgs_state_settle(&c->state, m->path, key);
 	if (ret == -ESTALE) {
 		back_off(m, l, w.old, w.expect);
 		return 0;
 	}
+	if (ret == -ECANCELED)
+		return 1;
 	if (ret < 0) {
 		cgs_log("%s: writing %s \"%s\": %s%s", m->path, w.file, value,
 			strerror(-ret), ret == -EOPNOTSUPP ? " (is its "

@@ -70,6 +70,7 @@ static void ent_free(struct cgs_state_ent *e)
 	free(e->file);
 	free(e->orig);
 	free(e->last);
+	free(e->pending);
 }
 
 int cgs_state_wrote(struct cgs_state *s, const char *path,
@@ -82,13 +83,15 @@ int cgs_state_wrote(struct cgs_state *s, const char *path,
 
 	if (lookup(s, path, file, &at)) {
 		e = &s->v[at];
-		if (!strcmp(e->last, last))
+		if (!strcmp(e->last, last) && !e->pending)
 			return 0;
 		l = strdup(last);
 		if (!l)
 			return -ENOMEM;
 		free(e->last);
 		e->last = l;
+		free(e->pending);
+		e->pending = NULL;
 		s->dirty = true;
 		return 0;
 	}
@@ -108,6 +111,7 @@ int cgs_state_wrote(struct cgs_state *s, const char *path,
 	e->file = strdup(file);
 	e->orig = strdup(orig);
 	e->last = strdup(last);
+	e->pending = NULL;
 	s->n++;
 	s->dirty = true;
 	if (!e->path || !e->file || !e->orig || !e->last) {
@@ -163,6 +167,19 @@ void cgs_state_free(struct cgs_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Makes the directory of @file (/run/cgshare, when not systemd's). */
+static void make_dir(const char *file)
+{
+	char dir[4200], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", file);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0700);
+	}
+}
+
 static void put_escaped(FILE *f, const char *v)
 {
 	for (; *v; v++) {
@@ -177,8 +194,96 @@ static void put_escaped(FILE *f, const char *v)
 	}
 }
 
-/* Splits @line into @n fields, unescaping in place; false if malformed. */
-static bool fields(char *line, char **out, int n)
+static void put_line(FILE *f, const struct cgs_state_ent *e)
+{
+	put_escaped(f, e->path);
+	fprintf(f, "\t%llu\t", e->id);
+	put_escaped(f, e->file);
+	fputc('\t', f);
+	put_escaped(f, e->orig);
+	fputc('\t', f);
+	put_escaped(f, e->last);
+	if (e->pending) {
+		fputc('\t', f);
+		put_escaped(f, e->pending);
+	}
+	fputc('\n', f);
+}
+
+/* Marks (@path, @file) pending @value, made with @orig when new. */
+static struct cgs_state_ent *pend(struct cgs_state *s, const char *path,
+				  unsigned long long id, const char *file,
+				  const char *orig, const char *value)
+{
+	char *v = strdup(value);
+	size_t at;
+
+	if (!v)
+		return NULL;
+	if (!lookup(s, path, file, &at)) {
+		if (cgs_state_wrote(s, path, id, file, orig, "")) {
+			free(v);
+			return NULL;
+		}
+		lookup(s, path, file, &at);
+	}
+	free(s->v[at].pending);
+	s->v[at].pending = v;
+	s->dirty = true;
+	return &s->v[at];
+}
+
+int cgs_state_intend(struct cgs_state *s, const char *path,
+		     unsigned long long id, const char *file, const char *orig,
+		     const char *value)
+{
+	const struct cgs_state_ent *e = pend(s, path, id, file, orig, value);
+	char *line = NULL;
+	size_t len = 0;
+	ssize_t n;
+	FILE *f;
+	int fd, ret;
+
+	if (!e)
+		return -ENOMEM;
+	if (!s->file)
+		return 0;
+	/* one write(2) of a whole line: a run killed in it wrote nothing */
+	f = open_memstream(&line, &len);
+	if (!f)
+		return -errno;
+	put_line(f, e);
+	if (fclose(f))
+		return -ENOMEM;
+	make_dir(s->file);
+	fd = open(s->file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		n = write(fd, line, len);
+		ret = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+		close(fd);
+	}
+	free(line);
+	return ret;
+}
+
+void cgs_state_settle(struct cgs_state *s, const char *path, const char *file)
+{
+	size_t at;
+
+	if (!lookup(s, path, file, &at) || !s->v[at].pending)
+		return;
+	free(s->v[at].pending);
+	s->v[at].pending = NULL;
+	s->dirty = true;
+}
+
+/*
+ * Splits @line into at most @n fields, unescaping in place; returns how
+ * many, or 0 if malformed.
+ */
+static int fields(char *line, char **out, int n)
 {
 	char *w = line;
 	int k = 0;
@@ -187,7 +292,7 @@ static bool fields(char *line, char **out, int n)
 	for (char *r = line; *r; r++) {
 		if (*r == '\t') {
 			if (k == n)
-				return false;
+				return 0;
 			*w++ = '\0';
 			out[k++] = w;
 			continue;
@@ -201,23 +306,23 @@ static bool fields(char *line, char **out, int n)
 			else if (*r == '\\')
 				*w++ = '\\';
 			else
-				return false;
+				return 0;
 			continue;
 		}
 		*w++ = *r;
 	}
 	*w = '\0';
-	return k == n && out[0][0] == '/' && out[2][0];
+	return out[0][0] == '/' && out[2][0] ? k : 0;
 }
 
 int cgs_state_load(struct cgs_state *s, const char *file, char *err,
 		   size_t errlen)
 {
-	char *line = NULL, *f[5], *end;
+	char *line = NULL, *f[6], *end;
 	unsigned long long id;
 	size_t cap = 0;
 	ssize_t len;
-	int lineno = 0, ret = 0;
+	int lineno = 0, ret = 0, k;
 	FILE *in;
 
 	memset(s, 0, sizeof(*s));
@@ -236,17 +341,28 @@ int cgs_state_load(struct cgs_state *s, const char *file, char *err,
 	}
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
+		/*
+		 * The last line without its newline: an append cut short,
+		 * whose write was never made (cgs_state_intend()).
+		 */
+		if (!len || line[len - 1] != '\n')
+			break;
+		line[--len] = '\0';
 		errno = 0;
-		if (!fields(line, f, 5) ||
+		k = fields(line, f, 6);
+		if (k < 5 ||
 		    (id = strtoull(f[1], &end, 10), errno || *end || !f[1][0])) {
 			snprintf(err, errlen, "%s:%d: not PATH ID FILE ORIGINAL "
-				 "LAST", file, lineno);
+				 "LAST [PENDING]", file, lineno);
 			ret = -EBADMSG;
 			break;
 		}
+		/* a later line of another cgroup at the path supersedes */
+		if (cgs_state_stale(s, f[0], id))
+			cgs_state_forget(s, f[0]);
 		ret = cgs_state_wrote(s, f[0], id, f[2], f[3], f[4]);
+		if (!ret && k == 6 && !pend(s, f[0], id, f[2], f[3], f[5]))
+			ret = -ENOMEM;
 		if (ret)
 			break;
 	}
@@ -260,19 +376,14 @@ int cgs_state_load(struct cgs_state *s, const char *file, char *err,
 
 int cgs_state_save(struct cgs_state *s)
 {
-	char tmp[4200], *slash;
+	char tmp[4200];
 	FILE *f;
 	int fd, ret = 0;
 
 	if (!s->file || !s->dirty)
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->file);
-	slash = strrchr(tmp, '/');
-	if (slash && slash != tmp) {
-		*slash = '\0';
-		mkdir(tmp, 0700);	/* /run/cgshare, when not systemd's */
-		*slash = '/';
-	}
+	make_dir(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -283,18 +394,8 @@ int cgs_state_save(struct cgs_state *s)
 		unlink(tmp);
 		return ret;
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		const struct cgs_state_ent *e = &s->v[i];
-
-		put_escaped(f, e->path);
-		fprintf(f, "\t%llu\t", e->id);
-		put_escaped(f, e->file);
-		fputc('\t', f);
-		put_escaped(f, e->orig);
-		fputc('\t', f);
-		put_escaped(f, e->last);
-		fputc('\n', f);
-	}
+	for (size_t i = 0; i < s->n; i++)
+		put_line(f, &s->v[i]);
 	if (fflush(f) || fsync(fileno(f)))
 		ret = -errno;
 	if (fclose(f) && !ret)
