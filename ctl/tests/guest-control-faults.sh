@@ -21,6 +21,9 @@
 #    a reload tries again
 # 2. run killed with SIGKILL, started again: what it wrote is known, so
 #    --restore still puts back what was there before the first run
+# 2b. run killed between its writes and the save of their round (strace
+#    kills it at the save's rename): the next run takes the values found
+#    for its own, and --restore still puts back the first run's originals
 # 3. the module unloaded under run: said once, limits kept, and when it
 #    is back, run goes on
 # 4. a storm of SIGHUPs: run lives, and reloads
@@ -114,8 +117,19 @@ sleep 2
 check "and left alone over the next rounds" grep -qx "max 100000" $T/a/cpu.max
 check "/cf/b is still written" sh -c "! grep -q '^max ' $T/b/cpu.max"
 kill -HUP $RUN
-wait_for 20 "$OUT/run1.log" "/cf/a cpu.max: max 100000 -> [0-9]"
-result $? "after a reload, cpu.max is written again"
+# (the first write's line has the same words: only one after the reload)
+wait_for 20 "$OUT/run1.log" "reloaded"
+result $? "run reloads on SIGHUP"
+written_after_reload() {
+	sed -n '/reloaded/,$p' "$OUT/run1.log" >"$OUT/run1-reloaded.log"
+	grep -q "/cf/a cpu.max: max 100000 -> [0-9]" "$OUT/run1-reloaded.log"
+}
+i=0
+until written_after_reload || [ $i -ge 40 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+check "after a reload, cpu.max is written again" written_after_reload
 
 # -- 2. SIGKILL, then a restart with --restore --
 kill -KILL $RUN
@@ -135,6 +149,64 @@ check "--restore puts back the value found before the first run" \
 check "for /cf/b too" grep -qx "max 100000" $T/b/cpu.max
 check "and the state forgets them" sh -c "! grep -q '^/cf/' '$STATE'"
 echo "#   /cf/a cpu.max was $A_KILLED at the SIGKILL"
+
+# -- 2b. killed between a round's writes and its save --
+# The run before leaves limits and a saved state (SIGTERM without
+# --restore); with the weights swapped, the next run's first round has new
+# values to write, and strace kills it at that round's rename(2), after
+# the writes: only the lines appended before each write say what it did.
+if command -v strace >/dev/null; then
+	start_run "$OUT/ab.conf" "$OUT/run2b-1.log"
+	wait_for 60 "$OUT/run2b-1.log" "/cf/b cpu.max: max 100000 ->"
+	result $? "a run writes /cf/a and /cf/b"
+	stop_run
+	A_SAVED=$(awk -F'\t' '$1 == "/cf/a" && $3 == "cpu.max" { print $5 }' "$STATE")
+	sed -e 's|^cgroup /cf/a weight .*|cgroup /cf/a weight 3|' \
+	    -e 's|^cgroup /cf/b weight .*|cgroup /cf/b weight 1|' \
+		"$OUT/ab.conf" >"$OUT/ab-swap.conf"
+	# (not --seccomp-bpf: with it, strace 6.1 fails the call, ENOSYS,
+	# and delivers no signal)
+	strace -f -qq -o /dev/null -e trace=rename \
+		-e inject=rename:signal=KILL:when=1 \
+		"$CTL" run -c "$OUT/ab-swap.conf" --state "$STATE" \
+		2>"$OUT/run2b-2.log" &
+	KPID=$!
+	i=0
+	while kill -0 $KPID 2>/dev/null && [ $i -lt 120 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	if kill -0 $KPID 2>/dev/null; then
+		echo "# strace did not kill the run in 60 s: killing both"
+		pkill -KILL -f "run -c $OUT/ab-swap.conf"
+		kill -KILL $KPID
+	fi
+	wait $KPID 2>/dev/null
+	A_NOW=$(cat $T/a/cpu.max)
+	killed_unsaved() {
+		[ -n "$A_SAVED" ] && [ "$A_NOW" != "$A_SAVED" ] &&
+			grep -q "/cf/a cpu.max: $A_SAVED ->" "$OUT/run2b-2.log"
+	}
+	check "the swapped run wrote /cf/a's cpu.max and was killed before saving it" \
+		killed_unsaved
+	# PATH ID FILE ORIGINAL LAST PENDING
+	check "the write is in the state file as pending" \
+		awk -F'\t' -v v="$A_NOW" '$1 == "/cf/a" && $3 == "cpu.max" &&
+			NF == 6 && $6 == v { f = 1 } END { exit !f }' "$STATE"
+	start_run "$OUT/ab.conf" "$OUT/run2b-3.log" --restore
+	wait_for 30 "$OUT/run2b-3.log" "/cf/a cpu.max: $A_NOW ->"
+	result $? "the next run writes over the killed run's value"
+	check "taking it for its own, not someone else's" \
+		sh -c "! grep -q 'someone else' '$OUT/run2b-3.log'"
+	stop_run
+	result $RC "SIGTERM ends it, exit 0"
+	check "--restore puts back the value found before the first run" \
+		grep -qx "max 100000" $T/a/cpu.max
+	check "for /cf/b too" grep -qx "max 100000" $T/b/cpu.max
+	echo "#   /cf/a cpu.max: $A_SAVED saved, $A_NOW written unsaved"
+else
+	skip "run killed between its writes and their save" "no strace in the guest"
+fi
 
 # -- 3. the module unloaded under run --
 start_run "$OUT/ab.conf" "$OUT/run3.log"
