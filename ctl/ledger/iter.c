@@ -26,7 +26,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
-#include <bpf/bpf.h>
 
 #include "cgroup_iter.h"
 #include "ledger/ledger.h"
@@ -79,6 +78,20 @@ const char *cgs_iter_why(const struct cgs_iter *it)
 }
 
 /*
+ * The read path makes its three bpf(2) calls itself: linking libbpf (and
+ * with it libelf and zlib) costs every run of stats, top, export --once
+ * or plan about 1.1 M instructions at start-up, measured under icount,
+ * for calls this simple. The commands that load programs dlopen it
+ * (cmd/bpf_dl.h).
+ */
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	int ret = syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+
+	return ret < 0 ? -errno : ret;
+}
+
+/*
  * BPF_OBJ_GET, read-write, which needs read and write permission on the
  * pin: the kernel refuses any other mode for a link (EINVAL), and maps a
  * BPF map shared only through a file open for writing (mmap(2) of a
@@ -88,12 +101,31 @@ const char *cgs_iter_why(const struct cgs_iter *it)
 static int obj_get(const char *path)
 {
 	union bpf_attr attr;
-	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.pathname = (__u64)(unsigned long)path;
-	fd = syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
+	return sys_bpf(BPF_OBJ_GET, &attr);
+}
+
+static int map_info(int fd, struct bpf_map_info *mi)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	memset(mi, 0, sizeof(*mi));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(*mi);
+	attr.info.info = (__u64)(unsigned long)mi;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr);
+}
+
+static int iter_create(int link_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.iter_create.link_fd = link_fd;
+	return sys_bpf(BPF_ITER_CREATE, &attr);
 }
 
 static int fail(struct cgs_iter *it, int err, const char *what)
@@ -118,13 +150,13 @@ static int fail(struct cgs_iter *it, int err, const char *what)
 static int map_records(struct cgs_iter *it)
 {
 	struct bpf_map_info mi;
-	__u32 len = sizeof(mi);
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
+	int ret;
 
-	memset(&mi, 0, sizeof(mi));
-	if (bpf_obj_get_info_by_fd(it->map_fd, &mi, &len))
-		return fail(it, -errno, "reading the records map's info");
+	ret = map_info(it->map_fd, &mi);
+	if (ret)
+		return fail(it, ret, "reading the records map's info");
 	if (mi.type != BPF_MAP_TYPE_ARRAY || !(mi.map_flags & BPF_F_MMAPABLE) ||
 	    mi.value_size != sizeof(struct cgs_iter_rec) || !mi.max_entries) {
 		it->err = -EPROTO;
@@ -173,9 +205,8 @@ static int walk(struct cgs_iter *it, struct cgs_iter_sum *sum)
 	ssize_t n;
 	int fd;
 
-	fd = bpf_iter_create(it->link_fd);
+	fd = iter_create(it->link_fd);
 	if (fd < 0) {
-		fd = -errno;
 		/* unpinned and pinned again since: look again next time */
 		drop_pins(it);
 		return fail(it, fd, "creating an iterator");
