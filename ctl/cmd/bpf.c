@@ -29,6 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cmd/bpf_dl.h"
 
 #include "cgroup_iter.h"
 #include "cgroups.skel.h"
@@ -337,6 +338,10 @@ static int run(int argc, char **argv)
 	ret = cmd_parse(&cmd_bpf, argc - 1, argv + 1, NULL, NULL, NULL, NULL, 0);
 	if (ret >= 0)
 		return ret;
+	if (strcmp(sub, "pin") && strcmp(sub, "unpin") && strcmp(sub, "status"))
+		return usage_error(&cmd_bpf, "unknown bpf subcommand: %s", sub);
+	if (!bpf_lib_open("bpf"))
+		return 1;
 	if (!strcmp(sub, "pin"))
 		return pin();
 	if (!strcmp(sub, "unpin")) {
@@ -345,9 +350,7 @@ static int run(int argc, char **argv)
 		printf("cgroup iterator: not pinned\n");
 		return 0;
 	}
-	if (!strcmp(sub, "status"))
-		return status();
-	return usage_error(&cmd_bpf, "unknown bpf subcommand: %s", sub);
+	return status();
 }
 
 const struct cmd cmd_bpf = {

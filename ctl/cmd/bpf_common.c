@@ -5,6 +5,7 @@
 #include <sys/statfs.h>
 
 #include <bpf/libbpf.h>
+#include "cmd/bpf_dl.h"
 
 #include "cmd/bpf_common.h"
 #include "cmd/cmd.h"

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cmd/bpf_dl.h"
 
 #include "gpu.skel.h"
 #include "cmd/bpf_common.h"
@@ -411,6 +412,8 @@ int gpu_bpf_main(int argc, char **argv)
 	ret = cmd_parse(&cmd_gpu, argc, argv, NULL, NULL, NULL, NULL, 0);
 	if (ret >= 0)
 		return ret;
+	if (!bpf_lib_open("gpu"))
+		return 1;
 	if (!strcmp(sub, "enable"))
 		return enable();
 	if (!strcmp(sub, "disable"))

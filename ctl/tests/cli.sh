@@ -66,6 +66,21 @@ expect 2 "status takes no argument" -- status extra
 expect 2 "watch takes no argument" -- watch extra
 expect 0 "--version" -- --version
 grep_in "$out" "^cgsharectl " "version printed"
+
+# libbpf is opened by the BPF commands only (cmd/bpf_dl.h): a libbpf.so.1
+# without the functions they call is said, naming one, and is no crash.
+fake=$(mktemp -d)
+if printf 'int cgs_not_libbpf;\n' |
+	${CC:-cc} -shared -fPIC -x c -o "$fake/libbpf.so.1" - 2>"$err"; then
+	LD_LIBRARY_PATH=$fake
+	export LD_LIBRARY_PATH
+	expect 1 "bpf status with a libbpf that lacks its functions" -- bpf status
+	unset LD_LIBRARY_PATH
+	grep_in "$err" "libbpf.so.1 has no bpf_" "says which function is missing"
+else
+	skip "bpf status with a libbpf that lacks its functions" "no C compiler"
+fi
+rm -rf "$fake"
 expect 0 "-h" -- -h
 grep_in "$out" "stats" "help lists the commands"
 expect 0 "help stats" -- help stats
