@@ -316,7 +316,7 @@ static void run_n(struct ctx *c, struct tree *t, int n, int reps, struct point *
 		pt->ms[w] = median(v[w], reps);
 	printf("bench: wholepath N=%d%s: CPU per read, median of %d: cAdvisor-style C "
 	       "collector %.2f ms (collect only %.2f), export scrape %.2f ms, stats -r -j "
-	       "%.2f ms; ratio collector/export %.1fx, collector/stats %.1fx "
+	       "%.2f ms; ratio collector/export %.2fx, collector/stats %.2fx "
 	       "(goal >= 20x); dump %.2f ms, sample (dump + iterator) %.2f ms; "
 	       "export --once >/dev/null %.2f ms; %d cgroups in all\n", n, label,
 	       reps, pt->ms[CADV], pt->ms[CADV_COLLECT], pt->ms[EXPORT],
