@@ -158,6 +158,8 @@ static void label_set(struct cgs_buf *b, const char *path)
 	}
 }
 
+#define LABEL_SLACK	64
+
 /* The label sets of the @n paths @path(i, @arg). 0 or -ENOMEM. */
 static int make_labels(struct labels *l, size_t n,
 		       const char *(*path)(size_t i, const void *arg),
@@ -165,6 +167,7 @@ static int make_labels(struct labels *l, size_t n,
 {
 	struct cgs_buf *b = malloc(sizeof(*b));
 	int ret = -ENOMEM;
+	char *p;
 
 	memset(l, 0, sizeof(*l));
 	l->at = malloc((n + 1) * sizeof(*l->at));
@@ -175,6 +178,12 @@ static int make_labels(struct labels *l, size_t n,
 			label_set(b, path(i, arg));
 		}
 		l->at[n] = cgs_buf_pos(b);
+		/* readable past the last set: put_prefix() copies in blocks */
+		p = cgs_buf_room(b, LABEL_SLACK);
+		if (p) {
+			memset(p, 0, LABEL_SLACK);
+			b->len += LABEL_SLACK;
+		}
 		ret = cgs_buf_take(b, &l->text, &l->len);
 	}
 	free(b);
@@ -190,7 +199,14 @@ static void free_labels(struct labels *l)
 /* A family's name and its length, for labels(). */
 #define NAME(s)		s, sizeof(s) - 1
 
-/* name{LABELS of sample @i at @p, which has room; where it ends. */
+/*
+ * name{LABELS of sample @i at @p, which has room for LABEL_SLACK bytes
+ * more than it writes; where it ends. A label set up to LABEL_SLACK bytes
+ * long (a cgroup's, unless it is a pod's container) is copied in one
+ * block of that size, which the compiler inlines, past its end: the
+ * slack after the last set is there for that (make_labels()). Some 25
+ * times per cgroup: 1.4 % of the rendering of 10,000 cgroups (callgrind).
+ */
 static char *put_prefix(char *p, const char *name, size_t namelen,
 			const struct labels *l, size_t i)
 {
@@ -199,7 +215,10 @@ static char *put_prefix(char *p, const char *name, size_t namelen,
 	memcpy(p, name, namelen);
 	p += namelen;
 	*p++ = '{';
-	memcpy(p, l->text + l->at[i], n);
+	if (n <= LABEL_SLACK)
+		memcpy(p, l->text + l->at[i], LABEL_SLACK);
+	else
+		memcpy(p, l->text + l->at[i], n);
 	return p + n;
 }
 
@@ -209,7 +228,7 @@ static void labels(struct cgs_buf *f, const char *name, size_t namelen,
 		   const char *val)
 {
 	size_t n = l->at[i + 1] - l->at[i];
-	char *p = cgs_buf_room(f, namelen + n + 1);
+	char *p = cgs_buf_room(f, namelen + n + 1 + LABEL_SLACK);
 
 	if (!p)
 		return;
@@ -333,7 +352,8 @@ static void sample(struct cgs_buf *f, const char *name, size_t namelen,
 		kl = strlen(m->label);
 		vl = strlen(m->label_value);
 	}
-	p = cgs_buf_room(f, namelen + n + kl + vl + 6 + CGS_FMT_SECS + 1);
+	p = cgs_buf_room(f, namelen + n + kl + vl + 6 + CGS_FMT_SECS + 1 +
+			 LABEL_SLACK);
 	if (!p)
 		return;
 	start = p;
