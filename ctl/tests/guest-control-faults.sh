@@ -64,6 +64,18 @@ start_run() {	# start_run CONF LOG [ARGS]
 	"$CTL" run -c "$conf" --state "$STATE" "$@" 2>"$log" &
 	RUN=$!
 }
+# after_restart LOG WHO: WHO, a run started again with --restore, took
+# none of its own writes for someone else's, ends on SIGTERM, and put back
+# what /cf/a and /cf/b held before the first run
+after_restart() {
+	check "$2 does not take its own writes for someone else's" \
+		sh -c "! grep -q 'someone else' '$1'"
+	stop_run
+	result $RC "SIGTERM ends $2, exit 0"
+	check "--restore puts back the value found before the first run" \
+		grep -qx "max 100000" $T/a/cpu.max
+	check "for /cf/b too" grep -qx "max 100000" $T/b/cpu.max
+}
 stop_run() {
 	[ -n "$RUN" ] && kill "$RUN" 2>/dev/null && wait "$RUN"
 	RC=$?
@@ -140,13 +152,7 @@ check "the state file survives SIGKILL, with /cf/a and /cf/b" sh -c \
 A_KILLED=$(cat $T/a/cpu.max)
 start_run "$OUT/ab.conf" "$OUT/run2.log" --restore
 sleep 3
-check "the restarted run does not take its own writes for someone else's" \
-	sh -c "! grep -q 'someone else' '$OUT/run2.log'"
-stop_run
-result $RC "SIGTERM ends the restarted run, exit 0"
-check "--restore puts back the value found before the first run" \
-	grep -qx "max 100000" $T/a/cpu.max
-check "for /cf/b too" grep -qx "max 100000" $T/b/cpu.max
+after_restart "$OUT/run2.log" "the restarted run"
 check "and the state forgets them" sh -c "! grep -q '^/cf/' '$STATE'"
 echo "#   /cf/a cpu.max was $A_KILLED at the SIGKILL"
 
@@ -196,13 +202,7 @@ if command -v strace >/dev/null; then
 	start_run "$OUT/ab.conf" "$OUT/run2b-3.log" --restore
 	wait_for 30 "$OUT/run2b-3.log" "/cf/a cpu.max: $A_NOW ->"
 	result $? "the next run writes over the killed run's value"
-	check "taking it for its own, not someone else's" \
-		sh -c "! grep -q 'someone else' '$OUT/run2b-3.log'"
-	stop_run
-	result $RC "SIGTERM ends it, exit 0"
-	check "--restore puts back the value found before the first run" \
-		grep -qx "max 100000" $T/a/cpu.max
-	check "for /cf/b too" grep -qx "max 100000" $T/b/cpu.max
+	after_restart "$OUT/run2b-3.log" "the run after the killed one"
 	echo "#   /cf/a cpu.max: $A_SAVED saved, $A_NOW written unsaved"
 else
 	skip "run killed between its writes and their save" "no strace in the guest"
