@@ -312,7 +312,7 @@ static int fields(char *line, char **out, int n)
 		*w++ = *r;
 	}
 	*w = '\0';
-	return out[0][0] == '/' && out[2][0] ? k : 0;
+	return k >= 3 && out[0][0] == '/' && out[2][0] ? k : 0;
 }
 
 int cgs_state_load(struct cgs_state *s, const char *file, char *err,

@@ -121,6 +121,10 @@ int main(void)
 	is_int(cgs_state_load(&s, file, err, sizeof(err)), -EBADMSG,
 	       "seven fields are refused");
 	cgs_state_free(&s);
+	put(file, "/d\t1\n");
+	is_int(cgs_state_load(&s, file, err, sizeof(err)), -EBADMSG,
+	       "two fields are refused");
+	cgs_state_free(&s);
 
 	is_int(cgs_state_load(&s, NULL, err, sizeof(err)), 0,
 	       "no file: memory only");
