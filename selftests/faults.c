@@ -750,6 +750,7 @@ out:
 	free(buf);
 }
 
+#define SWEEP_MAXP	64	/* paths a sweep tells apart */
 struct path_tally {
 	char path[512];
 	int failed, survived;
@@ -783,7 +784,10 @@ static void tally(struct path_tally *t, int *nt, int max, const char *path, bool
  * differ by a few points: one that has to make a new per-CPU chunk for
  * its records reaches more than the load that counted them, and its last
  * steps then lie past the count, so the tail goes on past it (SWEEP_PAST)
- * until a load reaches no fault.
+ * until a load reaches no fault. They also differ by more (543 and 520
+ * points in one sweep): the tail is placed from a load counted again when
+ * the sweep reaches it, and the sweep goes on at the end until the CPU
+ * probes have failed (SWEEP_END_TRIES).
  */
 #define SWEEP_HEAD	120
 #define SWEEP_TAIL	24
@@ -804,9 +808,11 @@ static void tally(struct path_tally *t, int *nt, int max, const char *path, bool
  * or every one of the first SWEEP_HEAD and the last SWEEP_TAIL, and
  * between them one drawn in each of CGSHARE_FAULT_POINTS (default 16)
  * equal stretches, from CGSHARE_FAULT_SEED (printed); then, either way,
- * up to SWEEP_PAST points past @n.
+ * up to SWEEP_PAST points past @n. *tail is the index of the tail's
+ * first point, which place_tail() moves to a load's count of the time
+ * (the end of the array when every point is failed).
  */
-static long pick_points(long n, long **out, bool *every)
+static long pick_points(long n, long **out, bool *every, long *tail)
 {
 	const char *env = getenv("CGSHARE_FAULT_POINTS"), *senv = getenv("CGSHARE_FAULT_SEED");
 	bool all = env && !strcmp(env, "all");
@@ -826,6 +832,7 @@ static long pick_points(long n, long **out, bool *every)
 		ksft_print_msg("failing each of the %ld points in turn, and up to %d past them\n",
 			       n, SWEEP_PAST);
 		*out = k;
+		*tail = m;
 		return m;
 	}
 	srand48(seed);
@@ -838,6 +845,7 @@ static long pick_points(long n, long **out, bool *every)
 
 		k[m++] = lo + lrand48() % (hi - lo + 1);
 	}
+	*tail = m;
 	for (long i = hi0 + 1; i <= n + SWEEP_PAST; i++)
 		k[m++] = i;
 	ksft_print_msg("failing %ld of the %ld points: the first %d (more, up to %d, until the lifetime probes' registration has failed), the last %d, and one in each of %ld stretches between, and up to %d past them (replay: CGSHARE_FAULT_SEED=0x%lx CGSHARE_FAULT_POINTS=%ld; every point: CGSHARE_FAULT_POINTS=all)\n",
@@ -903,6 +911,125 @@ static bool slab_listed(void)
 }
 
 /*
+ * The tail (pts[@tail..]) placed again from @n, a load's count now: its
+ * last SWEEP_TAIL points and SWEEP_PAST past them, from after @after (the
+ * last point failed before it). pts has room for SWEEP_TAIL + SWEEP_PAST
+ * from @tail, as pick_points() made it. Returns the new length.
+ */
+static long place_tail(long *pts, long tail, long n, long after)
+{
+	long m = tail;
+
+	for (long p = n - SWEEP_TAIL + 1; p <= n + SWEEP_PAST; p++)
+		if (p > after)
+			pts[m++] = p;
+	return m;
+}
+
+#define SWEEP_MARK	"cgshare-selftest: provoked allocation failures"
+#define CPU_PATH	"cgshare_init > cgshare_probes_register"
+/*
+ * The CPU probes are registered among a load's last points, whose number
+ * moves with the load: one guest's counts alternate between values about
+ * 22 apart (522, 544 and 526 in one sweep), so a tail placed from one
+ * count can lie before them in the next load (a sweep with counts 523
+ * and 521 failed none of theirs, its point 519 being the kfunc set of a
+ * short load and its points 515-518 the spare pool of long ones). Until
+ * one of theirs has failed, the sweep goes on: a count, then one of that
+ * load's last points (3 to 10 from its end), up to SWEEP_END_TRIES times.
+ */
+#define SWEEP_END_TRIES	40
+
+/* A load sweep's image, tallies and verdicts. */
+struct sweep {
+	const void *img;
+	size_t img_len;
+	bool slab_seen, in_ledger;
+	struct path_tally *paths;
+	int np, failed, survived, beyond, bad;
+	long tried;
+};
+
+/*
+ * One load with its point @p failed, judged: a failed load must leave
+ * nothing behind, one that got through its fault must answer. Sets *left
+ * as load_nth() does.
+ */
+static enum load_res sweep_try(struct sweep *s, long p, long *left)
+{
+	char kmark[96], path[512];
+	enum load_res r;
+	struct nl nl;
+	int err;
+
+	s->tried++;
+	snprintf(kmark, sizeof(kmark), "%s: point %ld", SWEEP_MARK, p);
+	klog_mark(kmark);
+	r = load_nth(s->img, s->img_len, p, left, &err);
+	if (r == LOAD_FAILED || r == LOAD_SURVIVED) {
+		fault_path(kmark, path, sizeof(path));
+		tally(s->paths, &s->np, SWEEP_MAXP, path, r == LOAD_FAILED, p);
+		if (p == 1 && strstr(path, "cgshare_ledger_init"))
+			s->in_ledger = true;
+	}
+	switch (r) {
+	case LOAD_FAILED:
+		s->failed++;
+		if (half_state(s->slab_seen)) {
+			ksft_print_msg("FAIL point %ld (%s): the failed load left the above\n", p, path);
+			s->bad++;
+			if (mod_present())
+				mod_rmmod(5);
+		}
+		break;
+	case LOAD_SURVIVED:
+	case LOAD_NO_FAULT:
+		if (r == LOAD_SURVIVED)
+			s->survived++;
+		else
+			s->beyond++;	/* and then its last point */
+		if (!mod_present() || nl_open(&nl)) {
+			ksft_print_msg("FAIL point %ld: the load worked but the module does not answer\n",
+				       p);
+			s->bad++;
+		} else {
+			if (!has_record(&nl, "/"))
+				s->bad++;
+			nl_close(&nl);
+		}
+		if (mod_rmmod(10))
+			s->bad++;
+		break;
+	case LOAD_BAD:
+		ksft_print_msg("FAIL point %ld: the load failed (%s) with no fault injected\n",
+			       p, strerror(err));
+		s->bad++;
+		break;
+	case LOAD_DIED:
+		ksft_print_msg("FAIL point %ld: the loading process died\n", p);
+		s->bad++;
+		break;
+	}
+	return r;
+}
+
+/* How many points a load with no fault reaches now, or -1 (said). */
+static long sweep_count(struct sweep *s, const char *when)
+{
+	long left;
+	int err;
+
+	if (load_nth(s->img, s->img_len, 1000000, &left, &err) != LOAD_NO_FAULT) {
+		ksft_print_msg("FAIL a load with no fault %s: %s\n", when, strerror(err));
+		s->bad++;
+		return -1;
+	}
+	if (mod_rmmod(10))
+		s->bad++;
+	return 1000000 - left;
+}
+
+/*
  * insmod with its k-th fault point failed (/proc/thread-self/fail-nth),
  * counting only the points reached from the module's own code (its
  * init and what that calls), for the points pick_points() chooses.
@@ -912,17 +1039,15 @@ static bool slab_listed(void)
  */
 static int test_load_sweep(void)
 {
-	const char *mark = "cgshare-selftest: provoked allocation failures";
-	enum { MAXP = 64 };
-	struct path_tally *paths = calloc(MAXP, sizeof(*paths));
-	int failed = 0, survived = 0, beyond = 0, bad = 0, np = 0, err;
-	long n, left, m = 0, tried = 0, *pts = NULL, head_end = SWEEP_HEAD;
+	struct sweep s = { .paths = calloc(SWEEP_MAXP, sizeof(*s.paths)) };
+	long n, n0, left, m = 0, *pts = NULL, head_end = SWEEP_HEAD, tail = 0, after;
 	unsigned long text_end;
 	void *img = NULL;
 	size_t img_len = 0;
-	bool slab_seen, in_ledger = false, every = false;
-	char kmark[96], path[512];
+	bool every = false;
+	char kmark[96];
 	struct nl nl;
+	int err;
 
 	BEGIN(&nl);
 	nl_close(&nl);
@@ -933,36 +1058,52 @@ static int test_load_sweep(void)
 	text_end = kernel_end();
 	if (!text_end)
 		SKIP("no _end address in /proc/kallsyms");
-	slab_seen = slab_listed();
+	s.slab_seen = slab_listed();
 	/* init_module() copies the image with __GFP_NOWARN; finit_module() reads it without. */
 	CHECK(expect_ok("read the module file", read_image(&img, &img_len)));
+	s.img = img;
+	s.img_len = img_len;
 	CHECK(expect_ok("rmmod", mod_rmmod(10)));
-	snprintf(kmark, sizeof(kmark), "%s begin", mark);
+	snprintf(kmark, sizeof(kmark), "%s begin", SWEEP_MARK);
 	klog_mark(kmark);
 	sweep_attrs(true, text_end);
 
 	/* A load with no fault: how many points it counts. */
 	if (load_nth(img, img_len, 1000000, &left, &err) != LOAD_NO_FAULT) {
 		ksft_print_msg("a load with no fault failed: %s\n", strerror(err));
-		bad++;
+		s.bad++;
 		goto done;
 	}
-	n = 1000000 - left;
+	n = n0 = 1000000 - left;
 	ksft_print_msg("a load reaches %ld fault points from the module's code\n", n);
 	CHECK(expect_true(mod_present(), "the module after a load with no fault"));
-	if (!slab_seen)
-		slab_seen = slab_listed();
+	if (!s.slab_seen)
+		s.slab_seen = slab_listed();
 	CHECK(expect_ok("rmmod", mod_rmmod(10)));
-	m = pick_points(n, &pts, &every);
+	m = pick_points(n, &pts, &every, &tail);
 
 	for (long i = 0; i < m; i++) {
-		long p = pts[i];
+		long p;
 		bool more = false;
 		enum load_res r;
 
+		/* The tail, from where a load ends now. */
+		if (!every && i == tail) {
+			n = sweep_count(&s, "before the tail");
+			if (n < 0)
+				break;
+			after = i && pts[i - 1] > head_end ? pts[i - 1] : head_end;
+			m = place_tail(pts, tail, n, after);
+			ksft_print_msg("a load reaches %ld fault points before the tail (%ld at first): failing points %ld to %ld and up to %d past them\n",
+				       n, n0, i < m ? pts[i] : n, n, SWEEP_PAST);
+			if (i >= m)
+				break;
+		}
+		p = pts[i];
+
 		/* The head, on past SWEEP_HEAD until the lifetime probes failed. */
 		if (!every && i == SWEEP_HEAD && head_end < SWEEP_HEAD_MAX &&
-		    head_end < n && !path_seen(paths, np, LIFETIME_PATH)) {
+		    head_end < n && !path_seen(s.paths, s.np, LIFETIME_PATH)) {
 			if (head_end == SWEEP_HEAD)
 				ksft_print_msg("no point of the lifetime probes among the first %d: going on\n",
 					       SWEEP_HEAD);
@@ -971,56 +1112,8 @@ static int test_load_sweep(void)
 		} else if (!every && i >= SWEEP_HEAD && p <= head_end) {
 			continue;	/* the head went past it */
 		}
-		tried++;
-		snprintf(kmark, sizeof(kmark), "%s: point %ld", mark, p);
-		klog_mark(kmark);
-		r = load_nth(img, img_len, p, &left, &err);
-		if (r == LOAD_FAILED || r == LOAD_SURVIVED) {
-			fault_path(kmark, path, sizeof(path));
-			tally(paths, &np, MAXP, path, r == LOAD_FAILED, p);
-			if (p == 1 && strstr(path, "cgshare_ledger_init"))
-				in_ledger = true;
-		}
-		switch (r) {
-		case LOAD_FAILED:
-			failed++;
-			if (half_state(slab_seen)) {
-				ksft_print_msg("FAIL point %ld (%s): the failed load left the above\n",
-					       p, path);
-				bad++;
-				if (mod_present())
-					mod_rmmod(5);
-			}
-			break;
-		case LOAD_SURVIVED:
-		case LOAD_NO_FAULT:
-			if (r == LOAD_SURVIVED)
-				survived++;
-			else
-				beyond++;	/* and then its last point */
-			if (!mod_present() || nl_open(&nl)) {
-				ksft_print_msg("FAIL point %ld: the load worked but the module does not answer\n",
-					       p);
-				bad++;
-			} else {
-				if (!has_record(&nl, "/"))
-					bad++;
-				nl_close(&nl);
-			}
-			if (mod_rmmod(10))
-				bad++;
-			break;
-		case LOAD_BAD:
-			ksft_print_msg("FAIL point %ld: the load failed (%s) with no fault injected\n",
-				       p, strerror(err));
-			bad++;
-			break;
-		case LOAD_DIED:
-			ksft_print_msg("FAIL point %ld: the loading process died\n", p);
-			bad++;
-			break;
-		}
-		if (bad > 5)
+		r = sweep_try(&s, p, &left);
+		if (s.bad > 5)
 			break;
 		if (more) {
 			i--;	/* pts[i] still to come */
@@ -1035,53 +1128,66 @@ static int test_load_sweep(void)
 			i--;
 		}
 	}
+	/* The end of a load, until the CPU probes have failed. */
+	for (int t = 0; !every && s.bad <= 5 && t < SWEEP_END_TRIES &&
+	     !path_seen(s.paths, s.np, CPU_PATH); t++) {
+		long len = sweep_count(&s, "at the end");
+
+		if (len < 0)
+			break;
+		if (!t)
+			ksft_print_msg("no point of the CPU probes failed yet: going on, a count and then one of its last points, up to %d times\n",
+				       SWEEP_END_TRIES);
+		sweep_try(&s, len - 3 - t % 8, &left);
+		if (path_seen(s.paths, s.np, CPU_PATH))
+			ksft_print_msg("the CPU probes failed at point %ld of a load of %ld, try %d\n",
+				       len - 3 - t % 8, len, t + 1);
+	}
 	/*
-	 * How far a load reaches now, against the count the tail was placed
-	 * from: where the two differ by more than the tail, the last steps
-	 * (the CPU probes, the kfunc set) may have been missed (twice, with a
-	 * count of 519 after dump and fuzz).
+	 * How far a load reaches now, against the counts the head and the
+	 * tail were placed from.
 	 */
 	if (load_nth(img, img_len, 1000000, &left, &err) == LOAD_NO_FAULT) {
-		ksft_print_msg("a load after the sweep reaches %ld fault points (%ld before it)\n",
-			       1000000 - left, n);
+		ksft_print_msg("a load after the sweep reaches %ld fault points (%ld before it, %ld before the tail)\n",
+			       1000000 - left, n0, n);
 		if (mod_rmmod(10))
-			bad++;
+			s.bad++;
 	}
 done:
 	sweep_attrs(false, 0);
-	snprintf(kmark, sizeof(kmark), "%s end", mark);
+	snprintf(kmark, sizeof(kmark), "%s end", SWEEP_MARK);
 	klog_mark(kmark);
-	for (int i = 0; i < np; i++)
+	for (int i = 0; i < s.np; i++)
 		ksft_print_msg("  %3d failed, %3d survived (first at point %ld): %s\n",
-			       paths[i].failed, paths[i].survived, paths[i].first, paths[i].path);
+			       s.paths[i].failed, s.paths[i].survived, s.paths[i].first,
+			       s.paths[i].path);
 	ksft_print_msg("%ld loads with a point failed: %d failed cleanly, %d worked around their fault, %d reached no fault; %d paths\n",
-		       tried, failed, survived, beyond, np);
-	CHECK(expect_eq("loads that went wrong", bad, 0));
-	CHECK(expect_ge("loads that failed cleanly", failed, 1));
-	CHECK(expect_true(in_ledger, "the first point is in cgshare_ledger_init"));
+		       s.tried, s.failed, s.survived, s.beyond, s.np);
+	CHECK(expect_eq("loads that went wrong", s.bad, 0));
+	CHECK(expect_ge("loads that failed cleanly", s.failed, 1));
+	CHECK(expect_true(s.in_ledger, "the first point is in cgshare_ledger_init"));
 	/*
 	 * The init ladder's steps that allocate, each made to fail (the family
 	 * and the CPU probes are registered by tail calls: no frame of their
 	 * own step).
 	 */
-	CHECK(expect_true(path_seen(paths, np, "cgshare_init > genl_register_family"),
+	CHECK(expect_true(path_seen(s.paths, s.np, "cgshare_init > genl_register_family"),
 			  "a point in the family's registration"));
-	CHECK(expect_true(path_seen(paths, np, LIFETIME_PATH),
+	CHECK(expect_true(path_seen(s.paths, s.np, LIFETIME_PATH),
 			  "a point in the lifetime probes"));
-	CHECK(expect_true(path_seen(paths, np, "cgshare_init > cgshare_probes_register"),
-			  "a point in the CPU probes"));
+	CHECK(expect_true(path_seen(s.paths, s.np, CPU_PATH), "a point in the CPU probes"));
 	CHECK(expect_ok("insmod after the sweep", mod_insmod(NULL)));
 	CHECK(expect_ok("open after the sweep", nl_open(&nl)));
 	CHECK(expect_true(has_record(&nl, "/"), "the module answers"));
 	nl_close(&nl);
 	free(pts);
-	free(paths);
+	free(s.paths);
 	free(img);
 	return KSFT_PASS;
 cleanup:
 	sweep_attrs(false, 0);
 	free(pts);
-	free(paths);
+	free(s.paths);
 	free(img);
 	if (!mod_present())
 		mod_insmod(NULL);
