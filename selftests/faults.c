@@ -804,6 +804,22 @@ static void tally(struct path_tally *t, int *nt, int max, const char *path, bool
 #define LIFETIME_PATH	"cgshare_lifetime_init > cgshare_probes_register"
 
 /*
+ * The tail (pts[@tail..]) placed from @n, a load's count: its last
+ * SWEEP_TAIL points and SWEEP_PAST past them, from after @after (the last
+ * point failed before it). pts has room for SWEEP_TAIL + SWEEP_PAST from
+ * @tail. Returns the new length.
+ */
+static long place_tail(long *pts, long tail, long n, long after)
+{
+	long m = tail;
+
+	for (long p = n - SWEEP_TAIL + 1; p <= n + SWEEP_PAST; p++)
+		if (p > after)
+			pts[m++] = p;
+	return m;
+}
+
+/*
  * The points to fail among a load's @n: all (CGSHARE_FAULT_POINTS=all),
  * or every one of the first SWEEP_HEAD and the last SWEEP_TAIL, and
  * between them one drawn in each of CGSHARE_FAULT_POINTS (default 16)
@@ -846,8 +862,7 @@ static long pick_points(long n, long **out, bool *every, long *tail)
 		k[m++] = lo + lrand48() % (hi - lo + 1);
 	}
 	*tail = m;
-	for (long i = hi0 + 1; i <= n + SWEEP_PAST; i++)
-		k[m++] = i;
+	m = place_tail(k, m, n, 0);
 	ksft_print_msg("failing %ld of the %ld points: the first %d (more, up to %d, until the lifetime probes' registration has failed), the last %d, and one in each of %ld stretches between, and up to %d past them (replay: CGSHARE_FAULT_SEED=0x%lx CGSHARE_FAULT_POINTS=%ld; every point: CGSHARE_FAULT_POINTS=all)\n",
 		       m - SWEEP_PAST, n, SWEEP_HEAD, SWEEP_HEAD_MAX, SWEEP_TAIL, want, SWEEP_PAST, seed, want);
 	*out = k;
@@ -908,22 +923,6 @@ static bool slab_listed(void)
 	if (f)
 		fclose(f);
 	return seen;
-}
-
-/*
- * The tail (pts[@tail..]) placed again from @n, a load's count now: its
- * last SWEEP_TAIL points and SWEEP_PAST past them, from after @after (the
- * last point failed before it). pts has room for SWEEP_TAIL + SWEEP_PAST
- * from @tail, as pick_points() made it. Returns the new length.
- */
-static long place_tail(long *pts, long tail, long n, long after)
-{
-	long m = tail;
-
-	for (long p = n - SWEEP_TAIL + 1; p <= n + SWEEP_PAST; p++)
-		if (p > after)
-			pts[m++] = p;
-	return m;
 }
 
 #define SWEEP_MARK	"cgshare-selftest: provoked allocation failures"
@@ -1129,7 +1128,7 @@ static int test_load_sweep(void)
 		}
 	}
 	/* The end of a load, until the CPU probes have failed. */
-	for (int t = 0; !every && s.bad <= 5 && t < SWEEP_END_TRIES &&
+	for (int t = 0; s.bad <= 5 && t < SWEEP_END_TRIES &&
 	     !path_seen(s.paths, s.np, CPU_PATH); t++) {
 		long len = sweep_count(&s, "at the end");
 
