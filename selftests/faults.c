@@ -792,15 +792,6 @@ static void tally(struct path_tally *t, int *nt, int max, const char *path, bool
 #define SWEEP_HEAD	120
 #define SWEEP_TAIL	24
 #define SWEEP_PAST	24
-/*
- * Where the lifetime probes fall may vary too: once, after dump and fuzz
- * in the same guest, a load's points 82-120 (after the family's) left no
- * stack dump and no point of the lifetime probes was among the first
- * SWEEP_HEAD. Until one of theirs has failed, the head goes on one point
- * at a time, up to SWEEP_HEAD_MAX, and says so: a shift passes, a
- * registration that never fails with a dump still fails the check.
- */
-#define SWEEP_HEAD_MAX	240
 #define LIFETIME_PATH	"cgshare_lifetime_init > cgshare_probes_register"
 
 /*
@@ -863,8 +854,8 @@ static long pick_points(long n, long **out, bool *every, long *tail)
 	}
 	*tail = m;
 	m = place_tail(k, m, n, 0);
-	ksft_print_msg("failing %ld of the %ld points: the first %d (more, up to %d, until the lifetime probes' registration has failed), the last %d, and one in each of %ld stretches between, and up to %d past them (replay: CGSHARE_FAULT_SEED=0x%lx CGSHARE_FAULT_POINTS=%ld; every point: CGSHARE_FAULT_POINTS=all)\n",
-		       m - SWEEP_PAST, n, SWEEP_HEAD, SWEEP_HEAD_MAX, SWEEP_TAIL, want, SWEEP_PAST, seed, want);
+	ksft_print_msg("failing %ld of the %ld points: the first %d, the last %d, and one in each of %ld stretches between, and up to %d past them (replay: CGSHARE_FAULT_SEED=0x%lx CGSHARE_FAULT_POINTS=%ld; every point: CGSHARE_FAULT_POINTS=all)\n",
+		       m - SWEEP_PAST, n, SWEEP_HEAD, SWEEP_TAIL, want, SWEEP_PAST, seed, want);
 	*out = k;
 	return m;
 }
@@ -928,16 +919,20 @@ static bool slab_listed(void)
 #define SWEEP_MARK	"cgshare-selftest: provoked allocation failures"
 #define CPU_PATH	"cgshare_init > cgshare_probes_register"
 /*
- * The CPU probes are registered among a load's last points, whose number
- * moves with the load: one guest's counts alternate between values about
- * 22 apart (522, 544 and 526 in one sweep), so a tail placed from one
- * count can lie before them in the next load (a sweep with counts 523
- * and 521 failed none of theirs, its point 519 being the kfunc set of a
- * short load and its points 515-518 the spare pool of long ones). Until
- * one of theirs has failed, the sweep goes on: a count, then one of that
- * load's last points (3 to 10 from its end), up to SWEEP_END_TRIES times.
+ * Points move from load to load, early and late: one guest's counts
+ * alternate between values about 22 apart (522, 544 and 526 in one
+ * sweep), and the record cache's sysfs files and the family's
+ * registration fail at points 79 and 80, 81 and 84 in the same sweep.
+ * Failing each point once can then miss a step: the CPU probes, a load's
+ * last points (a sweep with counts 523 and 521 failed none of theirs, its
+ * point 519 being the kfunc set of a short load and 515-518 the spare
+ * pool of long ones), or the lifetime probes (twice none in points
+ * 82-240). So after the sweep, for each step still not failed, one point
+ * of its stretch at a time, round and round, up to SWEEP_TRIES loads: a
+ * shift passes, a registration that never fails with a dump still fails
+ * the check.
  */
-#define SWEEP_END_TRIES	40
+#define SWEEP_TRIES	40
 
 /* A load sweep's image, tallies and verdicts. */
 struct sweep {
@@ -1029,6 +1024,29 @@ static long sweep_count(struct sweep *s, const char *when)
 }
 
 /*
+ * Until a point of @path has failed: points @lo to @hi in turn, counted
+ * from a load's start, or from its end (a count before each) when
+ * @from_end.
+ */
+static void sweep_until(struct sweep *s, const char *path, const char *what,
+			bool from_end, long lo, long hi)
+{
+	long left, base = 0, p;
+
+	for (int t = 0; s->bad <= 5 && t < SWEEP_TRIES && !path_seen(s->paths, s->np, path); t++) {
+		if (from_end && (base = sweep_count(s, "at the end")) < 0)
+			return;
+		if (!t)
+			ksft_print_msg("no point of %s failed yet: going on, points %ld to %ld%s in turn, up to %d loads\n",
+				       what, lo, hi, from_end ? " from a load's end" : "", SWEEP_TRIES);
+		p = base + lo + t % (hi - lo + 1);
+		sweep_try(s, p, &left);
+		if (path_seen(s->paths, s->np, path))
+			ksft_print_msg("%s failed at point %ld, try %d\n", what, p, t + 1);
+	}
+}
+
+/*
  * insmod with its k-th fault point failed (/proc/thread-self/fail-nth),
  * counting only the points reached from the module's own code (its
  * init and what that calls), for the points pick_points() chooses.
@@ -1039,7 +1057,7 @@ static long sweep_count(struct sweep *s, const char *when)
 static int test_load_sweep(void)
 {
 	struct sweep s = { .paths = calloc(SWEEP_MAXP, sizeof(*s.paths)) };
-	long n, n0, n_end, left, m = 0, *pts = NULL, head_end = SWEEP_HEAD, tail = 0, after;
+	long n, n0, n_end, left, m = 0, *pts = NULL, tail = 0;
 	unsigned long text_end;
 	void *img = NULL;
 	size_t img_len = 0;
@@ -1082,8 +1100,6 @@ static int test_load_sweep(void)
 	m = pick_points(n, &pts, &every, &tail);
 
 	for (long i = 0; i < m; i++) {
-		long p;
-		bool more = false;
 		enum load_res r;
 
 		/* The tail, from where a load ends now. */
@@ -1091,33 +1107,15 @@ static int test_load_sweep(void)
 			n = sweep_count(&s, "before the tail");
 			if (n < 0)
 				break;
-			after = i && pts[i - 1] > head_end ? pts[i - 1] : head_end;
-			m = place_tail(pts, tail, n, after);
+			m = place_tail(pts, tail, n, i ? pts[i - 1] : 0);
 			ksft_print_msg("a load reaches %ld fault points before the tail (%ld at first): failing points %ld to %ld and up to %d past them\n",
 				       n, n0, i < m ? pts[i] : n, n, SWEEP_PAST);
 			if (i >= m)
 				break;
 		}
-		p = pts[i];
-
-		/* The head, on past SWEEP_HEAD until the lifetime probes failed. */
-		if (!every && i == SWEEP_HEAD && head_end < SWEEP_HEAD_MAX &&
-		    head_end < n && !path_seen(s.paths, s.np, LIFETIME_PATH)) {
-			if (head_end == SWEEP_HEAD)
-				ksft_print_msg("no point of the lifetime probes among the first %d: going on\n",
-					       SWEEP_HEAD);
-			p = ++head_end;
-			more = true;
-		} else if (!every && i >= SWEEP_HEAD && p <= head_end) {
-			continue;	/* the head went past it */
-		}
-		r = sweep_try(&s, p, &left);
+		r = sweep_try(&s, pts[i], &left);
 		if (s.bad > 5)
 			break;
-		if (more) {
-			i--;	/* pts[i] still to come */
-			continue;
-		}
 		/* Past the count, the first load that reaches no fault ends the sweep. */
 		if (r == LOAD_NO_FAULT && pts[i] > n)
 			break;
@@ -1127,21 +1125,9 @@ static int test_load_sweep(void)
 			i--;
 		}
 	}
-	/* The end of a load, until the CPU probes have failed. */
-	for (int t = 0; s.bad <= 5 && t < SWEEP_END_TRIES &&
-	     !path_seen(s.paths, s.np, CPU_PATH); t++) {
-		long len = sweep_count(&s, "at the end");
-
-		if (len < 0)
-			break;
-		if (!t)
-			ksft_print_msg("no point of the CPU probes failed yet: going on, a count and then one of its last points, up to %d times\n",
-				       SWEEP_END_TRIES);
-		sweep_try(&s, len - 3 - t % 8, &left);
-		if (path_seen(s.paths, s.np, CPU_PATH))
-			ksft_print_msg("the CPU probes failed at point %ld of a load of %ld, try %d\n",
-				       len - 3 - t % 8, len, t + 1);
-	}
+	/* The steps a shift of the points may have hidden. */
+	sweep_until(&s, LIFETIME_PATH, "the lifetime probes", false, SWEEP_HEAD - 40, SWEEP_HEAD);
+	sweep_until(&s, CPU_PATH, "the CPU probes", true, -10, -3);
 	/*
 	 * How far a load reaches now, against the counts the head and the
 	 * tail were placed from.
