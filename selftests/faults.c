@@ -786,8 +786,8 @@ static void tally(struct path_tally *t, int *nt, int max, const char *path, bool
  * steps then lie past the count, so the tail goes on past it (SWEEP_PAST)
  * until a load reaches no fault. They also differ by more (543 and 520
  * points in one sweep): the tail is placed from a load counted again when
- * the sweep reaches it, and the sweep goes on at the end until the CPU
- * probes have failed (SWEEP_END_TRIES).
+ * the sweep reaches it, and steps still not failed after the sweep are
+ * tried again (sweep_until()).
  */
 #define SWEEP_HEAD	120
 #define SWEEP_TAIL	24
