@@ -59,7 +59,7 @@ JOBS ?= 2
 # The debug kernel is built from NEWEST_KERNEL's source
 # (tools/debug-kernel.sh); `make check-debug` runs every guest test there,
 # `make check-debug-ci` DEBUG_CI_TESTS, in a VM allowed DEBUG_VM_TIMEOUT
-# seconds. The fuzzer sends DEBUG_FUZZ_COUNT messages there
+# seconds and more for the fuzzer (debug_env). The fuzzer sends DEBUG_FUZZ_COUNT messages there
 # (DEBUG_CI_FUZZ_COUNT in the CI subset; 100,000 elsewhere). The dump test
 # makes DEBUG_DUMP_N cgroups instead of 10,000: a mkdir takes about 20 ms
 # on the debug kernel in TCG, and the assertions are the same. The fault
@@ -152,16 +152,21 @@ debug-kernel:
 
 # The debug kernel's 128 kB log buffer does not hold a run (the fault
 # sweep's stack dumps alone pass it): the whole-log check needs it all.
-debug_env = VM_TIMEOUT=$(DEBUG_VM_TIMEOUT) CGSHARE_TEST_TIMEOUT=$(DEBUG_VM_TIMEOUT) \
-	CGSHARE_DUMP_N=$(DEBUG_DUMP_N) VM_APPEND="log_buf_len=16M $(VM_APPEND)"
+# The guest and the fuzzer's file are allowed DEBUG_VM_TIMEOUT and a
+# second for every 20 of its $(1) messages (its slowest rate there, under
+# churn, was 29 a second: a million take most of a day).
+debug_env = VM_TIMEOUT=$$(($(DEBUG_VM_TIMEOUT) + $(1) / 20)) \
+	CGSHARE_TEST_TIMEOUT=$$(($(DEBUG_VM_TIMEOUT) + $(1) / 20)) \
+	CGSHARE_FUZZ_COUNT=$(1) CGSHARE_DUMP_N=$(DEBUG_DUMP_N) \
+	VM_APPEND="log_buf_len=16M $(VM_APPEND)"
 
 check-debug: kernels ctl
-	$(debug_env) CGSHARE_FUZZ_COUNT=$(DEBUG_FUZZ_COUNT) \
+	$(call debug_env,$(DEBUG_FUZZ_COUNT)) \
 		CGSHARE_FAULT_POINTS=$(DEBUG_FAULT_POINTS) TESTS="$(TESTS)" \
 		tools/vm-suite.sh debug
 
 check-debug-ci: kernels ctl
-	$(debug_env) CGSHARE_FUZZ_COUNT=$(DEBUG_CI_FUZZ_COUNT) \
+	$(call debug_env,$(DEBUG_CI_FUZZ_COUNT)) \
 		CGSHARE_FAULT_POINTS=$(DEBUG_CI_FAULT_POINTS) TESTS="$(DEBUG_CI_TESTS)" \
 		tools/vm-suite.sh debug
 
