@@ -698,13 +698,17 @@ static enum load_res load_nth(const void *img, size_t len, long nth, long *left,
 /*
  * The path of the fault the last load injected, from its stack dump
  * after @mark: the module's frames outermost first, then the kernel
- * function the innermost one called, "a > b > kmalloc_noprof".
+ * function the innermost one called, "a > b > kmalloc_noprof". A dump
+ * with no reliable frame of the module is told apart from no dump, by
+ * the allocation's innermost frames and how many of the module's frames
+ * were unreliable ("? "), so a miss of a step can be explained.
  */
 static void fault_path(const char *mark, char *out, size_t outlen)
 {
 	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
 	char *buf, *p, *line, *save, callee[96] = "", frames[16][96], tag[72];
-	int nf = 0;
+	int nf = 0, nk = 0, unreliable = 0;
+	char kernel[4][96];
 	size_t o = 0;
 
 	snprintf(out, outlen, "(no stack dump: a __GFP_NOWARN allocation)");
@@ -731,18 +735,33 @@ static void fault_path(const char *mark, char *out, size_t outlen)
 			break;
 		t += strspn(t, " ");
 		l = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
-		if (!l || strncmp(t + l, "+0x", 3) || l >= sizeof(fn))
-			continue;	/* not a frame, or an unreliable "? " one */
+		if (!l || strncmp(t + l, "+0x", 3) || l >= sizeof(fn)) {
+			/* not a frame, or an unreliable "? " one */
+			unreliable += *t == '?' && strstr(t, tag);
+			continue;
+		}
 		snprintf(fn, sizeof(fn), "%.*s", (int)l, t);
-		if (strstr(t, tag))
+		if (strstr(t, tag)) {
 			snprintf(frames[nf++], sizeof(frames[0]), "%s", fn);
-		else if (!nf)
+		} else if (!nf) {
 			snprintf(callee, sizeof(callee), "%s", fn);
-		else
+			/* the allocation and its callers, not the injector */
+			if (nk < 4 && !strstr(fn, "dump_stack") && !strstr(fn, "should_fail") &&
+			    !strstr(fn, "fail_dump"))
+				snprintf(kernel[nk++], sizeof(kernel[0]), "%s", fn);
+		} else {
 			break;	/* below the module: the loader */
+		}
 	}
-	if (!nf)
+	if (!nf) {
+		o = snprintf(out, outlen, "(a stack dump with no reliable frame of the module, %d unreliable:",
+			     unreliable);
+		for (int i = 0; i < nk; i++)
+			o += snprintf(out + o, o < outlen ? outlen - o : 0, " %s%s", i ? "< " : "",
+				      kernel[i]);
+		snprintf(out + o, o < outlen ? outlen - o : 0, ")");
 		goto out;
+	}
 	while (nf--)
 		o += snprintf(out + o, o < outlen ? outlen - o : 0, "%s > ", frames[nf]);
 	snprintf(out + o, o < outlen ? outlen - o : 0, "%s", callee);
