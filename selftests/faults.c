@@ -961,6 +961,7 @@ struct sweep {
 	struct path_tally *paths;
 	int np, failed, survived, beyond, bad;
 	long tried;
+	char last[528];		/* the last load's outcome and failed path */
 };
 
 /*
@@ -979,8 +980,12 @@ static enum load_res sweep_try(struct sweep *s, long p, long *left)
 	snprintf(kmark, sizeof(kmark), "%s: point %ld", SWEEP_MARK, p);
 	klog_mark(kmark);
 	r = load_nth(s->img, s->img_len, p, left, &err);
+	snprintf(s->last, sizeof(s->last), "%s",
+		 r == LOAD_NO_FAULT ? "reached no fault" : "the load went wrong (said below)");
 	if (r == LOAD_FAILED || r == LOAD_SURVIVED) {
 		fault_path(kmark, path, sizeof(path));
+		snprintf(s->last, sizeof(s->last), "%s: %s",
+			 r == LOAD_FAILED ? "failed" : "survived", path);
 		tally(s->paths, &s->np, SWEEP_MAXP, path, r == LOAD_FAILED, p);
 		if (p == 1 && strstr(path, "cgshare_ledger_init"))
 			s->in_ledger = true;
@@ -1060,6 +1065,8 @@ static void sweep_until(struct sweep *s, const char *path, const char *what,
 				       what, lo, hi, from_end ? " from a load's end" : "", SWEEP_TRIES);
 		p = base + lo + t % (hi - lo + 1);
 		sweep_try(s, p, &left);
+		/* each try said, so that a miss shows what the points were */
+		ksft_print_msg("  try %d, point %ld: %s\n", t + 1, p, s->last);
 		if (path_seen(s->paths, s->np, path))
 			ksft_print_msg("%s failed at point %ld, try %d\n", what, p, t + 1);
 	}
