@@ -59,10 +59,11 @@ JOBS ?= 2
 # The debug kernel is built from NEWEST_KERNEL's source
 # (tools/debug-kernel.sh); `make check-debug` runs every guest test there,
 # `make check-debug-ci` DEBUG_CI_TESTS, in a VM allowed DEBUG_VM_TIMEOUT
-# seconds and more for the fuzzer (debug_env). The fuzzer sends DEBUG_FUZZ_COUNT messages there
-# (DEBUG_CI_FUZZ_COUNT in the CI subset; 100,000 elsewhere). The dump test
-# makes DEBUG_DUMP_N cgroups instead of 10,000: a mkdir takes about 20 ms
-# on the debug kernel in TCG, and the assertions are the same. The fault
+# seconds and more for the fuzzer (debug_env). The fuzzer sends
+# DEBUG_FUZZ_COUNT messages there (DEBUG_CI_FUZZ_COUNT in the CI subset;
+# 100,000 elsewhere). The dump test makes DEBUG_DUMP_N cgroups instead of
+# 10,000: a mkdir takes about 20 ms on the debug kernel in TCG, and the
+# assertions are the same. The fault
 # test's load sweep fails each of a load's fault points in the module's
 # code (about 520-540, 1.4 s each) in check-debug; in the CI subset the
 # first 120 and the last 24 (every step of the init ladder), up to 24
