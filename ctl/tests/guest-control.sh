@@ -52,7 +52,6 @@ ok_awk() {
 	result $rc "$1"
 	[ $rc = 0 ] || echo "#   false: $2"
 }
-usage() { sed -n 's/^usage_usec //p' "$T/$1/cpu.stat"; }
 quota() { cut -d' ' -f1 "$T/$1/cpu.max"; }
 event() { sed -n "s/^$2 //p" "$T/$1/memory.events"; }
 hog() {	# hog CGROUP: one busy loop in it
@@ -82,15 +81,27 @@ until_ok() {
 	done
 	echo "#   not reached in $1 s: $2"
 }
+# snap A B ...: "UPTIME USAGE_A USAGE_B ..." (s, usage_usec), read by one
+# process so that the clock and the counters are read together: a process
+# per file took seconds on the debug kernel beside the hogs, and the
+# counters then spanned more time than the clock said
+snap() {
+	local c files=()
+	for c; do files+=("$T/$c/cpu.stat"); done
+	awk 'FILENAME == "/proc/uptime" { printf "%s", $1; next }
+	     $1 == "usage_usec" { printf " %s", $2 }
+	     END { print "" }' /proc/uptime "${files[@]}"
+}
 # window SECONDS A B ...: sets U_<cg> to the CPUs each used over it
 window() {
-	secs=$1; shift
-	for c in "$@"; do eval "u0_$c=\$(usage $c)"; done
-	t0=$(cut -d' ' -f1 /proc/uptime)
+	local secs=$1 s0 s1 c i=1
+	shift
+	s0=$(snap "$@")
 	sleep "$secs"
-	t1=$(cut -d' ' -f1 /proc/uptime)
-	for c in "$@"; do
-		eval "U_$c=\$(awk -v a=\$u0_$c -v b=\$(usage $c) -v t0=$t0 -v t1=$t1 'BEGIN { printf \"%.4f\", (b - a) / 1e6 / (t1 - t0) }')"
+	s1=$(snap "$@")
+	for c; do
+		i=$((i + 1))
+		eval "U_$c=\$(awk -v i=$i -v s0=\"\$s0\" -v s1=\"\$s1\" 'BEGIN { split(s0, a); split(s1, b); printf \"%.4f\", (b[i] - a[i]) / 1e6 / (b[1] - a[1]) }')"
 	done
 }
 
