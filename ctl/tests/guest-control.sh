@@ -86,16 +86,18 @@ until_ok() {
 # per file took seconds on the debug kernel beside the hogs, and the
 # counters then spanned more time than the clock said
 snap() {
-	local c files=()
-	for c; do files+=("$T/$c/cpu.stat"); done
+	files=
+	for c; do files="$files $T/$c/cpu.stat"; done
+	# shellcheck disable=SC2086 # no spaces in the test's paths
 	awk 'FILENAME == "/proc/uptime" { printf "%s", $1; next }
 	     $1 == "usage_usec" { printf " %s", $2 }
-	     END { print "" }' /proc/uptime "${files[@]}"
+	     END { print "" }' /proc/uptime $files
 }
 # window SECONDS A B ...: sets U_<cg> to the CPUs each used over it
 window() {
-	local secs=$1 s0 s1 c i=1
+	secs=$1 i=1
 	shift
+	# shellcheck disable=SC2034 # s0 and s1 are read by the eval below
 	s0=$(snap "$@")
 	sleep "$secs"
 	s1=$(snap "$@")
