@@ -94,10 +94,10 @@ snap() {
 	     END { print "" }' /proc/uptime $files
 }
 # window SECONDS A B ...: sets U_<cg> to the CPUs each used over it
+# shellcheck disable=SC2034 # s0 and s1 are read by the eval
 window() {
 	secs=$1 i=1
 	shift
-	# shellcheck disable=SC2034 # s0 and s1 are read by the eval below
 	s0=$(snap "$@")
 	sleep "$secs"
 	s1=$(snap "$@")
