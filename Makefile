@@ -63,12 +63,12 @@ JOBS ?= 2
 # DEBUG_FUZZ_COUNT messages there (DEBUG_CI_FUZZ_COUNT in the CI subset;
 # 100,000 elsewhere). The dump test makes DEBUG_DUMP_N cgroups instead of
 # 10,000: a mkdir takes about 20 ms on the debug kernel in TCG, and the
-# assertions are the same. The fault
-# test's load sweep fails each of a load's fault points in the module's
-# code (about 520-540, 1.4 s each) in check-debug; in the CI subset the
-# first 120 and the last 24 (every step of the init ladder), up to 24
-# past the count (loads differ by a few points), and
-# DEBUG_CI_FAULT_POINTS drawn from the spare pool's fill between. The
+# assertions are the same. The fault test's load sweep fails each of a
+# load's fault points in the module's code (about 520-540, 1.4 s each) in
+# check-debug; in the CI subset the first 120 and the last 24 (every step
+# of the init ladder), up to 24 past the count (loads differ by a few
+# points), and DEBUG_CI_FAULT_POINTS drawn from the spare pool's fill
+# between. The
 # fuzzer's rate there (one busy host CPU shared with other guests): 208
 # messages/s in its quiet tenth, 65/s under load, so about 41,000 fit in
 # 10 minutes; CI sends 30,000 to keep the subset near 25 minutes.
@@ -160,8 +160,9 @@ debug-kernel:
 # The debug kernel's 128 kB log buffer does not hold a run (the fault
 # sweep's stack dumps alone pass it): the whole-log check needs it all.
 # The guest and the fuzzer's file are allowed DEBUG_VM_TIMEOUT and a
-# second for every 20 of its $(1) messages (its slowest rate there, under
-# churn, was 29 a second: a million take most of a day).
+# second for every 20 of its $(1) messages (MIN_RATE in selftests/fuzz.c,
+# which limits each phase the same way; its slowest rate there, under
+# churn, was 28.5 a second: a million take most of a day).
 # scx_flatcg is left out of sched_ext.sh there, for the reason
 # check-flatcg is out of check (it starves tasks on two TCG vCPUs busy
 # with hogs): on the debug kernel, several times slower and fully
@@ -170,8 +171,8 @@ debug-kernel:
 # left unrun until an RCU stall, and the kernel ejected it both times
 # (make check-debug at 3d1b345). make check runs those cases under it on
 # Debian's 7.3.
-debug_env = VM_TIMEOUT=$$(($(DEBUG_VM_TIMEOUT) + $(1) / 20)) \
-	CGSHARE_TEST_TIMEOUT=$$(($(DEBUG_VM_TIMEOUT) + $(1) / 20)) \
+debug_limit = $$(($(DEBUG_VM_TIMEOUT) + $(1) / 20))
+debug_env = VM_TIMEOUT=$(call debug_limit,$(1)) CGSHARE_TEST_TIMEOUT=$(call debug_limit,$(1)) \
 	CGSHARE_FUZZ_COUNT=$(1) CGSHARE_DUMP_N=$(DEBUG_DUMP_N) \
 	CGSHARE_SCX_SKIP="scx_flatcg:left out on the debug kernel, where it starved tasks into a stall (Makefile)" \
 	VM_APPEND="log_buf_len=16M $(VM_APPEND)"
