@@ -503,6 +503,27 @@ cleanup:
 	return ret;
 }
 
+/* What one recv of a dump got, written into @out for a failure's output. */
+static void recv_outcome(char *out, size_t size, ssize_t n, int err, const char *buf)
+{
+	const struct nlmsghdr *nlh = (const void *)buf, *last = NULL;
+	int len = (int)n, msgs = 0;
+
+	if (n < 0) {
+		snprintf(out, size, "%s", strerror(err));
+		return;
+	}
+	for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len), msgs++)
+		last = nlh;
+	if (last && (last->nlmsg_type == NLMSG_DONE || last->nlmsg_type == NLMSG_ERROR) &&
+	    last->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
+		snprintf(out, size, "%zd bytes, %d messages, the last %s with error %d", n, msgs,
+			 last->nlmsg_type == NLMSG_DONE ? "NLMSG_DONE" : "NLMSG_ERROR",
+			 *(const int *)NLMSG_DATA(last));
+	else
+		snprintf(out, size, "%zd bytes, %d messages", n, msgs);
+}
+
 /*
  *   top
  *   └── d000..d199   enough records for a dump of several messages
@@ -520,8 +541,10 @@ static int test_dump_skb(void)
 	char buf[4096];
 	struct msg m;
 	struct nl nl, d = { .fd = -1 };
+	char got_at[4][96];
+	long long failed;
 	ssize_t n;
-	int ret = KSFT_FAIL, err = 0;
+	int ret = KSFT_FAIL, err = 0, tries;
 
 	BEGIN(&nl);
 	for (int i = 0; i < 200; i++)
@@ -536,11 +559,18 @@ static int test_dump_skb(void)
 	set_fail(false);
 	disarm(FAIL_SLAB);
 	CHECK(expect_true(n > 0, "the dump's first message"));
-	CHECK(expect_ge("slab allocations failed", injected(FAIL_SLAB, 4), 1));
-	for (int i = 0; i < 4 && !err; i++) {
+	failed = injected(FAIL_SLAB, 4);
+	CHECK(expect_ge("slab allocations failed", failed, 1));
+	for (tries = 0; tries < 4 && !err; tries++) {
 		n = recv(d.fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && errno != EAGAIN)
 			err = errno;
+		recv_outcome(got_at[tries], sizeof(got_at[tries]), n, n < 0 ? errno : 0, buf);
+	}
+	if (err != ENOBUFS) {	/* which way the dump went on */
+		ksft_print_msg("%lld slab allocations failed; then:\n", failed);
+		for (int i = 0; i < tries; i++)
+			ksft_print_msg("  recv %d: %s\n", i + 1, got_at[i]);
 	}
 	CHECK(expect_eq("the reader is told (ENOBUFS)", err, ENOBUFS));
 	nl_close(&d);
